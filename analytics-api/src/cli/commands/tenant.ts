@@ -1,0 +1,42 @@
+import { createTenant, listTenants, setTenantActive } from '../../tenants/tenant-service.js';
+import { CliUsageError, type CliCommand } from '../command.js';
+import { stringOption } from '../args.js';
+import { withDatabase } from '../with-database.js';
+
+export const tenantCommand: CliCommand = {
+  name: 'tenant',
+  usage: 'tenant create --name N [--id UUID] [--timezone TZ] [--source S] [--capacity H] | tenant list | tenant deactivate|activate --id UUID',
+  summary: 'create, list, activate or deactivate tenants',
+  async run(args) {
+    const action = args.positionals[0];
+    if (action === 'create') {
+      const name = stringOption(args, 'name');
+      if (!name) throw new CliUsageError('tenant create needs --name');
+      const capacity = stringOption(args, 'capacity');
+      const tenant = await withDatabase((db) =>
+        createTenant(db, {
+          name,
+          id: stringOption(args, 'id'),
+          timezone: stringOption(args, 'timezone'),
+          source: stringOption(args, 'source'),
+          dailyCapacityHours: capacity === undefined ? undefined : Number(capacity),
+        }),
+      );
+      return { text: `created tenant ${tenant.id} (${tenant.name}, ${tenant.timezone}, ${tenant.source})`, json: tenant };
+    }
+    if (action === 'list') {
+      const tenants = await withDatabase((db) => listTenants(db));
+      const text = tenants.length
+        ? tenants.map((t) => `${t.id}  ${t.active ? 'active  ' : 'inactive'}  ${t.timezone.padEnd(20)} ${t.source.padEnd(11)} ${t.name}`).join('\n')
+        : 'no tenants';
+      return { text, json: tenants };
+    }
+    if (action === 'activate' || action === 'deactivate') {
+      const id = stringOption(args, 'id');
+      if (!id) throw new CliUsageError(`tenant ${action} needs --id`);
+      const tenant = await withDatabase((db) => setTenantActive(db, id, action === 'activate'));
+      return { text: `tenant ${tenant.id} is now ${tenant.active ? 'active' : 'inactive'}`, json: tenant };
+    }
+    throw new CliUsageError(`usage: ${this.usage}`);
+  },
+};

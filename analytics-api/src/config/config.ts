@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Every setting the service reads, parsed and validated in one place (see README's variable table). */
+export interface Config {
+  port: number;
+  host: string;
+  /** Unset → embedded PostgreSQL (PGlite) under dataDir: the zero-setup quick start. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  mockMode: boolean;
+  mockDataPath: string;
+  /** Undefined only in the embedded quick start, where one is generated and kept in dataDir. */
+  serviceToken: string | undefined;
+  jwtSecretKey: string | undefined;
+  jwtTtlSeconds: number;
+  exportsPath: string;
+  exportsKeep: number;
+  redisUrl: string | undefined;
+  logLevel: string;
+  runMigrations: boolean;
+  bodyLimitBytes: number;
+  maxRecordsPerCall: number;
+  requestTimeoutMs: number;
+  statementTimeoutMs: number;
+  rateLimitPerMinute: number;
+  authFailuresPerMinute: number;
+  /** Identifies this process in ingestion runs and in pg_stat_activity. */
+  instanceId: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The analytics-api package folder (dist/config/.. /..), where mock-data lives by default. */
+export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+type Env = Record<string, string | undefined>;
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  const lowered = raw.toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(lowered)) return true;
+  if (['false', '0', 'no', 'off'].includes(lowered)) return false;
+  throw new ConfigError(name, `expected true or false, got "${raw}"`);
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    // The value may hold a password: never echo it.
+    throw new ConfigError(name, 'is not a valid URL');
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  }
+  return raw;
+}
+
+function secret(env: Env, name: string, minLength: number): string | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  if (raw.length < minLength) throw new ConfigError(name, `must be at least ${minLength} characters long`);
+  return raw;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * Parses the environment. `purpose: 'cli'` does not require SERVICE_TOKEN (commands talk to the
+ * database, not to HTTP clients).
+ */
+export function loadConfig(env: Env = process.env, purpose: 'server' | 'cli' = 'server'): Config {
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const embedded = databaseUrl === undefined;
+  const serviceToken = secret(env, 'SERVICE_TOKEN', 32);
+  if (purpose === 'server' && !embedded && serviceToken === undefined) {
+    throw new ConfigError('SERVICE_TOKEN', 'is required when DATABASE_URL is set (at least 32 characters)');
+  }
+  const logLevel = (text(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const host = text(env, 'HOST') ?? '0.0.0.0';
+
+  return {
+    port: integer(env, 'PORT', 8000, 0, 65535),
+    host,
+    databaseUrl,
+    dataDir: resolve(text(env, 'DATA_DIR') ?? '.data'),
+    mockMode: boolean(env, 'MOCK_MODE', embedded),
+    mockDataPath: resolve(text(env, 'MOCK_DATA_PATH') ?? resolve(packageRoot, 'mock-data')),
+    serviceToken,
+    jwtSecretKey: secret(env, 'JWT_SECRET_KEY', 32),
+    jwtTtlSeconds: integer(env, 'JWT_TTL_SECONDS', 900, 60, 86_400),
+    exportsPath: resolve(text(env, 'EXPORTS_PATH') ?? 'exports'),
+    exportsKeep: integer(env, 'EXPORTS_KEEP', 3, 1, 100),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    logLevel,
+    runMigrations: boolean(env, 'RUN_MIGRATIONS', true),
+    bodyLimitBytes: integer(env, 'INGEST_BODY_LIMIT_MB', 64, 1, 1024) * 1024 * 1024,
+    maxRecordsPerCall: integer(env, 'INGEST_MAX_RECORDS', 100_000, 1, 10_000_000),
+    requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 120_000, 1_000, 3_600_000),
+    statementTimeoutMs: integer(env, 'STATEMENT_TIMEOUT_MS', 60_000, 1_000, 3_600_000),
+    rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
+    authFailuresPerMinute: integer(env, 'AUTH_FAILURES_PER_MINUTE', 30, 1, 1_000_000),
+    instanceId: randomUUID(),
+  };
+}

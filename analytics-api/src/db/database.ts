@@ -1,0 +1,35 @@
+/**
+ * The one narrow interface every data-access module talks to. Two implementations exist:
+ * `pg` (a pool, for real PostgreSQL) and PGlite (embedded PostgreSQL in-process). Both speak the same
+ * SQL with `$1` parameters, and both return the same JS types:
+ * - int8 / numeric → number, date → 'YYYY-MM-DD' string, timestamptz → Date, jsonb → parsed value.
+ */
+export interface QueryResult<Row> {
+  rows: Row[];
+  rowCount: number;
+}
+
+export interface Queryable {
+  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
+}
+
+/** One connection held for a while: session state (advisory locks) stays on it. */
+export interface Session extends Queryable {
+  execScript(sql: string): Promise<void>;
+}
+
+export interface Database extends Queryable {
+  readonly kind: 'postgres' | 'pglite';
+  /** Runs `work` in one transaction (BEGIN … COMMIT, ROLLBACK on throw). Use only `tx` inside. */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs a multi-statement script without parameters (migrations). */
+  execScript(sql: string): Promise<void>;
+  /**
+   * Streams the rows of a query in batches through a server-side cursor inside a read-only
+   * transaction, so memory stays bounded whatever the row count.
+   */
+  cursor<Row = Record<string, unknown>>(text: string, params: readonly unknown[], batchSize?: number): AsyncIterable<Row[]>;
+  /** Holds a dedicated session (one connection) for work that needs session state such as advisory locks. */
+  withSession<T>(work: (session: Session) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

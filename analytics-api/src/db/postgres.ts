@@ -1,0 +1,112 @@
+import pg from 'pg';
+import type { Database, Queryable, QueryResult, Session } from './database.js';
+import { fetchInBatches } from './cursor.js';
+
+// Fixed once for the whole process: plain JS numbers and date strings instead of strings / local Dates.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
+pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
+
+export interface PostgresOptions {
+  connectionString: string;
+  applicationName: string;
+  maxConnections?: number;
+  statementTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  onPoolError?: (error: Error) => void;
+}
+
+function asResult<Row>(result: pg.QueryResult): QueryResult<Row> {
+  return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
+}
+
+function clientSession(client: pg.PoolClient): Session {
+  return {
+    async query<Row>(text: string, params?: readonly unknown[]) {
+      return asResult<Row>(await client.query(text, params as unknown[] | undefined));
+    },
+    async execScript(sql: string) {
+      await client.query(sql);
+    },
+  };
+}
+
+export function openPostgres(options: PostgresOptions): Database {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    application_name: options.applicationName,
+    max: options.maxConnections ?? 10,
+    statement_timeout: options.statementTimeoutMs ?? 60_000,
+    query_timeout: (options.statementTimeoutMs ?? 60_000) + 5_000,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 3_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client losing its connection (database restart) must not crash the process.
+  pool.on('error', (error) => options.onPoolError?.(error));
+
+  async function withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    let broken = false;
+    try {
+      return await work(client);
+    } catch (error) {
+      broken = isConnectionLevelError(error);
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async function transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    return withClient(async (client) => {
+      await client.query('BEGIN');
+      try {
+        const result = await work(clientSession(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  return {
+    kind: 'postgres',
+    async query<Row>(text: string, params?: readonly unknown[]) {
+      return asResult<Row>(await pool.query(text, params as unknown[] | undefined));
+    },
+    transaction,
+    async execScript(sql: string) {
+      await pool.query(sql);
+    },
+    async *cursor<Row>(text: string, params: readonly unknown[], batchSize = 2_000) {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN READ ONLY');
+        yield* fetchInBatches<Row>(clientSession(client), text, params, batchSize);
+        await client.query('COMMIT');
+      } catch (error) {
+        broken = isConnectionLevelError(error);
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        // A generator abandoned half-way (consumer stopped) ends up here too.
+        if (!broken) await client.query('ROLLBACK').catch(() => undefined);
+        client.release(broken);
+      }
+    },
+    async withSession<T>(work: (session: Session) => Promise<T>) {
+      return withClient((client) => work(clientSession(client)));
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+function isConnectionLevelError(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code ?? '';
+  return code.startsWith('08') || code === '57P01' || code === 'ECONNRESET' || code === 'ECONNREFUSED';
+}

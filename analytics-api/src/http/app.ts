@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { registerDashboard } from '../dashboard/plugin.js';
+import type { AppContext } from './context.js';
+import { installErrorHandlers } from './error-handler.js';
+import { loggerOptions } from './logger.js';
+import { requireServiceToken } from './plugins/service-auth.js';
+import { requireTenant } from './plugins/tenant-auth.js';
+import { installSecurityHeaders } from './plugins/security-headers.js';
+import { authTokenRoutes } from './routes/auth-token.js';
+import { exportRoutes } from './routes/exports.js';
+import { healthRoutes } from './routes/health.js';
+import { ingestRoutes } from './routes/ingest.js';
+import { kpiComputeRoutes } from './routes/kpi-compute.js';
+import { kpiReadRoutes } from './routes/kpis.js';
+import { tenantRoutes } from './routes/tenants.js';
+
+export interface BuildAppOptions {
+  /** Tests pass false to keep their output quiet; the server passes the configured level. */
+  logger?: boolean;
+  version?: string;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,100}$/;
+
+/**
+ * Plugin order: errors and headers first, then the OpenAPI collector (it must see every route),
+ * then open routes, then the /internal scope (service token) and the /v1 scope (tenant credential).
+ */
+export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger === false ? false : loggerOptions(ctx.config.logLevel),
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    requestTimeout: ctx.config.requestTimeoutMs,
+    bodyLimit: 1024 * 1024,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  installErrorHandlers(app);
+  installSecurityHeaders(app);
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'MSP Analytics API',
+        version: options.version ?? '0.0.0',
+        description: 'Ingests PSA tickets and time entries per MSP tenant, computes daily service-desk KPIs, writes Power BI exports.',
+      },
+      components: {
+        securitySchemes: {
+          serviceToken: { type: 'http', scheme: 'bearer', description: 'SERVICE_TOKEN, for /internal/* (n8n)' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'Tenant API key' },
+          bearerJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Tenant JWT from /v1/auth/token' },
+        },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await healthRoutes(app, ctx);
+  await registerDashboard(app);
+
+  await app.register(async (internal) => {
+    requireServiceToken(internal, ctx.serviceToken);
+    await tenantRoutes(internal, ctx);
+    await ingestRoutes(internal, ctx);
+    await kpiComputeRoutes(internal, ctx);
+    await exportRoutes(internal, ctx);
+  });
+
+  await app.register(async (publicApi) => {
+    await authTokenRoutes(publicApi, ctx);
+  });
+
+  await app.register(async (publicApi) => {
+    requireTenant(publicApi, ctx);
+    await kpiReadRoutes(publicApi, ctx);
+  });
+
+  return app;
+}

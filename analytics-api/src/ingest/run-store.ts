@@ -1,0 +1,65 @@
+import type { Queryable } from '../db/database.js';
+import type { Entity, Source } from './canonical.js';
+
+/** SQL for ingestion_runs: one row per ingest call. */
+
+export interface RunCounts {
+  received: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+}
+
+export async function startRun(
+  db: Queryable,
+  run: { tenantId: string; entity: Entity; source: Source; mode: 'push' | 'mock'; instanceId: string },
+): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO ingestion_runs (tenant_id, entity, source, mode, instance_id) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+    [run.tenantId, run.entity, run.source, run.mode, run.instanceId],
+  );
+  return rows[0]!.id;
+}
+
+export async function heartbeatRun(db: Queryable, tenantId: string, runId: string, counts: RunCounts): Promise<void> {
+  await db.query(
+    `UPDATE ingestion_runs SET heartbeat_at = now(), received = $3, inserted = $4, updated = $5, unchanged = $6, rejected = $7
+      WHERE tenant_id = $1 AND id = $2`,
+    [tenantId, runId, counts.received, counts.inserted, counts.updated, counts.unchanged, counts.rejected],
+  );
+}
+
+export async function finishRun(
+  db: Queryable,
+  tenantId: string,
+  runId: string,
+  outcome: { status: 'succeeded' | 'failed'; counts: RunCounts; error?: string },
+): Promise<void> {
+  const c = outcome.counts;
+  await db.query(
+    `UPDATE ingestion_runs
+        SET status = $3, finished_at = now(), heartbeat_at = now(),
+            received = $4, inserted = $5, updated = $6, unchanged = $7, rejected = $8, error = $9
+      WHERE tenant_id = $1 AND id = $2`,
+    [tenantId, runId, outcome.status, c.received, c.inserted, c.updated, c.unchanged, c.rejected, outcome.error ?? null],
+  );
+}
+
+/**
+ * Runs still marked "running" whose process is gone (killed, crashed) are marked failed. A process
+ * is alive while it holds a connection whose application_name carries its instance id; with the
+ * embedded database only one process can exist, so every other instance is gone.
+ */
+export async function failInterruptedRuns(db: Queryable, currentInstanceId: string): Promise<number> {
+  const { rowCount } = await db.query(
+    `UPDATE ingestion_runs r
+        SET status = 'failed', finished_at = now(),
+            error = 'interrupted: the process running this ingest stopped before it finished; committed batches are kept, re-send to complete'
+      WHERE r.status = 'running'
+        AND r.instance_id <> $1
+        AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.application_name = 'analytics-api:' || r.instance_id)`,
+    [currentInstanceId],
+  );
+  return rowCount;
+}

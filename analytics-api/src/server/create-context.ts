@@ -1,0 +1,58 @@
+import { JwtCodec } from '../auth/jwt.js';
+import type { Config } from '../config/config.js';
+import { migrate } from '../db/migrate.js';
+import { openDatabase } from '../db/open-database.js';
+import { HealthService } from '../health/health-service.js';
+import type { AppContext } from '../http/context.js';
+import { connectRedis } from '../redis/redis-connection.js';
+import { failInterruptedRuns } from '../ingest/run-store.js';
+import { prepareQuickStart, type QuickStartState } from './quick-start.js';
+import { version } from './version.js';
+
+export interface StartupLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface CreatedContext {
+  ctx: AppContext;
+  quickStart: QuickStartState | undefined;
+  close(): Promise<void>;
+}
+
+/** Opens every dependency in order: database, migrations, quick-start seed, Redis, health. */
+export async function createContext(config: Config, log: StartupLogger): Promise<CreatedContext> {
+  const db = await openDatabase(config, {
+    onPoolError: (error) => log.warn({ err: { message: error.message, code: (error as { code?: string }).code } }, 'idle database connection lost'),
+  });
+  try {
+    if (config.runMigrations) {
+      const report = await migrate(db);
+      log.info({ applied: report.applied, already_applied: report.alreadyApplied.length }, 'migrations checked');
+    }
+    const interrupted = await failInterruptedRuns(db, config.instanceId);
+    if (interrupted > 0) log.warn({ runs: interrupted }, 'ingestion runs left running by a stopped process were marked failed');
+
+    const quickStart = config.databaseUrl ? undefined : await prepareQuickStart(config, db);
+    const serviceToken = config.serviceToken ?? quickStart?.service_token;
+    if (!serviceToken) throw new Error('SERVICE_TOKEN is required');
+
+    const redis = config.redisUrl
+      ? connectRedis(config.redisUrl, (error) => log.warn({ err: { message: error.message } }, 'redis unavailable; using in-process fallbacks'))
+      : undefined;
+    const jwt = config.jwtSecretKey ? new JwtCodec(config.jwtSecretKey, config.jwtTtlSeconds) : undefined;
+    const health = new HealthService(config, db, redis, version);
+    const ctx: AppContext = { config, db, health, jwt, redis, serviceToken };
+    return {
+      ctx,
+      quickStart,
+      async close() {
+        await redis?.close();
+        await db.close();
+      },
+    };
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    throw error;
+  }
+}

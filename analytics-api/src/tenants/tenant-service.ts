@@ -1,0 +1,179 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { generateApiKey, hashApiKey, tenantIdOfApiKey } from '../auth/api-keys.js';
+import type { Database, Queryable } from '../db/database.js';
+import { invalid, notFound } from '../errors.js';
+import { SOURCES } from '../ingest/canonical.js';
+import * as store from './tenant-store.js';
+
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface TenantInput {
+  id?: string;
+  name: string;
+  timezone?: string;
+  dailyCapacityHours?: number;
+  source?: string;
+  active?: boolean;
+}
+
+export interface Tenant {
+  id: string;
+  name: string;
+  timezone: string;
+  daily_capacity_hours: number;
+  source: string;
+  active: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface IssuedApiKey {
+  tenant_id: string;
+  name: string;
+  key: string;
+}
+
+export function toTenant(row: store.TenantRow): Tenant {
+  return { ...row, created_at: row.created_at.toISOString(), updated_at: row.updated_at.toISOString() };
+}
+
+export function assertUuid(value: string | undefined, field: string): string {
+  if (!value || !UUID_PATTERN.test(value)) throw invalid(`${field} must be a UUID`, [{ field, detail: 'not a UUID' }]);
+  return value.toLowerCase();
+}
+
+async function validatedTenant(db: Queryable, input: TenantInput): Promise<store.NewTenant> {
+  const name = input.name?.trim();
+  if (!name) throw invalid('name is required', [{ field: 'name', detail: 'empty' }]);
+  const timezone = input.timezone ?? 'UTC';
+  if (!(await store.isKnownTimezone(db, timezone))) {
+    throw invalid(`timezone "${timezone}" is not an IANA time zone known to PostgreSQL`, [{ field: 'timezone', detail: 'unknown' }]);
+  }
+  const source = input.source ?? 'canonical';
+  if (!(SOURCES as readonly string[]).includes(source)) {
+    throw invalid(`source must be one of ${SOURCES.join(', ')}`, [{ field: 'source', detail: 'unknown' }]);
+  }
+  const capacity = input.dailyCapacityHours ?? 8;
+  if (!Number.isFinite(capacity) || capacity <= 0 || capacity > 24) {
+    throw invalid('daily capacity must be more than 0 and at most 24 hours', [{ field: 'daily_capacity_hours', detail: 'out of range' }]);
+  }
+  return {
+    id: input.id === undefined ? undefined : assertUuid(input.id, 'id'),
+    name,
+    timezone,
+    dailyCapacityHours: capacity,
+    source,
+    active: input.active,
+  };
+}
+
+export async function createTenant(db: Database, input: TenantInput): Promise<Tenant> {
+  const tenant = await validatedTenant(db, input);
+  if (tenant.id && (await store.findTenant(db, tenant.id))) throw invalid(`tenant ${tenant.id} already exists`);
+  return toTenant((await store.insertTenant(db, tenant)).tenant);
+}
+
+export async function listTenants(db: Queryable): Promise<Tenant[]> {
+  return (await store.listTenants(db)).map(toTenant);
+}
+
+export async function getTenant(db: Queryable, id: string): Promise<Tenant> {
+  const row = await store.findTenant(db, assertUuid(id, 'tenant_id'));
+  if (!row) throw notFound(`tenant ${id} does not exist`);
+  return toTenant(row);
+}
+
+export async function setTenantActive(db: Queryable, id: string, active: boolean): Promise<Tenant> {
+  const row = await store.setTenantActive(db, assertUuid(id, 'tenant_id'), active);
+  if (!row) throw notFound(`tenant ${id} does not exist`);
+  return toTenant(row);
+}
+
+export async function createApiKey(db: Queryable, tenantId: string, name: string): Promise<IssuedApiKey> {
+  const tenant = await getTenant(db, tenantId);
+  const keyName = name.trim();
+  if (!keyName) throw invalid('key name is required', [{ field: 'name', detail: 'empty' }]);
+  const generated = generateApiKey(tenant.id);
+  await store.insertApiKey(db, { tenantId: tenant.id, name: keyName, hash: generated.hash, prefix: generated.prefix });
+  return { tenant_id: tenant.id, name: keyName, key: generated.key };
+}
+
+export interface RevokeMatch {
+  keyId?: string;
+  name?: string;
+  prefix?: string;
+  /** The plain key itself: its prefix identifies it. */
+  key?: string;
+}
+
+export async function revokeApiKeys(db: Queryable, tenantId: string | undefined, match: RevokeMatch) {
+  const owner = tenantId ?? (match.key ? tenantIdOfApiKey(match.key) ?? undefined : undefined);
+  const tenant = await getTenant(db, owner ?? '');
+  if (!match.keyId && !match.name && !match.prefix && !match.key) {
+    throw invalid('say which key to revoke: --id, --name, --prefix or --key');
+  }
+  const prefix = match.key ? match.key.slice(0, 12) : match.prefix;
+  const revoked = await store.revokeApiKeys(db, tenant.id, {
+    id: match.keyId === undefined ? undefined : assertUuid(match.keyId, 'id'),
+    name: match.name,
+    prefix,
+  });
+  if (match.key) {
+    // The prefix is short; make sure the presented key really is the one we revoked.
+    const hash = hashApiKey(match.key);
+    const owned = await store.findKeyOwner(db, tenant.id, hash);
+    if (!owned) throw notFound('no such key');
+  }
+  if (revoked.length === 0) throw notFound('no active key matched');
+  return revoked.map((row) => ({ tenant_id: row.tenant_id, id: row.id, name: row.name, key_prefix: row.key_prefix }));
+}
+
+interface MockTenantFileEntry {
+  id: string;
+  name: string;
+  timezone?: string;
+  daily_capacity_hours?: number;
+  source?: string;
+}
+
+export interface SeedResult {
+  tenants: Tenant[];
+  api_keys: IssuedApiKey[];
+  created_tenants: string[];
+}
+
+/**
+ * Creates the tenants listed in `<mockDataPath>/tenants.json` (existing ones are left alone) and
+ * one API key for each tenant that has no live key yet. Safe to run any number of times.
+ */
+export async function seedMockTenants(db: Database, mockDataPath: string): Promise<SeedResult> {
+  const file = join(mockDataPath, 'tenants.json');
+  let entries: MockTenantFileEntry[];
+  try {
+    entries = JSON.parse(await readFile(file, 'utf8')) as MockTenantFileEntry[];
+  } catch (error) {
+    throw notFound(`cannot read tenants.json in MOCK_DATA_PATH (${(error as NodeJS.ErrnoException).code ?? 'invalid JSON'})`);
+  }
+  if (!Array.isArray(entries)) throw invalid('tenants.json must hold an array of tenants');
+  const tenants: Tenant[] = [];
+  const created: string[] = [];
+  for (const entry of entries) {
+    const validated = await validatedTenant(db, {
+      id: entry.id,
+      name: entry.name,
+      timezone: entry.timezone,
+      dailyCapacityHours: entry.daily_capacity_hours,
+      source: entry.source,
+    });
+    const result = await store.insertTenant(db, validated, true);
+    if (result.created) created.push(result.tenant.id);
+    tenants.push(toTenant(result.tenant));
+  }
+  const withKeys = await store.tenantsWithLiveKeys(db, tenants.map((t) => t.id));
+  const apiKeys: IssuedApiKey[] = [];
+  for (const tenant of tenants) {
+    if (!withKeys.has(tenant.id)) apiKeys.push(await createApiKey(db, tenant.id, 'mock-seed'));
+  }
+  return { tenants, api_keys: apiKeys, created_tenants: created };
+}

@@ -1,0 +1,60 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { JwtCodec } from '../../src/auth/jwt.js';
+import { loadConfig, packageRoot, type Config } from '../../src/config/config.js';
+import { HealthService } from '../../src/health/health-service.js';
+import { buildApp } from '../../src/http/app.js';
+import type { AppContext } from '../../src/http/context.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+export const TEST_SERVICE_TOKEN = 'test-service-token-0123456789abcdefghijklmnop';
+export const TEST_JWT_SECRET = 'test-jwt-secret-0123456789abcdefghijklmnopqrstuv';
+export const MOCK_DATA_PATH = resolve(packageRoot, 'mock-data');
+export const DEMO_TENANT_ID = '550e8400-e29b-41d4-a716-446655440000';
+
+export interface TestApp {
+  app: FastifyInstance;
+  ctx: AppContext;
+  config: Config;
+  database: TestDatabase;
+  /** `{ authorization: 'Bearer <service token>' }` */
+  internalHeaders: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** The real HTTP app (inject or listen) on a database of its own. */
+export async function createTestApp(env: Record<string, string> = {}, database?: TestDatabase): Promise<TestApp> {
+  const db = database ?? (await createTestDatabase());
+  const config = loadConfig({
+    SERVICE_TOKEN: TEST_SERVICE_TOKEN,
+    JWT_SECRET_KEY: TEST_JWT_SECRET,
+    MOCK_MODE: 'true',
+    MOCK_DATA_PATH,
+    EXPORTS_PATH: mkdtempSync(join(tmpdir(), 'exports-')),
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const ctx: AppContext = {
+    config,
+    db: db.db,
+    health: new HealthService(config, db.db, undefined, 'test'),
+    jwt: config.jwtSecretKey ? new JwtCodec(config.jwtSecretKey, config.jwtTtlSeconds) : undefined,
+    redis: undefined,
+    serviceToken: config.serviceToken!,
+  };
+  const app = await buildApp(ctx, { logger: false });
+  await app.ready();
+  return {
+    app,
+    ctx,
+    config,
+    database: db,
+    internalHeaders: { authorization: `Bearer ${TEST_SERVICE_TOKEN}` },
+    async close() {
+      await app.close();
+      if (!database) await db.drop();
+    },
+  };
+}

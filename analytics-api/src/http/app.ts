@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { registerDashboard } from '../dashboard/plugin.js';
 import type { AppContext } from './context.js';
 import { installErrorHandlers } from './error-handler.js';
+import { installJsonBodyParser } from './json-body.js';
 import { loggerOptions } from './logger.js';
 import { requireServiceToken } from './plugins/service-auth.js';
 import { requireTenant } from './plugins/tenant-auth.js';
@@ -45,6 +46,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandlers(app);
+  installJsonBodyParser(app);
   installSecurityHeaders(app);
 
   await app.register(swagger, {

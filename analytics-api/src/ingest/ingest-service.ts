@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import type { Config } from '../config/config.js';
+import type { Database } from '../db/database.js';
+import { conflict, DomainError, invalid, notFound } from '../errors.js';
+import { getTenant } from '../tenants/tenant-service.js';
+import { SOURCES, type Entity, type Source } from './canonical.js';
+import { storeRejections, upsertBatch, type Rejection, type StoredRecord } from './ingest-store.js';
+import { readJsonArray, mockFilePath, MockFileError } from './json-array-stream.js';
+import { mapRecord } from './mappers/index.js';
+import { failInterruptedRuns, finishRun, heartbeatRun, startRun, type RunCounts } from './run-store.js';
+import { storableCopy, unstorableReason } from './storable-json.js';
+
+export const BATCH_SIZE = 2_000;
+
+export interface RecordIssue {
+  index: number;
+  external_id: string | null;
+  detail: string;
+}
+
+export interface IngestSummary extends RunCounts {
+  run_id: string;
+  tenant_id: string;
+  entity: Entity;
+  source: Source;
+  mode: 'push' | 'mock';
+  errors: RecordIssue[];
+  warnings: RecordIssue[];
+}
+
+export interface IngestRequest {
+  tenantId: string;
+  entity: Entity;
+  /** The `source` query parameter, unvalidated. */
+  source: string | undefined;
+  /** Push mode: the records of the body. Undefined: no body (mock mode). */
+  records: unknown[] | undefined;
+}
+
+function parseSource(value: string | undefined): Source | undefined {
+  if (value === undefined) return undefined;
+  if (!(SOURCES as readonly string[]).includes(value)) {
+    throw invalid(`unknown source "${value}": expected one of ${SOURCES.join(', ')}`, [{ field: 'source', detail: 'unknown' }]);
+  }
+  return value as Source;
+}
+
+function recordHash(source: Source, raw: unknown, canonical: unknown): string {
+  return createHash('sha256').update(JSON.stringify([source, raw, canonical])).digest('hex');
+}
+
+/** Collects one batch; a repeated external id closes the batch so each row is written once per statement. */
+class Batch {
+  records: StoredRecord[] = [];
+  rejections: Rejection[] = [];
+  private ids = new Set<string>();
+
+  has(externalId: string): boolean {
+    return this.ids.has(externalId);
+  }
+
+  add(record: StoredRecord): void {
+    this.ids.add(record.external_id);
+    this.records.push(record);
+  }
+
+  get size(): number {
+    return this.records.length + this.rejections.length;
+  }
+}
+
+/**
+ * Ingests one call's records: map and validate each, upsert the valid ones batch by batch (one
+ * transaction per batch, together with the batch's rejections and the run's counters), keep every
+ * rejected record with its reasons. Returns the run summary.
+ */
+export async function ingest(db: Database, config: Config, request: IngestRequest): Promise<IngestSummary> {
+  const tenant = await getTenant(db, request.tenantId);
+  const requestedSource = parseSource(request.source);
+  const mode = request.records === undefined ? 'mock' : 'push';
+  let source: Source;
+  let records: AsyncIterable<unknown> | Iterable<unknown>;
+
+  if (request.records !== undefined) {
+    if (request.records.length > config.maxRecordsPerCall) {
+      throw new DomainError('too_large', `${request.records.length} records in one call; the limit is ${config.maxRecordsPerCall}: split the call`);
+    }
+    source = requestedSource ?? 'canonical';
+    records = request.records;
+  } else {
+    if (!config.mockMode) {
+      throw conflict('no records in the body and MOCK_MODE is false: there is nothing to pull; push records as a JSON array');
+    }
+    source = tenant.source as Source;
+    if (requestedSource && requestedSource !== source) {
+      throw invalid(`mock files of tenant ${tenant.id} are in its own source format "${source}", not "${requestedSource}"`);
+    }
+    const path = mockFilePath(config.mockDataPath, tenant.id, request.entity);
+    records = await openMockFile(path.absolute, path.relative);
+  }
+
+  await failInterruptedRuns(db, config.instanceId);
+  const runId = await startRun(db, { tenantId: tenant.id, entity: request.entity, source, mode, instanceId: config.instanceId });
+  const counts: RunCounts = { received: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0 };
+  const errors: RecordIssue[] = [];
+  const warnings: RecordIssue[] = [];
+
+  const flush = async (batch: Batch) => {
+    if (batch.size === 0) return;
+    await db.transaction(async (tx) => {
+      const outcome = await upsertBatch(tx, request.entity, { tenantId: tenant.id, source, runId, records: batch.records });
+      await storeRejections(tx, request.entity, { tenantId: tenant.id, source, runId, rejections: batch.rejections });
+      counts.inserted += outcome.inserted;
+      counts.updated += outcome.updated;
+      counts.unchanged += outcome.unchanged;
+      counts.rejected += batch.rejections.length;
+      await heartbeatRun(tx, tenant.id, runId, counts);
+    });
+  };
+
+  try {
+    let batch = new Batch();
+    let index = 0;
+    for await (const raw of records) {
+      const position = index;
+      index += 1;
+      counts.received += 1;
+      const mapped = mapRecord(source, request.entity, raw);
+      const unstorable = mapped.ok ? unstorableReason(raw) : null;
+      if (!mapped.ok || unstorable) {
+        const externalId = mapped.ok ? mapped.record.external_id : mapped.externalId;
+        const reasons = mapped.ok ? [unstorable!] : mapped.reasons;
+        batch.rejections.push({ index: position, external_id: externalId, payload: storableCopy(raw), reasons });
+        errors.push({ index: position, external_id: externalId, detail: reasons.join('; ') });
+      } else {
+        const record = mapped.record;
+        for (const warning of mapped.warnings) warnings.push({ index: position, external_id: record.external_id, detail: warning });
+        if (batch.has(record.external_id)) {
+          await flush(batch);
+          batch = new Batch();
+        }
+        batch.add({ ...record, payload: raw, record_hash: recordHash(source, raw, record) });
+      }
+      if (batch.size >= BATCH_SIZE) {
+        await flush(batch);
+        batch = new Batch();
+      }
+    }
+    await flush(batch);
+    await finishRun(db, tenant.id, runId, { status: 'succeeded', counts });
+  } catch (error) {
+    const detail = error instanceof MockFileError ? error.message : 'the ingest stopped before the end; committed batches are kept';
+    await finishRun(db, tenant.id, runId, { status: 'failed', counts, error: detail }).catch(() => undefined);
+    if (error instanceof MockFileError) throw conflict(`mock file is malformed: ${error.message}`);
+    throw error;
+  }
+
+  return { run_id: runId, tenant_id: tenant.id, entity: request.entity, source, mode, ...counts, errors, warnings };
+}
+
+async function openMockFile(absolute: string, relative: string): Promise<AsyncIterable<unknown>> {
+  try {
+    return await readJsonArray(absolute, { displayName: relative });
+  } catch (error: unknown) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw notFound(
+      code === 'ENOENT'
+        ? `mock file ${relative} not found in MOCK_DATA_PATH`
+        : `mock file ${relative} in MOCK_DATA_PATH is not readable (${code ?? String(error)})`,
+    );
+  }
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
+
+const TOKEN = 'x'.repeat(32);
+
+function failure(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('defaults to the embedded quick start: no DATABASE_URL, MOCK_MODE on, no token needed', () => {
+    const config = loadConfig({});
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.mockMode).toBe(true);
+    expect(config.serviceToken).toBeUndefined();
+    expect(config.port).toBe(8000);
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.logLevel).toBe('info');
+  });
+
+  it('requires SERVICE_TOKEN with a real database, and MOCK_MODE defaults to false there', () => {
+    expect(failure({ DATABASE_URL: 'postgres://u:p@db:5432/x' }).variable).toBe('SERVICE_TOKEN');
+    const config = loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/x', SERVICE_TOKEN: TOKEN });
+    expect(config.mockMode).toBe(false);
+  });
+
+  it.each([
+    [{ SERVICE_TOKEN: 'short' }, 'SERVICE_TOKEN'],
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'mysql://u:p@h/db' }, 'DATABASE_URL'],
+    [{ MOCK_MODE: 'maybe' }, 'MOCK_MODE'],
+    [{ PORT: '80a' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ REDIS_URL: 'http://x' }, 'REDIS_URL'],
+    [{ JWT_SECRET_KEY: 'tooshort' }, 'JWT_SECRET_KEY'],
+  ])('refuses %j naming the variable', (env, variable) => {
+    const error = failure(env);
+    expect(error.variable).toBe(variable);
+    expect(error.message.startsWith(`${variable}:`)).toBe(true);
+  });
+
+  it('never echoes a secret value in its message', () => {
+    const secretUrl = 'postgres://user:SuperSecret123@host:5432/db?sslmode=maybe junk';
+    expect(failure({ DATABASE_URL: secretUrl }).message).not.toContain('SuperSecret123');
+    expect(failure({ SERVICE_TOKEN: 'abcdefghijkl' }).message).not.toContain('abcdefghijkl');
+  });
+
+  it('reads booleans in the usual spellings', () => {
+    expect(loadConfig({ MOCK_MODE: 'TRUE' }).mockMode).toBe(true);
+    expect(loadConfig({ MOCK_MODE: '0' }).mockMode).toBe(false);
+  });
+});

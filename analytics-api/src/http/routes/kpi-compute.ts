@@ -1,5 +1,31 @@
 import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { computeDaily } from '../../kpi/kpi-service.js';
 import type { AppContext } from '../context.js';
+import { KpiDayListSchema, KpiDaySchema, PeriodQuery } from './kpis.js';
 
-// Placeholder so the app compiles while issue 4's routes are being written.
-export async function kpiComputeRoutes(_app: FastifyInstance, _ctx: AppContext): Promise<void> {}
+export async function kpiComputeRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.post(
+    '/internal/kpi/compute-daily',
+    {
+      schema: {
+        tags: ['internal'],
+        summary: 'Compute and store the daily KPIs of one tenant: a day, a range (at most 366 days) or yesterday',
+        description:
+          'date=YYYY-MM-DD computes that local day; from/to computes every day of the range in one pass; neither computes ' +
+          'yesterday in the tenant\'s time zone. Stored values of those days are replaced. Answers like GET /v1/kpis/daily: ' +
+          'the day, or {"tenant_id","items":[...]} for a range.',
+        security: [{ serviceToken: [] }],
+        querystring: Type.Object(
+          { tenant_id: Type.String({ description: 'tenant UUID' }), ...PeriodQuery },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Union([KpiDaySchema, KpiDayListSchema]) },
+      },
+    },
+    async (request) => {
+      const query = request.query as { tenant_id: string; date?: string; from?: string; to?: string };
+      return computeDaily(ctx.db, query.tenant_id, { date: query.date, from: query.from, to: query.to });
+    },
+  );
+}

@@ -1,0 +1,118 @@
+import type { Database, Queryable } from '../db/database.js';
+import { invalid, notFound } from '../errors.js';
+import { getTenant } from '../tenants/tenant-service.js';
+import { parsePeriod, type PeriodInput } from './dates.js';
+import { serializeKpis, type Kpis } from './kpi-keys.js';
+import * as store from './kpi-store.js';
+import { DIMENSIONS, type Dimension } from './kpi-store.js';
+
+/**
+ * Daily KPIs of shared/spec/kpis.md: computing them (set-based SQL in compute.sql.ts) and reading
+ * them back as the objects of GET /v1/kpis/daily. No HTTP here: errors are DomainErrors.
+ */
+
+export interface KpiGroup {
+  key: string | null;
+  label: string;
+  kpis: Kpis;
+}
+
+export interface KpiDay {
+  tenant_id: string;
+  date: string;
+  timezone: string;
+  computed_at: string;
+  data_as_of: string | null;
+  kpis: Kpis;
+  groups?: KpiGroup[];
+}
+
+export interface KpiDayList {
+  tenant_id: string;
+  items: KpiDay[];
+}
+
+export type { Dimension };
+export { DIMENSIONS };
+
+function parseGroupBy(groupBy: string | undefined): Dimension | undefined {
+  if (groupBy === undefined) return undefined;
+  if (!(DIMENSIONS as readonly string[]).includes(groupBy)) {
+    throw invalid(`group_by must be one of ${DIMENSIONS.join(', ')}`, [{ field: 'group_by', detail: 'unknown dimension' }]);
+  }
+  return groupBy as Dimension;
+}
+
+async function loadDays(db: Queryable, tenantId: string, from: string, to: string, groupBy?: Dimension): Promise<KpiDay[]> {
+  const rows = await store.readDays(db, tenantId, from, to);
+  const groupsByDate = new Map<string, KpiGroup[]>();
+  if (groupBy) {
+    for (const row of await store.readGroups(db, tenantId, from, to, groupBy)) {
+      const list = groupsByDate.get(row.date) ?? [];
+      list.push({ key: row.group_key, label: row.group_label, kpis: serializeKpis(row) });
+      groupsByDate.set(row.date, list);
+    }
+  }
+  return rows.map((row) => {
+    const day: KpiDay = {
+      tenant_id: tenantId,
+      date: row.date,
+      timezone: row.timezone,
+      computed_at: row.computed_at.toISOString(),
+      data_as_of: row.data_as_of ? row.data_as_of.toISOString() : null,
+      kpis: serializeKpis(row),
+    };
+    if (groupBy) day.groups = groupsByDate.get(row.date) ?? [];
+    return day;
+  });
+}
+
+/**
+ * Computes and stores the KPIs of one day (`date`), of every day of a range (`from`..`to`, at
+ * most 366 days, in one statement), or of yesterday in the tenant's time zone (neither given).
+ * Replaces what was stored for those days. Returns the day (date or default) or the list (range).
+ */
+export async function computeDaily(db: Database, tenantId: string, period: PeriodInput = {}): Promise<KpiDay | KpiDayList> {
+  const tenant = await getTenant(db, tenantId);
+  const parsed = parsePeriod(period);
+  const range = parsed ?? { ...(await defaultDay(db, tenant.timezone)), single: true };
+  const days = await db.transaction(async (tx) => {
+    await store.computeAndStore(tx, {
+      tenantId: tenant.id,
+      from: range.from,
+      to: range.to,
+      timezone: tenant.timezone,
+      dailyCapacityHours: tenant.daily_capacity_hours,
+    });
+    return loadDays(tx, tenant.id, range.from, range.to);
+  });
+  if (range.single) return days[0]!;
+  return { tenant_id: tenant.id, items: days };
+}
+
+async function defaultDay(db: Queryable, timezone: string): Promise<{ from: string; to: string }> {
+  const day = await store.yesterdayIn(db, timezone);
+  return { from: day, to: day };
+}
+
+/**
+ * The stored KPIs of the tenant for `date` (the day, or not_found when it was never computed) or for
+ * `from`..`to` (the computed days of the range, ascending). `groupBy` adds that breakdown.
+ */
+export async function readDaily(
+  db: Queryable,
+  tenantId: string,
+  period: PeriodInput,
+  groupBy?: string,
+): Promise<KpiDay | KpiDayList> {
+  const dimension = parseGroupBy(groupBy);
+  const parsed = parsePeriod(period);
+  if (!parsed) throw invalid('give date=YYYY-MM-DD, or from and to', [{ field: 'date', detail: 'missing' }]);
+  const tenant = await getTenant(db, tenantId);
+  const days = await loadDays(db, tenant.id, parsed.from, parsed.to, dimension);
+  if (parsed.single) {
+    if (!days[0]) throw notFound(`KPIs for ${parsed.from} have not been computed for this tenant`);
+    return days[0];
+  }
+  return { tenant_id: tenant.id, items: days };
+}

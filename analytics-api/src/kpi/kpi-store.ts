@@ -1,0 +1,77 @@
+import type { Queryable } from '../db/database.js';
+import { COMPUTE_AND_STORE, DELETE_RANGE, KPI_COLUMNS, LOCK_TENANT, SESSION_SETTINGS } from './compute.sql.js';
+
+/** SQL for kpi_daily and kpi_daily_breakdown. Parameters only; no values built into strings. */
+
+export type Dimension = 'client' | 'technician' | 'priority';
+export const DIMENSIONS: readonly Dimension[] = ['client', 'technician', 'priority'];
+
+export interface DayRow extends Record<string, unknown> {
+  date: string;
+  timezone: string;
+  computed_at: Date;
+  data_as_of: Date | null;
+}
+
+export interface GroupRow extends Record<string, unknown> {
+  date: string;
+  group_key: string | null;
+  group_label: string;
+}
+
+export interface ComputeTarget {
+  tenantId: string;
+  from: string;
+  to: string;
+  timezone: string;
+  dailyCapacityHours: number;
+}
+
+/**
+ * Computes and stores the days from..to of one tenant, replacing what was stored for them. Must run
+ * inside a transaction (the caller's `tx`), so that readers see either the old or the new days.
+ */
+export async function computeAndStore(tx: Queryable, target: ComputeTarget): Promise<{ days: number; groups: number }> {
+  await tx.query(SESSION_SETTINGS);
+  await tx.query(LOCK_TENANT, [target.tenantId]);
+  for (const statement of DELETE_RANGE) await tx.query(statement, [target.tenantId, target.from, target.to]);
+  const { rows } = await tx.query<{ days: number; groups: number }>(COMPUTE_AND_STORE, [
+    target.tenantId,
+    target.from,
+    target.to,
+    target.timezone,
+    target.dailyCapacityHours,
+  ]);
+  return rows[0] ?? { days: 0, groups: 0 };
+}
+
+/** Yesterday in the given IANA time zone, as PostgreSQL's time zone data sees it. */
+export async function yesterdayIn(db: Queryable, timezone: string): Promise<string> {
+  const { rows } = await db.query<{ day: string }>(`SELECT ((now() AT TIME ZONE $1::text)::date - 1)::text AS day`, [timezone]);
+  return rows[0]!.day;
+}
+
+export async function readDays(db: Queryable, tenantId: string, from: string, to: string): Promise<DayRow[]> {
+  const { rows } = await db.query<DayRow>(
+    `SELECT k.kpi_date::text AS date, COALESCE(k.timezone, t.timezone) AS timezone, k.computed_at, k.data_as_of,
+            ${KPI_COLUMNS}
+       FROM kpi_daily k
+       JOIN tenants t ON t.id = k.tenant_id
+      WHERE k.tenant_id = $1::uuid AND k.kpi_date BETWEEN $2::date AND $3::date
+      ORDER BY k.kpi_date`,
+    [tenantId, from, to],
+  );
+  return rows;
+}
+
+/** The groups of one dimension for the days from..to: named groups by label, "(none)" last. */
+export async function readGroups(db: Queryable, tenantId: string, from: string, to: string, dimension: Dimension): Promise<GroupRow[]> {
+  const { rows } = await db.query<GroupRow>(
+    `SELECT kpi_date::text AS date, group_key, group_label, ${KPI_COLUMNS}
+       FROM kpi_daily_breakdown
+      WHERE tenant_id = $1::uuid AND kpi_date BETWEEN $2::date AND $3::date AND dimension = $4
+      ORDER BY kpi_date, group_key IS NULL, group_label, group_key`,
+    [tenantId, from, to, dimension],
+  );
+  return rows;
+}

@@ -1,0 +1,181 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADDITIVE_KEYS, KPI_KEYS } from '../../src/kpi/kpi-keys.js';
+import { computeDaily, readDaily, type KpiDay, type KpiGroup } from '../../src/kpi/kpi-service.js';
+import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { insertEntries, insertTickets, newTenant, storedDay, storedGroups, type EntryFixture, type TicketFixture } from './helpers.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t.close());
+const db = () => t.ctx.db;
+
+const D = '2026-07-01';
+
+/**
+ * One day (UTC) with every breakdown rule in play:
+ * - k1 (Acme, Alice, P1) opened and closed on D, responded after 30 min;
+ * - k2 (Acme renamed "Acme Corp" later, Bob, P2) opened on D, still open;
+ * - k3 (no client, nobody, no priority) open since 06-20 → backlog, age 12;
+ * - k4 (Globex, Alice, P1) opened the day before, closed on D;
+ * - e1 Alice 2 h billable on k1 (client and priority from k1);
+ * - e2 Alice 1 h billable on k4 but with its own client Initech (own client wins, priority from k4);
+ * - e3 Carol 4 h not billable, no ticket, no client;
+ * - e4 Bob 1 h billable on k2.
+ */
+const tickets: TicketFixture[] = [
+  { id: 'k1', created: '2026-07-01T09:00:00Z', responded: '2026-07-01T09:30:00Z', closed: '2026-07-01T12:00:00Z',
+    client: 'c1', clientName: 'Acme', tech: 't1', techName: 'Alice', priority: 'P1', changedAt: '2026-07-01T10:00:00Z' },
+  { id: 'k2', created: '2026-07-01T10:00:00Z', client: 'c1', clientName: 'Acme Corp', tech: 't2', techName: 'Bob',
+    priority: 'P2', changedAt: '2026-07-01T11:00:00Z' },
+  { id: 'k3', created: '2026-06-20T00:00:00Z', changedAt: '2026-06-20T00:00:00Z' },
+  { id: 'k4', created: '2026-06-30T15:00:00Z', closed: '2026-07-01T08:00:00Z', client: 'c2', clientName: 'Globex',
+    tech: 't1', techName: 'Alice', priority: 'P1', changedAt: '2026-07-01T08:00:00Z' },
+];
+const entries: EntryFixture[] = [
+  { id: 'e1', tech: 't1', techName: 'Alice', hours: 2, billable: true, rate: 100, ticket: 'k1', workDate: D, changedAt: '2026-07-01T09:00:00Z' },
+  { id: 'e2', tech: 't1', techName: 'Alice', hours: 1, billable: true, rate: 100, ticket: 'k4', client: 'c3', clientName: 'Initech',
+    workDate: D, changedAt: '2026-07-01T09:00:00Z' },
+  { id: 'e3', tech: 't3', techName: 'Carol', hours: 4, billable: false, workDate: D, changedAt: '2026-07-01T09:00:00Z' },
+  { id: 'e4', tech: 't2', techName: 'Bob', hours: 1, billable: true, ticket: 'k2', workDate: D, changedAt: '2026-07-01T09:00:00Z' },
+];
+
+async function seeded(): Promise<string> {
+  const id = await newTenant(db(), { timezone: 'UTC', capacity: 8 });
+  await insertTickets(db(), id, tickets);
+  await insertEntries(db(), id, entries);
+  return id;
+}
+
+const byKey = (groups: KpiGroup[]) => new Map(groups.map((g) => [g.key, g]));
+
+describe('breakdowns', () => {
+  it('group tickets by their own fields and time entries by theirs, with fallbacks to the linked ticket', async () => {
+    const id = await seeded();
+    await computeDaily(db(), id, { date: D });
+
+    const tenant = (await readDaily(db(), id, { date: D })) as KpiDay;
+    expect(tenant.kpis).toMatchObject({
+      tickets_opened: 2, tickets_closed: 2, backlog_open: 2, hours_worked: 8, hours_billable: 4,
+      active_technicians: 3, capacity_hours: 24, utilization_pct: 16.67,
+    });
+    expect(tenant.groups).toBeUndefined();
+
+    const clients = byKey(((await readDaily(db(), id, { date: D }, 'client')) as KpiDay).groups!);
+    expect([...clients.keys()]).toEqual(['c1', 'c2', 'c3', null]); // by label: Acme Corp, Globex, Initech, then (none)
+    expect(clients.get('c1')!.label).toBe('Acme Corp'); // the day's records disagree (a rename): the alphabetically last name
+    expect(clients.get('c1')!.kpis).toMatchObject({
+      tickets_opened: 2, tickets_closed: 1, backlog_open: 1, first_response_count: 1, first_response_avg_minutes: 30,
+      hours_worked: 3, // e1 via k1, e4 via k2
+      active_technicians: 2, capacity_hours: null, utilization_pct: null, billable_amount: 200,
+    });
+    expect(clients.get('c2')!.kpis).toMatchObject({ tickets_closed: 1, hours_worked: 0, active_technicians: 0, capacity_hours: null });
+    expect(clients.get('c3')!.label).toBe('Initech');
+    expect(clients.get('c3')!.kpis).toMatchObject({ tickets_opened: 0, hours_worked: 1, active_technicians: 1 });
+    expect(clients.get(null)!.label).toBe('(none)');
+    expect(clients.get(null)!.kpis).toMatchObject({ backlog_open: 1, backlog_age_8_14d: 1, hours_worked: 4, hours_billable: 0 });
+
+    const technicians = byKey(((await readDaily(db(), id, { date: D }, 'technician')) as KpiDay).groups!);
+    expect([...technicians.keys()]).toEqual(['t1', 't2', 't3', null]);
+    expect(technicians.get('t1')!.label).toBe('Alice');
+    expect(technicians.get('t1')!.kpis).toMatchObject({
+      tickets_opened: 1, tickets_closed: 2, hours_worked: 3, active_technicians: 1, capacity_hours: 8,
+      utilization_pct: 37.5, tickets_closed_per_technician: 2,
+    });
+    expect(technicians.get('t2')!.kpis).toMatchObject({ tickets_opened: 1, backlog_open: 1, hours_worked: 1, utilization_pct: 12.5 });
+    expect(technicians.get('t3')!.kpis).toMatchObject({ hours_worked: 4, hours_billable: 0, active_technicians: 1, capacity_hours: 8, utilization_pct: 0 });
+    // the "(none)" technician: unassigned tickets, no time logged
+    expect(technicians.get(null)!.kpis).toMatchObject({
+      backlog_open: 1, active_technicians: 0, capacity_hours: 0, utilization_pct: null, tickets_closed_per_technician: null,
+    });
+
+    const priorities = byKey(((await readDaily(db(), id, { date: D }, 'priority')) as KpiDay).groups!);
+    expect([...priorities.keys()]).toEqual(['P1', 'P2', null]);
+    expect(priorities.get('P1')!.label).toBe('P1');
+    expect(priorities.get('P1')!.kpis).toMatchObject({ tickets_opened: 1, tickets_closed: 2, hours_worked: 3, capacity_hours: null, utilization_pct: null });
+    expect(priorities.get('P2')!.kpis).toMatchObject({ tickets_opened: 1, backlog_open: 1, hours_worked: 1 });
+    expect(priorities.get(null)!.kpis).toMatchObject({ backlog_open: 1, hours_worked: 4 });
+  });
+
+  it('sum to the tenant level for every additive KPI, in every dimension', async () => {
+    const id = await seeded();
+    await computeDaily(db(), id, { from: '2026-06-29', to: '2026-07-02' });
+    for (const date of ['2026-06-29', '2026-06-30', '2026-07-01', '2026-07-02']) {
+      const tenant = (await storedDay(db(), id, date))!;
+      for (const dimension of ['client', 'technician', 'priority']) {
+        const groups = await storedGroups(db(), id, date, dimension);
+        for (const key of ADDITIVE_KEYS) {
+          const total = groups.reduce((acc, row) => acc + Number(row[key]), 0);
+          expect(total, `${date} ${dimension} ${key}`).toBeCloseTo(Number(tenant[key]), 9);
+        }
+      }
+      const technicians = await storedGroups(db(), id, date, 'technician');
+      expect(technicians.reduce((acc, row) => acc + Number(row['active_technicians']), 0)).toBe(tenant['active_technicians']);
+      expect(technicians.reduce((acc, row) => acc + Number(row['capacity_hours']), 0)).toBeCloseTo(Number(tenant['capacity_hours']), 9);
+    }
+    // the fixture does put data in several groups on D (the sums above are not 0 = 0)
+    expect((await storedGroups(db(), id, D, 'client')).length).toBe(4);
+  });
+});
+
+describe('ranges and recomputation', () => {
+  const withoutComputedAt = (row: Record<string, unknown>) => {
+    const { computed_at: _ignored, ...rest } = row;
+    return rest;
+  };
+
+  it('computing a range stores exactly what computing each day alone stores', async () => {
+    const id = await seeded();
+    const days = ['2026-06-19', '2026-06-20', '2026-06-30', '2026-07-01', '2026-07-02'];
+    await computeDaily(db(), id, { from: days[0]!, to: days.at(-1)! });
+    const { rows: fromRange } = await db().query(
+      `SELECT * FROM kpi_daily WHERE tenant_id = $1 ORDER BY kpi_date`, [id]);
+    const { rows: groupsFromRange } = await db().query(
+      `SELECT * FROM kpi_daily_breakdown WHERE tenant_id = $1 ORDER BY kpi_date, dimension, group_key NULLS LAST`, [id]);
+    expect(fromRange.length).toBe(14); // 06-19 .. 07-02
+    expect(groupsFromRange.length).toBeGreaterThan(10);
+
+    await db().query('DELETE FROM kpi_daily WHERE tenant_id = $1', [id]);
+    await db().query('DELETE FROM kpi_daily_breakdown WHERE tenant_id = $1', [id]);
+    for (const row of fromRange) await computeDaily(db(), id, { date: row['kpi_date'] as string });
+    const { rows: fromDays } = await db().query(`SELECT * FROM kpi_daily WHERE tenant_id = $1 ORDER BY kpi_date`, [id]);
+    const { rows: groupsFromDays } = await db().query(
+      `SELECT * FROM kpi_daily_breakdown WHERE tenant_id = $1 ORDER BY kpi_date, dimension, group_key NULLS LAST`, [id]);
+
+    expect(fromDays.map(withoutComputedAt)).toEqual(fromRange.map(withoutComputedAt));
+    expect(groupsFromDays.map(withoutComputedAt)).toEqual(groupsFromRange.map(withoutComputedAt));
+  });
+
+  it('replaces stored values and removes groups that no longer exist when a day is recomputed', async () => {
+    const id = await seeded();
+    const first = (await computeDaily(db(), id, { date: D })) as KpiDay;
+    expect(first.kpis.hours_worked).toBe(8);
+    expect((await storedGroups(db(), id, D, 'technician')).map((g) => g['group_key'])).toContain('t3');
+
+    // late corrections: Carol's entry is removed, k3 turns out to have been closed on D, a ticket arrives
+    await db().query(`DELETE FROM raw_time_entries WHERE tenant_id = $1 AND external_id = 'e3'`, [id]);
+    await insertTickets(db(), id, [
+      { ...tickets[2]!, closed: '2026-07-01T18:00:00Z' },
+      { id: 'k5', created: '2026-07-01T20:00:00Z', client: 'c9', clientName: 'Newco' },
+    ]);
+    const second = (await computeDaily(db(), id, { date: D })) as KpiDay;
+    expect(second.kpis).toMatchObject({ tickets_opened: 3, tickets_closed: 3, backlog_open: 2, hours_worked: 4, active_technicians: 2 });
+    expect(Date.parse(second.computed_at)).toBeGreaterThanOrEqual(Date.parse(first.computed_at));
+
+    const { rows } = await db().query(`SELECT count(*)::int AS n FROM kpi_daily WHERE tenant_id = $1 AND kpi_date = $2`, [id, D]);
+    expect(rows[0]!['n']).toBe(1);
+    const technicians = (await storedGroups(db(), id, D, 'technician')).map((g) => g['group_key']);
+    expect(technicians).not.toContain('t3');
+    expect((await storedGroups(db(), id, D, 'client')).map((g) => g['group_key'])).toContain('c9');
+  });
+
+  it('never touches days outside the computed range', async () => {
+    const id = await seeded();
+    await computeDaily(db(), id, { from: '2026-06-30', to: '2026-07-02' });
+    const before = await storedDay(db(), id, '2026-06-30');
+    await computeDaily(db(), id, { date: D });
+    expect(await storedDay(db(), id, '2026-06-30')).toEqual(before);
+    expect(KPI_KEYS.length).toBe(32);
+  });
+});

@@ -83,7 +83,8 @@ export class HealthService {
   private async exports(): Promise<Check> {
     const path = this.config.exportsPath;
     try {
-      await mkdir(path, { recursive: true });
+      // Bounded: a recursive mkdir under some special paths (e.g. /proc) never settles.
+      await withTimeout(mkdir(path, { recursive: true }), 2_000, 'creating the exports folder');
       if (!(await stat(path)).isDirectory()) return { status: 'error', detail: `${path} is not a folder` };
       await access(path, constants.W_OK);
       return { status: 'ok', detail: `writable at ${path}` };

@@ -1,0 +1,26 @@
+import { generateExports } from '../../exports/export-service.js';
+import { stringOption } from '../args.js';
+import { CliUsageError, type CliCommand } from '../command.js';
+import { withDatabase } from '../with-database.js';
+
+export const exportCommand: CliCommand = {
+  name: 'export',
+  usage: 'export [--tenant ID] [--json]',
+  summary: 'write the Power BI exports (CSV + Parquet) of one tenant, or of every active tenant, under EXPORTS_PATH',
+  async run(args) {
+    const tenant = args.options['tenant'];
+    if (tenant === true) throw new CliUsageError('export --tenant needs a tenant id');
+    const unknown = Object.keys(args.options).filter((name) => name !== 'tenant');
+    if (unknown.length > 0 || args.positionals.length > 0) throw new CliUsageError(`usage: ${this.usage}`);
+
+    const result = await withDatabase((db, config) => generateExports(db, config, { tenantId: stringOption(args, 'tenant') }));
+    const lines = result.exports.length
+      ? result.exports.flatMap((item) => [
+          `${item.tenant_id}: ${item.files.length} files in ${item.path} (generation ${item.generation}, data as of ${item.data_as_of ?? 'never'})`,
+          ...item.files.map((file) => `  ${file.name.padEnd(34)} ${String(file.rows).padStart(10)} rows ${String(file.bytes).padStart(12)} bytes`),
+          ...(item.pruned.length ? [`  removed older generations: ${item.pruned.join(', ')}`] : []),
+        ])
+      : ['no active tenants: nothing exported'];
+    return { text: lines.join('\n'), json: result };
+  },
+};

@@ -1,0 +1,162 @@
+import { join } from 'node:path';
+import type { Config } from '../config/config.js';
+import type { Database } from '../db/database.js';
+import { getTenant, listTenants, type Tenant } from '../tenants/tenant-service.js';
+import { asExportsUnavailable } from './fs-errors.js';
+import {
+  createStaging,
+  discardStaging,
+  ensureExportsRoot,
+  newGenerationId,
+  prune,
+  publish,
+  tenantLayout,
+} from './generations.js';
+import { HashedFile } from './hashed-file.js';
+import { buildManifest, MANIFEST_NAME } from './manifest.js';
+import { TABLES } from './tables.js';
+import { writeTable, type WrittenFile } from './table-writer.js';
+
+export interface ExportFile {
+  name: string;
+  format: 'csv' | 'parquet';
+  rows: number;
+  bytes: number;
+  sha256: string;
+}
+
+export interface TenantExport {
+  tenant_id: string;
+  /** The stable folder Power BI points at: `<EXPORTS_PATH>/<tenant_id>/current`. */
+  path: string;
+  generation: string;
+  generation_path: string;
+  generated_at: string;
+  data_as_of: string | null;
+  files: ExportFile[];
+  /** Older generations removed by retention (EXPORTS_KEEP). */
+  pruned: string[];
+}
+
+export interface ExportResult {
+  generated_at: string;
+  exports: TenantExport[];
+}
+
+/** Test seams: called after each file is complete in the staging folder (a throw aborts the export). */
+export interface ExportHooks {
+  afterFile?(file: { tenant_id: string; name: string; staging: string }): void | Promise<void>;
+}
+
+export interface ExportOptions {
+  /** One tenant (any state); without it every active tenant. */
+  tenantId?: string;
+  hooks?: ExportHooks;
+}
+
+type ExportConfig = Pick<Config, 'exportsPath' | 'exportsKeep'>;
+
+// One export at a time per process: two exports of a tenant never race on its `current` link, and
+// on PGlite (one connection) their cursors never wait on each other mid-table.
+let queue: Promise<unknown> = Promise.resolve();
+function serialized<T>(work: () => Promise<T>): Promise<T> {
+  const run = queue.then(work, work);
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+interface Freshness {
+  data_as_of: Date | null;
+  kpis_computed_at: Date | null;
+}
+
+/**
+ * The newest change to the tenant's data: a record changed, or a successful ingestion run finished
+ * (a sync that found nothing new still makes the data current as of its end).
+ */
+async function freshness(db: Database, tenantId: string): Promise<Freshness> {
+  const { rows } = await db.query<Freshness>(
+    `SELECT GREATEST((SELECT max(changed_at) FROM raw_tickets WHERE tenant_id = $1::uuid),
+                     (SELECT max(changed_at) FROM raw_time_entries WHERE tenant_id = $1::uuid),
+                     (SELECT max(finished_at) FROM ingestion_runs WHERE tenant_id = $1::uuid AND status = 'succeeded')
+            ) AS data_as_of,
+            (SELECT max(computed_at) FROM kpi_daily WHERE tenant_id = $1::uuid) AS kpis_computed_at`,
+    [tenantId],
+  );
+  return rows[0] ?? { data_as_of: null, kpis_computed_at: null };
+}
+
+async function exportTenant(db: Database, config: ExportConfig, tenant: Tenant, hooks: ExportHooks | undefined): Promise<TenantExport> {
+  const generatedAt = new Date();
+  const generation = newGenerationId(generatedAt);
+  const layout = tenantLayout(config.exportsPath, tenant.id);
+
+  const staging = await createStaging(layout, generation);
+  let generationPath: string;
+  let files: WrittenFile[] = [];
+  let fresh: Freshness;
+  try {
+    fresh = await freshness(db, tenant.id);
+    const ctx = { db, tenantId: tenant.id, timezone: tenant.timezone };
+    for (const table of TABLES) {
+      const written = await writeTable(db, table, ctx, staging);
+      files = files.concat(written);
+      for (const file of written) await hooks?.afterFile?.({ tenant_id: tenant.id, name: file.name, staging });
+    }
+    const manifest = buildManifest({
+      tenant,
+      generation,
+      generatedAt,
+      dataAsOf: fresh.data_as_of,
+      kpisComputedAt: fresh.kpis_computed_at,
+      files,
+    });
+    const manifestFile = await HashedFile.create(join(staging, MANIFEST_NAME));
+    try {
+      await manifestFile.write(Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8'));
+      await manifestFile.close();
+    } finally {
+      await manifestFile.abort();
+    }
+    await hooks?.afterFile?.({ tenant_id: tenant.id, name: MANIFEST_NAME, staging });
+    generationPath = await publish(layout, staging, generation);
+  } catch (error) {
+    await discardStaging(staging);
+    throw error;
+  }
+  const pruned = await prune(layout, config.exportsKeep);
+
+  return {
+    tenant_id: tenant.id,
+    path: layout.currentPath,
+    generation,
+    generation_path: generationPath,
+    generated_at: generatedAt.toISOString(),
+    data_as_of: fresh.data_as_of?.toISOString() ?? null,
+    files: files.map(({ name, format, rows, bytes, sha256 }) => ({ name, format, rows, bytes, sha256 })),
+    pruned,
+  };
+}
+
+/**
+ * Writes the Power BI exports of one tenant (options.tenantId) or of every active tenant, each as a
+ * new generation made current atomically (see generations.ts). Fails with
+ * - invalid / not_found for a malformed or unknown tenant id,
+ * - unavailable (503) when EXPORTS_PATH is missing and cannot be created, is not a folder, or a
+ *   write fails (the detail names the path and the errno); the previous export stays current.
+ */
+export async function generateExports(db: Database, config: ExportConfig, options: ExportOptions = {}): Promise<ExportResult> {
+  const startedAt = new Date();
+  const tenants =
+    options.tenantId === undefined ? (await listTenants(db)).filter((tenant) => tenant.active) : [await getTenant(db, options.tenantId)];
+  return serialized(async () => {
+    try {
+      await ensureExportsRoot(config.exportsPath);
+      const exports: TenantExport[] = [];
+      for (const tenant of tenants) exports.push(await exportTenant(db, config, tenant, options.hooks));
+      return { generated_at: startedAt.toISOString(), exports };
+    } catch (error) {
+      throw asExportsUnavailable(error, config.exportsPath);
+    }
+  });
+}

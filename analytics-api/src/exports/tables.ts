@@ -1,0 +1,364 @@
+import type { Queryable } from '../db/database.js';
+import { COUNT_KEYS, KPI_KEYS, roundKpi } from '../kpi/kpi-keys.js';
+import {
+  boolean,
+  date,
+  daysSql,
+  double,
+  int32,
+  localDateSql,
+  millisSql,
+  string,
+  timestamp,
+  type ColumnSpec,
+  type Row,
+} from './columns.js';
+
+/**
+ * The star schema written for Power BI (docs/power-bi.md draws it). Each table is one SQL query
+ * streamed through a cursor; `params` gives its parameters (usually $1 the tenant id and $2 the
+ * tenant's time zone).
+ *
+ * Every table has a unique key, guaranteed by the database rather than by the export: raw records
+ * are unique per (tenant, external_id), kpi_daily per (tenant, day), kpi_daily_breakdown per
+ * (tenant, day, dimension, group) and the dimensions are GROUP BY / DISTINCT ON their key. Rows are
+ * ordered by that key so that two exports of the same data are byte-identical.
+ */
+export interface TableContext {
+  db: Queryable;
+  tenantId: string;
+  timezone: string;
+}
+
+export interface TableSpec {
+  name: string;
+  description: string;
+  /** The columns that identify a row (unique within the file). */
+  key: readonly string[];
+  columns: readonly ColumnSpec[];
+  sql: string;
+  /** The query's parameters; may query the database (before the table's cursor opens). */
+  params: (ctx: TableContext) => readonly unknown[] | Promise<readonly unknown[]>;
+  /** Adjusts a row in place before it is written (KPI rounding). */
+  map?: (row: Row) => void;
+}
+
+const ms = millisSql;
+const tenantAndZone = (ctx: TableContext) => [ctx.tenantId, ctx.timezone];
+const tenantOnly = (ctx: TableContext) => [ctx.tenantId];
+
+// ---------------------------------------------------------------------------------------------
+// Facts
+
+const FACT_TICKETS: TableSpec = {
+  name: 'fact_tickets',
+  description: 'one row per ticket; dates are local to the tenant time zone, instants are UTC',
+  key: ['ticket_key'],
+  columns: [
+    string('ticket_key', false),
+    string('client_key'),
+    string('technician_key'),
+    string('summary'),
+    string('board'),
+    string('priority'),
+    string('status'),
+    timestamp('created_at', false),
+    timestamp('first_response_at'),
+    timestamp('closed_at'),
+    timestamp('sla_response_due_at'),
+    timestamp('sla_resolution_due_at'),
+    date('created_date', false),
+    date('first_response_date'),
+    date('closed_date'),
+    boolean('sla_response_met'),
+    boolean('sla_resolution_met'),
+    int32('reopen_count', false),
+    double('first_response_minutes'),
+    double('resolution_hours'),
+    timestamp('source_updated_at'),
+    timestamp('modified_at', false),
+  ],
+  // The SLA columns are the KPI verdicts (kpis.md § SLA verdicts): the source's flag when it gave
+  // one, else the due date; NULL when there is no verdict (no response / not closed / no SLA).
+  // Durations are NULL when negative (responded or closed before created), as in the KPIs.
+  sql: `
+SELECT t.external_id AS ticket_key,
+       t.client_id AS client_key,
+       t.technician_id AS technician_key,
+       t.summary, t.board, t.priority, t.status,
+       ${ms('t.created_at')} AS created_at,
+       ${ms('t.first_response_at')} AS first_response_at,
+       ${ms('t.closed_at')} AS closed_at,
+       ${ms('t.sla_response_due_at')} AS sla_response_due_at,
+       ${ms('t.sla_resolution_due_at')} AS sla_resolution_due_at,
+       ${daysSql(localDateSql('t.created_at'))} AS created_date,
+       ${daysSql(localDateSql('t.first_response_at'))} AS first_response_date,
+       ${daysSql(localDateSql('t.closed_at'))} AS closed_date,
+       CASE WHEN t.first_response_at IS NOT NULL
+            THEN COALESCE(t.sla_response_met, t.first_response_at <= t.sla_response_due_at) END AS sla_response_met,
+       CASE WHEN t.closed_at IS NOT NULL
+            THEN COALESCE(t.sla_resolution_met, t.closed_at <= t.sla_resolution_due_at) END AS sla_resolution_met,
+       t.reopen_count,
+       CASE WHEN t.first_response_at >= t.created_at
+            THEN date_part('epoch', t.first_response_at - t.created_at) / 60 END AS first_response_minutes,
+       CASE WHEN t.closed_at >= t.created_at
+            THEN date_part('epoch', t.closed_at - t.created_at) / 3600 END AS resolution_hours,
+       ${ms('t.source_updated_at')} AS source_updated_at,
+       ${ms('t.changed_at')} AS modified_at
+  FROM raw_tickets t
+ WHERE t.tenant_id = $1::uuid
+ ORDER BY t.external_id`,
+  params: tenantAndZone,
+};
+
+const FACT_TIME_ENTRIES: TableSpec = {
+  name: 'fact_time_entries',
+  description:
+    'one row per time entry; entry_date is work_date, else the local date of started_at; ' +
+    'hours_billable, hours_billed and billable_amount are zero on non-billable entries so that their sums are the KPIs',
+  key: ['time_entry_key'],
+  columns: [
+    string('time_entry_key', false),
+    string('technician_key', false),
+    string('client_key'),
+    string('ticket_key'),
+    string('work_type'),
+    boolean('billable', false),
+    double('hours_worked', false),
+    double('hours_billable', false),
+    double('hours_billed', false),
+    double('hourly_rate'),
+    double('billable_amount', false),
+    timestamp('started_at'),
+    timestamp('ended_at'),
+    date('work_date'),
+    date('entry_date', false),
+    timestamp('source_updated_at'),
+    timestamp('modified_at', false),
+  ],
+  // client_key falls back to the linked ticket's client, as the KPI breakdown by client does.
+  sql: `
+SELECT e.external_id AS time_entry_key,
+       e.technician_id AS technician_key,
+       COALESCE(e.client_id, t.client_id) AS client_key,
+       e.ticket_external_id AS ticket_key,
+       e.work_type,
+       e.billable,
+       e.hours_worked::float8 AS hours_worked,
+       CASE WHEN e.billable THEN e.hours_worked ELSE 0 END::float8 AS hours_billable,
+       CASE WHEN e.billable THEN COALESCE(e.hours_billed, e.hours_worked) ELSE 0 END::float8 AS hours_billed,
+       e.hourly_rate::float8 AS hourly_rate,
+       CASE WHEN e.billable AND e.hourly_rate IS NOT NULL
+            THEN COALESCE(e.hours_billed, e.hours_worked) * e.hourly_rate ELSE 0 END::float8 AS billable_amount,
+       ${ms('e.started_at')} AS started_at,
+       ${ms('e.ended_at')} AS ended_at,
+       ${daysSql('e.work_date')} AS work_date,
+       ${daysSql(`COALESCE(e.work_date, ${localDateSql('e.started_at')})`)} AS entry_date,
+       ${ms('e.source_updated_at')} AS source_updated_at,
+       ${ms('e.changed_at')} AS modified_at
+  FROM raw_time_entries e
+  LEFT JOIN raw_tickets t ON t.tenant_id = e.tenant_id AND t.external_id = e.ticket_external_id
+ WHERE e.tenant_id = $1::uuid
+ ORDER BY e.external_id`,
+  params: tenantAndZone,
+};
+
+// ---------------------------------------------------------------------------------------------
+// KPIs: stored at full precision, exported like the API serves them (counts as integers, every
+// other value rounded half away from zero to 2 decimals by the KPI module's roundKpi).
+
+const DOUBLE_KPI_KEYS = KPI_KEYS.filter((key) => !COUNT_KEYS.has(key));
+
+const KPI_COLUMNS: ColumnSpec[] = KPI_KEYS.map((key) => (COUNT_KEYS.has(key) ? int32(key, false) : double(key)));
+
+function roundKpis(row: Row): void {
+  for (const key of DOUBLE_KPI_KEYS) {
+    const value = row[key];
+    row[key] = value === null || value === undefined ? null : roundKpi(Number(value));
+  }
+}
+
+const KPI_DAILY: TableSpec = {
+  name: 'kpi_daily',
+  description: 'one row per local day of the tenant (the KPI keys of the API)',
+  key: ['date_key'],
+  columns: [date('date_key', false), ...KPI_COLUMNS, timestamp('computed_at', false), timestamp('data_as_of')],
+  sql: `
+SELECT ${daysSql('k.kpi_date')} AS date_key,
+       ${KPI_KEYS.map((key) => `k.${key}`).join(', ')},
+       ${ms('k.computed_at')} AS computed_at,
+       ${ms('k.data_as_of')} AS data_as_of
+  FROM kpi_daily k
+ WHERE k.tenant_id = $1::uuid
+ ORDER BY k.kpi_date`,
+  params: tenantOnly,
+  map: roundKpis,
+};
+
+function kpiBreakdown(dimension: 'client' | 'technician' | 'priority'): TableSpec {
+  return {
+    name: `kpi_daily_by_${dimension}`,
+    description: `one row per local day and ${dimension}; ${dimension}_key is empty for the "(none)" group`,
+    key: ['date_key', `${dimension}_key`],
+    columns: [
+      date('date_key', false),
+      string(`${dimension}_key`),
+      string(`${dimension}_label`, false),
+      ...KPI_COLUMNS,
+      timestamp('computed_at', false),
+      timestamp('data_as_of'),
+    ],
+    sql: `
+SELECT ${daysSql('b.kpi_date')} AS date_key,
+       b.group_key AS ${dimension}_key,
+       b.group_label AS ${dimension}_label,
+       ${KPI_KEYS.map((key) => `b.${key}`).join(', ')},
+       ${ms('b.computed_at')} AS computed_at,
+       ${ms('b.data_as_of')} AS data_as_of
+  FROM kpi_daily_breakdown b
+ WHERE b.tenant_id = $1::uuid AND b.dimension = '${dimension}'
+ ORDER BY b.kpi_date, b.group_key NULLS FIRST`,
+    params: tenantOnly,
+    map: roundKpis,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dimensions: every key used by a fact or a KPI breakdown, with its most recent name. Names are
+// first reduced per (key, name) by a hash aggregate, so the sort only sees a few rows per key.
+
+function personDimension(
+  name: 'dim_client' | 'dim_technician',
+  keyColumn: 'client_id' | 'technician_id',
+  nameColumn: 'client_name' | 'technician_name',
+  dimension: 'client' | 'technician',
+  prefix: 'client' | 'technician',
+): TableSpec {
+  return {
+    name,
+    description: `one row per ${dimension} key seen in tickets, time entries or KPI breakdowns, with its latest name`,
+    key: [`${prefix}_key`],
+    columns: [string(`${prefix}_key`, false), string(`${prefix}_name`)],
+    sql: `
+SELECT DISTINCT ON (key) key AS ${prefix}_key, label AS ${prefix}_name
+  FROM (
+        SELECT key, label, min(rank) AS rank, max(seen) AS seen
+          FROM (
+                SELECT ${keyColumn} AS key, ${nameColumn} AS label, 0 AS rank,
+                       COALESCE(source_updated_at, changed_at) AS seen
+                  FROM raw_tickets WHERE tenant_id = $1::uuid AND ${keyColumn} IS NOT NULL
+                UNION ALL
+                SELECT ${keyColumn}, ${nameColumn}, 0, COALESCE(source_updated_at, changed_at)
+                  FROM raw_time_entries WHERE tenant_id = $1::uuid AND ${keyColumn} IS NOT NULL
+                UNION ALL
+                SELECT group_key, group_label, 1, computed_at
+                  FROM kpi_daily_breakdown
+                 WHERE tenant_id = $1::uuid AND dimension = '${dimension}' AND group_key IS NOT NULL
+               ) AS sightings
+         GROUP BY key, label
+       ) AS names
+ ORDER BY key, (label IS NULL), rank, seen DESC NULLS LAST`,
+    params: tenantOnly,
+  };
+}
+
+/**
+ * The first and last day of the calendar: whole years around every date the other tables hold
+ * (local dates of ticket events, entry dates, KPI days), so that Power BI's time intelligence
+ * functions get the complete years they expect. Each bound is an index-backed min/max.
+ */
+async function calendarRange(ctx: TableContext): Promise<readonly unknown[]> {
+  const { rows } = await ctx.db.query<{ first_day: string | null; last_day: string | null }>(
+    `
+WITH bounds AS (
+  SELECT (SELECT min(created_at) FROM raw_tickets WHERE tenant_id = $1::uuid) AS created_min,
+         (SELECT max(created_at) FROM raw_tickets WHERE tenant_id = $1::uuid) AS created_max,
+         (SELECT min(closed_at) FROM raw_tickets WHERE tenant_id = $1::uuid) AS closed_min,
+         (SELECT max(closed_at) FROM raw_tickets WHERE tenant_id = $1::uuid) AS closed_max,
+         (SELECT min(first_response_at) FROM raw_tickets WHERE tenant_id = $1::uuid) AS responded_min,
+         (SELECT max(first_response_at) FROM raw_tickets WHERE tenant_id = $1::uuid) AS responded_max,
+         (SELECT min(work_date) FROM raw_time_entries WHERE tenant_id = $1::uuid) AS work_min,
+         (SELECT max(work_date) FROM raw_time_entries WHERE tenant_id = $1::uuid) AS work_max,
+         (SELECT min(started_at) FROM raw_time_entries WHERE tenant_id = $1::uuid AND work_date IS NULL) AS started_min,
+         (SELECT max(started_at) FROM raw_time_entries WHERE tenant_id = $1::uuid AND work_date IS NULL) AS started_max,
+         (SELECT min(kpi_date) FROM kpi_daily WHERE tenant_id = $1::uuid) AS kpi_min,
+         (SELECT max(kpi_date) FROM kpi_daily WHERE tenant_id = $1::uuid) AS kpi_max,
+         (SELECT min(kpi_date) FROM kpi_daily_breakdown WHERE tenant_id = $1::uuid) AS breakdown_min,
+         (SELECT max(kpi_date) FROM kpi_daily_breakdown WHERE tenant_id = $1::uuid) AS breakdown_max
+),
+days AS (
+  SELECT LEAST(${localDateSql('created_min')}, ${localDateSql('closed_min')}, ${localDateSql('responded_min')},
+               work_min, ${localDateSql('started_min')}, kpi_min, breakdown_min) AS first_day,
+         GREATEST(${localDateSql('created_max')}, ${localDateSql('closed_max')}, ${localDateSql('responded_max')},
+               work_max, ${localDateSql('started_max')}, kpi_max, breakdown_max) AS last_day
+    FROM bounds
+)
+SELECT make_date(extract(year FROM first_day)::int, 1, 1)::text AS first_day,
+       make_date(extract(year FROM last_day)::int, 12, 31)::text AS last_day
+  FROM days`,
+    [ctx.tenantId, ctx.timezone],
+  );
+  const range = rows[0];
+  return [range?.first_day ?? null, range?.last_day ?? null];
+}
+
+const DIM_DATE: TableSpec = {
+  name: 'dim_date',
+  description: 'calendar of whole years covering every date of the other tables; weeks are ISO 8601 (Monday first)',
+  key: ['date_key'],
+  columns: [
+    date('date_key', false),
+    int32('year', false),
+    int32('quarter', false),
+    int32('month', false),
+    string('month_name', false),
+    string('month_short', false),
+    string('year_month', false),
+    int32('day_of_month', false),
+    int32('day_of_year', false),
+    int32('iso_year', false),
+    int32('iso_week', false),
+    string('iso_year_week', false),
+    int32('weekday', false),
+    string('weekday_name', false),
+    boolean('is_weekend', false),
+  ],
+  // to_char's month and day names without the TM prefix are English whatever lc_time is.
+  sql: `
+SELECT ${daysSql('d')} AS date_key,
+       extract(year FROM d)::int AS year,
+       extract(quarter FROM d)::int AS quarter,
+       extract(month FROM d)::int AS month,
+       to_char(d, 'FMMonth') AS month_name,
+       to_char(d, 'Mon') AS month_short,
+       to_char(d, 'YYYY-MM') AS year_month,
+       extract(day FROM d)::int AS day_of_month,
+       extract(doy FROM d)::int AS day_of_year,
+       extract(isoyear FROM d)::int AS iso_year,
+       extract(week FROM d)::int AS iso_week,
+       to_char(d, 'IYYY-"W"IW') AS iso_year_week,
+       extract(isodow FROM d)::int AS weekday,
+       to_char(d, 'FMDay') AS weekday_name,
+       extract(isodow FROM d) >= 6 AS is_weekend
+  FROM generate_series($1::date::timestamp, $2::date::timestamp, interval '1 day') AS g (day),
+       LATERAL (SELECT g.day::date AS d) AS x
+ ORDER BY d`,
+  params: calendarRange,
+};
+
+/**
+ * In writing order: facts and KPIs first, dimensions last. Each table is read in its own
+ * transaction, so a dimension read after the facts holds every key the facts could reference even
+ * while ingestion runs.
+ */
+export const TABLES: readonly TableSpec[] = [
+  FACT_TICKETS,
+  FACT_TIME_ENTRIES,
+  KPI_DAILY,
+  kpiBreakdown('client'),
+  kpiBreakdown('technician'),
+  kpiBreakdown('priority'),
+  personDimension('dim_client', 'client_id', 'client_name', 'client', 'client'),
+  personDimension('dim_technician', 'technician_id', 'technician_name', 'technician', 'technician'),
+  DIM_DATE,
+];

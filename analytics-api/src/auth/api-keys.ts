@@ -27,8 +27,11 @@ export function hashApiKey(key: string): string {
 }
 
 export function generateApiKey(tenantId: string): GeneratedApiKey {
-  const key = `msk_${uuidToBase64url(tenantId)}_${randomBytes(32).toString('base64url')}`;
-  return { key, hash: hashApiKey(key), prefix: key.slice(0, 12) };
+  const secret = randomBytes(32).toString('base64url');
+  const key = `msk_${uuidToBase64url(tenantId)}_${secret}`;
+  // The tenant part is the same for all keys of a tenant: the prefix shows some of the secret too,
+  // so that people can tell keys apart (6 of 43 characters: nothing useful to guess with).
+  return { key, hash: hashApiKey(key), prefix: `msk_…${secret.slice(0, 6)}` };
 }
 
 /** The tenant a well-formed key claims to belong to, or null for anything malformed. */

@@ -1,8 +1,16 @@
 import { hashApiKey, tenantIdOfApiKey } from './api-keys.js';
+import {
+  cachedKey,
+  credentialEpoch,
+  isTenantKnownActive,
+  recordKeyUse,
+  rememberActiveTenant,
+  rememberKey,
+} from './credential-cache.js';
 import type { JwtCodec } from './jwt.js';
 import type { Queryable } from '../db/database.js';
 import { unauthorized } from '../errors.js';
-import { findKeyOwner, findTenant, touchApiKey } from '../tenants/tenant-store.js';
+import { findKeyOwner, findTenant } from '../tenants/tenant-store.js';
 
 export interface TenantPrincipal {
   tenantId: string;
@@ -10,15 +18,27 @@ export interface TenantPrincipal {
   credentialId: string;
 }
 
-/** Resolves an API key to its tenant. Every refusal has the same status; the reason is kept short. */
+/**
+ * Resolves an API key to its tenant. Every refusal has the same status; the reason is kept short.
+ * Successful lookups are cached for a few seconds (auth/credential-cache.ts); refusals never are.
+ */
 export async function authenticateApiKey(db: Queryable, key: string): Promise<TenantPrincipal> {
-  const tenantId = tenantIdOfApiKey(key.trim());
+  const trimmed = key.trim();
+  const tenantId = tenantIdOfApiKey(trimmed);
   if (!tenantId) throw unauthorized('malformed API key');
-  const owner = await findKeyOwner(db, tenantId, hashApiKey(key.trim()));
+  const hash = hashApiKey(trimmed);
+  const cached = cachedKey(db, hash);
+  if (cached && cached.tenantId === tenantId) {
+    recordKeyUse(db, tenantId, cached.keyId);
+    return { tenantId, credentialId: cached.keyId };
+  }
+  const epoch = credentialEpoch();
+  const owner = await findKeyOwner(db, tenantId, hash);
   if (!owner) throw unauthorized('unknown API key');
   if (owner.revoked) throw unauthorized('API key revoked');
   if (!owner.tenant_active) throw unauthorized('tenant inactive');
-  await touchApiKey(db, tenantId, owner.key_id);
+  rememberKey(db, hash, tenantId, owner.key_id, epoch);
+  recordKeyUse(db, tenantId, owner.key_id);
   return { tenantId, credentialId: owner.key_id };
 }
 
@@ -26,8 +46,11 @@ export async function authenticateJwt(db: Queryable, jwt: JwtCodec | undefined, 
   if (!jwt) throw unauthorized('bearer tokens are disabled on this server (JWT_SECRET_KEY unset); use X-API-Key');
   const claims = await jwt.verify(token);
   if ('refused' in claims) throw unauthorized(claims.refused);
+  if (isTenantKnownActive(db, claims.tenantId)) return { tenantId: claims.tenantId, credentialId: 'jwt' };
+  const epoch = credentialEpoch();
   const tenant = await findTenant(db, claims.tenantId);
   if (!tenant) throw unauthorized('token tenant unknown');
   if (!tenant.active) throw unauthorized('tenant inactive');
+  rememberActiveTenant(db, tenant.id, epoch);
   return { tenantId: tenant.id, credentialId: 'jwt' };
 }

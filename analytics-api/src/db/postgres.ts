@@ -47,12 +47,19 @@ export function openPostgres(options: PostgresOptions): Database {
   async function withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await pool.connect();
     let broken = false;
+    // A checked-out client has no pool listener: if the server drops the connection between two
+    // statements, an unhandled 'error' event would crash the process.
+    const onError = () => {
+      broken = true;
+    };
+    client.on('error', onError);
     try {
       return await work(client);
     } catch (error) {
-      broken = isConnectionLevelError(error);
+      broken ||= isConnectionLevelError(error);
       throw error;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }
@@ -83,17 +90,22 @@ export function openPostgres(options: PostgresOptions): Database {
     async *cursor<Row>(text: string, params: readonly unknown[], batchSize = 2_000) {
       const client = await pool.connect();
       let broken = false;
+      const onError = () => {
+        broken = true;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN READ ONLY');
         yield* fetchInBatches<Row>(clientSession(client), text, params, batchSize);
         await client.query('COMMIT');
       } catch (error) {
-        broken = isConnectionLevelError(error);
+        broken ||= isConnectionLevelError(error);
         await client.query('ROLLBACK').catch(() => undefined);
         throw error;
       } finally {
         // A generator abandoned half-way (consumer stopped) ends up here too.
         if (!broken) await client.query('ROLLBACK').catch(() => undefined);
+        client.off('error', onError);
         client.release(broken);
       }
     },

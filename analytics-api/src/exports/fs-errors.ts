@@ -17,10 +17,13 @@ const REASONS: Record<string, string> = {
   EXDEV: 'crosses file systems',
 };
 
-/** A Node file-system error (it names the path it failed on), as opposed to a database error. */
-export function isFileSystemError(error: unknown): error is NodeJS.ErrnoException & { path: string; code: string } {
+/**
+ * A Node file-system error, as opposed to a database error. Errors of open/mkdir/rename name their
+ * path; errors of a write on an open file (a full disk: ENOSPC) carry only the errno and syscall.
+ */
+export function isFileSystemError(error: unknown): error is NodeJS.ErrnoException & { code: string; syscall: string } {
   const e = error as Partial<NodeJS.ErrnoException> | null;
-  return typeof e?.code === 'string' && typeof e.syscall === 'string' && typeof e.path === 'string';
+  return typeof e?.code === 'string' && typeof e.syscall === 'string' && (typeof e.path === 'string' || e.code in REASONS);
 }
 
 export function errnoText(code: string): string {
@@ -35,7 +38,7 @@ export function errnoText(code: string): string {
 export function asExportsUnavailable(error: unknown, exportsPath: string): unknown {
   if (error instanceof DomainError || !isFileSystemError(error)) return error;
   return unavailable(
-    `the exports folder is not usable: ${error.syscall} ${error.path} failed (${errnoText(error.code)}); ` +
+    `the exports folder is not usable: ${error.syscall}${error.path ? ` ${error.path}` : ''} failed (${errnoText(error.code)}); ` +
       `EXPORTS_PATH (${exportsPath}) must be an existing or creatable, writable folder`,
     error,
   );

@@ -8,6 +8,8 @@ import type { AppContext } from './context.js';
 import { installErrorHandlers } from './error-handler.js';
 import { installJsonBodyParser } from './json-body.js';
 import { loggerOptions } from './logger.js';
+import { problem, sendProblem } from './problem.js';
+import { installRateLimits } from './plugins/rate-limit.js';
 import { requireServiceToken } from './plugins/service-auth.js';
 import { requireTenant } from './plugins/tenant-auth.js';
 import { installSecurityHeaders } from './plugins/security-headers.js';
@@ -39,8 +41,28 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     requestTimeout: ctx.config.requestTimeoutMs,
+    // Given to http.createServer too: Node enforces requestTimeout on a stalled request body only
+    // when it is set at construction (Fastify sets it afterwards), and checks every 30 s by default,
+    // so a slow client (slowloris) would outlive a short REQUEST_TIMEOUT_MS. Check four times per timeout.
+    http: { requestTimeout: ctx.config.requestTimeoutMs, connectionsCheckingInterval: Math.min(30_000, Math.ceil(ctx.config.requestTimeoutMs / 4)) },
     bodyLimit: 1024 * 1024,
     forceCloseConnections: 'idle',
+    // The router refuses a malformed URL (bad percent-encoding, over-long parameter) before any route
+    // exists for it; without this, Fastify answers in its own JSON shape, without security headers.
+    // Hooks do not run for these, so the headers of plugins/security-headers.ts are set here.
+    frameworkErrors: (error, request, reply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      reply.headers({
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
+        'referrer-policy': 'no-referrer',
+        'cross-origin-opener-policy': 'same-origin',
+        'x-request-id': request.id,
+        'cache-control': 'no-store',
+        'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+      });
+      void sendProblem(reply, problem(tooLong ? 414 : 400, tooLong ? 'a URL parameter is too long' : 'the URL is malformed (invalid percent-encoding)'));
+    },
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -48,6 +70,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   installErrorHandlers(app);
   installJsonBodyParser(app);
   installSecurityHeaders(app);
+  installRateLimits(app, ctx);
 
   await app.register(swagger, {
     openapi: {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { conflict, DomainError, invalid, notFound } from '../errors.js';
@@ -11,6 +11,9 @@ import { failInterruptedRuns, finishRun, heartbeatRun, startRun, type RunCounts 
 import { storableCopy, unstorableReason } from './storable-json.js';
 
 export const BATCH_SIZE = 2_000;
+
+/** Runs this process is executing now; any other run of this process still "running" is stale. */
+const activeRuns = new Set<string>();
 
 export interface RecordIssue {
   index: number;
@@ -99,8 +102,27 @@ export async function ingest(db: Database, config: Config, request: IngestReques
     records = await openMockFile(path.absolute, path.relative);
   }
 
-  await failInterruptedRuns(db, config.instanceId);
-  const runId = await startRun(db, { tenantId: tenant.id, entity: request.entity, source, mode, instanceId: config.instanceId });
+  // Registered before the row exists, so a concurrent sweep never takes this run for a stale one.
+  const runId = randomUUID();
+  activeRuns.add(runId);
+  try {
+    await failInterruptedRuns(db, config.instanceId, [...activeRuns]);
+    await startRun(db, { id: runId, tenantId: tenant.id, entity: request.entity, source, mode, instanceId: config.instanceId });
+    return await runBatches(db, request.entity, tenant.id, source, mode, runId, records);
+  } finally {
+    activeRuns.delete(runId);
+  }
+}
+
+async function runBatches(
+  db: Database,
+  entity: Entity,
+  tenantId: string,
+  source: Source,
+  mode: 'push' | 'mock',
+  runId: string,
+  records: AsyncIterable<unknown> | Iterable<unknown>,
+): Promise<IngestSummary> {
   const counts: RunCounts = { received: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0 };
   const errors: RecordIssue[] = [];
   const warnings: RecordIssue[] = [];
@@ -108,13 +130,13 @@ export async function ingest(db: Database, config: Config, request: IngestReques
   const flush = async (batch: Batch) => {
     if (batch.size === 0) return;
     await db.transaction(async (tx) => {
-      const outcome = await upsertBatch(tx, request.entity, { tenantId: tenant.id, source, runId, records: batch.records });
-      await storeRejections(tx, request.entity, { tenantId: tenant.id, source, runId, rejections: batch.rejections });
+      const outcome = await upsertBatch(tx, entity, { tenantId, source, runId, records: batch.records });
+      await storeRejections(tx, entity, { tenantId, source, runId, rejections: batch.rejections });
       counts.inserted += outcome.inserted;
       counts.updated += outcome.updated;
       counts.unchanged += outcome.unchanged;
       counts.rejected += batch.rejections.length;
-      await heartbeatRun(tx, tenant.id, runId, counts);
+      await heartbeatRun(tx, tenantId, runId, counts);
     });
   };
 
@@ -125,11 +147,12 @@ export async function ingest(db: Database, config: Config, request: IngestReques
       const position = index;
       index += 1;
       counts.received += 1;
-      const mapped = mapRecord(source, request.entity, raw);
+      const mapped = mapRecord(source, entity, raw);
       const unstorable = mapped.ok ? unstorableReason(raw) : null;
       if (!mapped.ok || unstorable) {
-        const externalId = mapped.ok ? mapped.record.external_id : mapped.externalId;
-        const reasons = mapped.ok ? [unstorable!] : mapped.reasons;
+        // The id and reasons may quote the unstorable characters too: clean them like the payload.
+        const externalId = storableCopy(mapped.ok ? mapped.record.external_id : mapped.externalId) as string | null;
+        const reasons = storableCopy(mapped.ok ? [unstorable!] : mapped.reasons) as string[];
         batch.rejections.push({ index: position, external_id: externalId, payload: storableCopy(raw), reasons });
         errors.push({ index: position, external_id: externalId, detail: reasons.join('; ') });
       } else {
@@ -147,15 +170,15 @@ export async function ingest(db: Database, config: Config, request: IngestReques
       }
     }
     await flush(batch);
-    await finishRun(db, tenant.id, runId, { status: 'succeeded', counts });
+    await finishRun(db, tenantId, runId, { status: 'succeeded', counts });
   } catch (error) {
     const detail = error instanceof MockFileError ? error.message : 'the ingest stopped before the end; committed batches are kept';
-    await finishRun(db, tenant.id, runId, { status: 'failed', counts, error: detail }).catch(() => undefined);
+    await finishRun(db, tenantId, runId, { status: 'failed', counts, error: detail }).catch(() => undefined);
     if (error instanceof MockFileError) throw conflict(`mock file is malformed: ${error.message}`);
     throw error;
   }
 
-  return { run_id: runId, tenant_id: tenant.id, entity: request.entity, source, mode, ...counts, errors, warnings };
+  return { run_id: runId, tenant_id: tenantId, entity, source, mode, ...counts, errors, warnings };
 }
 
 async function openMockFile(absolute: string, relative: string): Promise<AsyncIterable<unknown>> {

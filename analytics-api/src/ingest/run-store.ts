@@ -13,13 +13,12 @@ export interface RunCounts {
 
 export async function startRun(
   db: Queryable,
-  run: { tenantId: string; entity: Entity; source: Source; mode: 'push' | 'mock'; instanceId: string },
-): Promise<string> {
-  const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO ingestion_runs (tenant_id, entity, source, mode, instance_id) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-    [run.tenantId, run.entity, run.source, run.mode, run.instanceId],
+  run: { id: string; tenantId: string; entity: Entity; source: Source; mode: 'push' | 'mock'; instanceId: string },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO ingestion_runs (id, tenant_id, entity, source, mode, instance_id) VALUES ($1, $2, $3, $4, $5, $6)`,
+    [run.id, run.tenantId, run.entity, run.source, run.mode, run.instanceId],
   );
-  return rows[0]!.id;
 }
 
 export async function heartbeatRun(db: Queryable, tenantId: string, runId: string, counts: RunCounts): Promise<void> {
@@ -47,19 +46,23 @@ export async function finishRun(
 }
 
 /**
- * Runs still marked "running" whose process is gone (killed, crashed) are marked failed. A process
- * is alive while it holds a connection whose application_name carries its instance id; with the
- * embedded database only one process can exist, so every other instance is gone.
+ * Runs still marked "running" that nobody is executing are marked failed: runs of other processes
+ * that are gone (killed, crashed) — a process is alive while it holds a connection whose
+ * application_name carries its instance id; with the embedded database only one process can exist —
+ * and runs of this process that are no longer active (their end could not be written because the
+ * database was lost at that moment).
  */
-export async function failInterruptedRuns(db: Queryable, currentInstanceId: string): Promise<number> {
+export async function failInterruptedRuns(db: Queryable, currentInstanceId: string, activeRunIds: readonly string[] = []): Promise<number> {
   const { rowCount } = await db.query(
     `UPDATE ingestion_runs r
         SET status = 'failed', finished_at = now(),
-            error = 'interrupted: the process running this ingest stopped before it finished; committed batches are kept, re-send to complete'
+            error = 'interrupted: the ingest stopped before it finished (process stopped or database lost); committed batches are kept, re-send to complete'
       WHERE r.status = 'running'
-        AND r.instance_id <> $1
-        AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.application_name = 'analytics-api:' || r.instance_id)`,
-    [currentInstanceId],
+        AND CASE WHEN r.instance_id = $1
+                 THEN NOT (r.id = ANY ($2::uuid[]))
+                 ELSE NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.application_name = 'analytics-api:' || r.instance_id)
+            END`,
+    [currentInstanceId, activeRunIds],
   );
   return rowCount;
 }

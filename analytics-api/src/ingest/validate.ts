@@ -33,6 +33,7 @@ const MAX_YEAR = 2999;
 /** Upper bounds of the numeric columns in raw_time_entries, so a record can never overflow a batch. */
 const MAX_HOURS_BILLED = 999_999;
 const MAX_HOURLY_RATE = 99_999_999;
+const MAX_REOPEN_COUNT = 2_147_483_647;
 
 const TICKET_FIELDS = [
   'external_id', 'created_at', 'summary', 'client_id', 'client_name', 'technician_id', 'technician_name',
@@ -197,8 +198,9 @@ class FieldChecker {
   reopenCount(field: string): number {
     const value = this.input[field];
     if (value === undefined || value === null) return 0;
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-      this.reject(field, `must be a whole number >= 0, got ${describe(value)}`);
+    // The column is a PostgreSQL integer: larger values would fail the whole batch.
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > MAX_REOPEN_COUNT) {
+      this.reject(field, `must be a whole number from 0 to ${MAX_REOPEN_COUNT}, got ${describe(value)}`);
       return 0;
     }
     return value;

@@ -20,7 +20,8 @@
  *      against the exact definition;
  *    - `entries`: work_date in [from, to] (raw_time_entries_work_date_idx) plus, without a
  *      work_date, started_at in [start(from), end(to)) (partial raw_time_entries_started_idx);
- *      the linked ticket (client fallback, priority) is one primary-key probe per entry.
+ *      the linked tickets (client fallback, priority) are looked up once each by primary key
+ *      (`linked`, the distinct ticket ids of the range's entries) and hash-joined to the entries.
  * 2. `part_<source>`: each source aggregated once, by hashing where it can, with GROUPING SETS —
  *    the tenant, and its client, technician and priority groups. Every record lands in exactly one
  *    group of each dimension, so additive KPIs of the groups sum to the tenant's.
@@ -30,8 +31,8 @@
  *    (kpi-keys.ts).
  *
  * A range costs one planning and one pass over the range's rows, where single days each pay the
- * planning, the transaction and the round trips again: 366 days in one call are measured
- * 17× faster than 366 calls on the mock tenants (test/kpi/bench-mock.ts).
+ * planning (~5 ms of this statement), the transaction and the round trips again. docs/benchmarks.md
+ * ("KPI range") has the measured ratio and where the rest of a range call's time goes.
  *
  * Durations are exact instant differences; a negative one (closed or responded before created)
  * becomes NULL, which keeps the ticket in counts and out of avg() and percentile_cont().
@@ -225,6 +226,22 @@ backlog AS (
 ),
 -- ENTRIES(D): entry_date is work_date when present, else local_date(started_at). The client falls
 -- back to the linked ticket's; the priority is the linked ticket's.
+entry_rows AS MATERIALIZED (
+  SELECT ${ENTRY_COLUMNS}, x.work_date AS day FROM raw_time_entries x
+   WHERE x.tenant_id = $1::uuid AND x.work_date >= $2::date AND x.work_date <= $3::date
+  UNION ALL
+  SELECT ${ENTRY_COLUMNS}, ${localDate('x.started_at')} FROM raw_time_entries x
+   WHERE x.tenant_id = $1::uuid AND x.work_date IS NULL
+     AND x.started_at >= ${RANGE_START} AND x.started_at < ${RANGE_END}
+),
+-- The tickets the range's entries link to, each looked up once by primary key (entries share
+-- tickets), then hash-joined to the entries. Materialised, so the planner neither probes once per
+-- entry nor hashes the tenant's whole history.
+linked AS MATERIALIZED (
+  SELECT t.external_id, t.client_id, t.client_name, t.priority, t.changed_at, t.ingested_at, t.source_updated_at
+    FROM (SELECT DISTINCT ticket_external_id FROM entry_rows WHERE ticket_external_id IS NOT NULL) AS l
+    JOIN raw_tickets t ON t.tenant_id = $1::uuid AND t.external_id = l.ticket_external_id
+),
 entries AS (
   SELECT e.day,
          ${dimensions(
@@ -236,21 +253,8 @@ entries AS (
          )},
          GREATEST(${fresh('e')}, ${fresh('lt')}) AS fresh,
          e.hours_worked, e.billable, COALESCE(e.hours_billed, e.hours_worked) AS hours_billed, e.hourly_rate
-    FROM (
-           SELECT ${ENTRY_COLUMNS}, x.work_date AS day FROM raw_time_entries x
-            WHERE x.tenant_id = $1::uuid AND x.work_date >= $2::date AND x.work_date <= $3::date
-           UNION ALL
-           SELECT ${ENTRY_COLUMNS}, ${localDate('x.started_at')} FROM raw_time_entries x
-            WHERE x.tenant_id = $1::uuid AND x.work_date IS NULL
-              AND x.started_at >= ${RANGE_START} AND x.started_at < ${RANGE_END}
-         ) AS e
-    -- one primary-key probe per entry (LIMIT keeps the planner from hashing the tenant's history)
-    LEFT JOIN LATERAL (
-           SELECT t.client_id, t.client_name, t.priority, t.changed_at, t.ingested_at, t.source_updated_at
-             FROM raw_tickets t
-            WHERE t.tenant_id = $1::uuid AND t.external_id = e.ticket_external_id
-            LIMIT 1
-         ) AS lt ON true
+    FROM entry_rows e
+    LEFT JOIN linked lt ON lt.external_id = e.ticket_external_id
 ),
 ${PART_CTES},
 sums AS (

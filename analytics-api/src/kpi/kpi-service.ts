@@ -4,6 +4,7 @@ import { getTenant } from '../tenants/tenant-service.js';
 import { parsePeriod, type PeriodInput } from './dates.js';
 import { serializeKpis, type Kpis } from './kpi-keys.js';
 import * as store from './kpi-store.js';
+import { bumpKpiVersion } from './read-cache.js';
 import { DIMENSIONS, type Dimension } from './kpi-store.js';
 
 /**
@@ -86,6 +87,8 @@ export async function computeDaily(db: Database, tenantId: string, period: Perio
     });
     return loadDays(tx, tenant.id, range.from, range.to);
   });
+  // Committed: cached answers of GET /v1/kpis/daily for this tenant are stale (kpi/read-cache.ts).
+  await bumpKpiVersion(tenant.id);
   if (range.single) return days[0]!;
   return { tenant_id: tenant.id, items: days };
 }
@@ -93,6 +96,14 @@ export async function computeDaily(db: Database, tenantId: string, period: Perio
 async function defaultDay(db: Queryable, timezone: string): Promise<{ from: string; to: string }> {
   const day = await store.yesterdayIn(db, timezone);
   return { from: day, to: day };
+}
+
+export interface ReadOptions {
+  /**
+   * The caller already proved the tenant exists and is active (the /v1 credential did): no tenant
+   * lookup, the read is one query (two with groupBy).
+   */
+  tenantVerified?: boolean;
 }
 
 /**
@@ -104,15 +115,16 @@ export async function readDaily(
   tenantId: string,
   period: PeriodInput,
   groupBy?: string,
+  options: ReadOptions = {},
 ): Promise<KpiDay | KpiDayList> {
   const dimension = parseGroupBy(groupBy);
   const parsed = parsePeriod(period);
   if (!parsed) throw invalid('give date=YYYY-MM-DD, or from and to', [{ field: 'date', detail: 'missing' }]);
-  const tenant = await getTenant(db, tenantId);
-  const days = await loadDays(db, tenant.id, parsed.from, parsed.to, dimension);
+  const id = options.tenantVerified ? tenantId : (await getTenant(db, tenantId)).id;
+  const days = await loadDays(db, id, parsed.from, parsed.to, dimension);
   if (parsed.single) {
     if (!days[0]) throw notFound(`KPIs for ${parsed.from} have not been computed for this tenant`);
     return days[0];
   }
-  return { tenant_id: tenant.id, items: days };
+  return { tenant_id: id, items: days };
 }

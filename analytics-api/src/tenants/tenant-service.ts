@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateApiKey, hashApiKey, tenantIdOfApiKey } from '../auth/api-keys.js';
+import { invalidateTenantCredentials } from '../auth/credential-cache.js';
 import type { Database, Queryable } from '../db/database.js';
 import { invalid, notFound } from '../errors.js';
 import { SOURCES } from '../ingest/canonical.js';
@@ -86,6 +87,8 @@ export async function getTenant(db: Queryable, id: string): Promise<Tenant> {
 
 export async function setTenantActive(db: Queryable, id: string, active: boolean): Promise<Tenant> {
   const row = await store.setTenantActive(db, assertUuid(id, 'tenant_id'), active);
+  // Cached credentials of this process stop at once (other processes: within the cache TTL).
+  invalidateTenantCredentials(assertUuid(id, 'tenant_id'));
   if (!row) throw notFound(`tenant ${id} does not exist`);
   return toTenant(row);
 }
@@ -113,18 +116,15 @@ export async function revokeApiKeys(db: Queryable, tenantId: string | undefined,
   if (!match.keyId && !match.name && !match.prefix && !match.key) {
     throw invalid('say which key to revoke: --id, --name, --prefix or --key');
   }
-  const prefix = match.key ? match.key.slice(0, 12) : match.prefix;
   const revoked = await store.revokeApiKeys(db, tenant.id, {
     id: match.keyId === undefined ? undefined : assertUuid(match.keyId, 'id'),
     name: match.name,
-    prefix,
+    prefix: match.prefix,
+    // A presented key is matched exactly, by its hash.
+    hash: match.key === undefined ? undefined : hashApiKey(match.key.trim()),
   });
-  if (match.key) {
-    // The prefix is short; make sure the presented key really is the one we revoked.
-    const hash = hashApiKey(match.key);
-    const owned = await store.findKeyOwner(db, tenant.id, hash);
-    if (!owned) throw notFound('no such key');
-  }
+  // Cached credentials of this process stop at once (other processes: within the cache TTL).
+  invalidateTenantCredentials(tenant.id);
   if (revoked.length === 0) throw notFound('no active key matched');
   return revoked.map((row) => ({ tenant_id: row.tenant_id, id: row.id, name: row.name, key_prefix: row.key_prefix }));
 }

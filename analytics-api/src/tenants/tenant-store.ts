@@ -109,7 +109,7 @@ export async function tenantsWithLiveKeys(db: Queryable, tenantIds: string[]): P
 export async function revokeApiKeys(
   db: Queryable,
   tenantId: string,
-  match: { id?: string; name?: string; prefix?: string },
+  match: { id?: string; name?: string; prefix?: string; hash?: string },
 ): Promise<ApiKeyRow[]> {
   const { rows } = await db.query<ApiKeyRow>(
     `UPDATE api_keys SET revoked_at = now()
@@ -117,8 +117,9 @@ export async function revokeApiKeys(
         AND ($2::uuid IS NULL OR id = $2::uuid)
         AND ($3::text IS NULL OR name = $3)
         AND ($4::text IS NULL OR key_prefix = $4)
+        AND ($5::text IS NULL OR key_hash = $5)
       RETURNING ${KEY_COLUMNS}`,
-    [tenantId, match.id ?? null, match.name ?? null, match.prefix ?? null],
+    [tenantId, match.id ?? null, match.name ?? null, match.prefix ?? null, match.hash ?? null],
   );
   return rows;
 }

@@ -7,6 +7,7 @@ import { loadConfig, packageRoot, type Config } from '../../src/config/config.js
 import { HealthService } from '../../src/health/health-service.js';
 import { buildApp } from '../../src/http/app.js';
 import type { AppContext } from '../../src/http/context.js';
+import { connectRedis } from '../../src/redis/redis-connection.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 export const TEST_SERVICE_TOKEN = 'test-service-token-0123456789abcdefghijklmnop';
@@ -24,8 +25,13 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export interface TestAppOptions {
+  /** Runs after buildApp and before ready(): a test may add a route of its own (e.g. a probe in a /v1 scope). */
+  beforeReady?: (app: FastifyInstance, ctx: AppContext) => Promise<void> | void;
+}
+
 /** The real HTTP app (inject or listen) on a database of its own. */
-export async function createTestApp(env: Record<string, string> = {}, database?: TestDatabase): Promise<TestApp> {
+export async function createTestApp(env: Record<string, string> = {}, database?: TestDatabase, options: TestAppOptions = {}): Promise<TestApp> {
   const db = database ?? (await createTestDatabase());
   const config = loadConfig({
     SERVICE_TOKEN: TEST_SERVICE_TOKEN,
@@ -34,17 +40,23 @@ export async function createTestApp(env: Record<string, string> = {}, database?:
     MOCK_DATA_PATH,
     EXPORTS_PATH: mkdtempSync(join(tmpdir(), 'exports-')),
     LOG_LEVEL: 'silent',
+    // Tests fire far more requests than a client would; the limits have their own tests
+    // (test/reliability/rate-limits.test.ts), which set these explicitly.
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    AUTH_FAILURES_PER_MINUTE: '1000000',
     ...env,
   });
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, () => undefined) : undefined;
   const ctx: AppContext = {
     config,
     db: db.db,
-    health: new HealthService(config, db.db, undefined, 'test'),
+    health: new HealthService(config, db.db, redis, 'test'),
     jwt: config.jwtSecretKey ? new JwtCodec(config.jwtSecretKey, config.jwtTtlSeconds) : undefined,
-    redis: undefined,
+    redis,
     serviceToken: config.serviceToken!,
   };
   const app = await buildApp(ctx, { logger: false });
+  await options.beforeReady?.(app, ctx);
   await app.ready();
   return {
     app,
@@ -54,6 +66,7 @@ export async function createTestApp(env: Record<string, string> = {}, database?:
     internalHeaders: { authorization: `Bearer ${TEST_SERVICE_TOKEN}` },
     async close() {
       await app.close();
+      await redis?.close();
       if (!database) await db.drop();
     },
   };

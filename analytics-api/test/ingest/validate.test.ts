@@ -123,9 +123,13 @@ describe('validateTicket', () => {
   it('checks booleans and reopen_count strictly', () => {
     expect(reasonsOf(validateTicket(ticket({ sla_response_met: 'true', reopen_count: -1 })))).toEqual([
       'sla_response_met: must be true or false, got "true"',
-      'reopen_count: must be a whole number >= 0, got -1',
+      'reopen_count: must be a whole number from 0 to 2147483647, got -1',
     ]);
-    expect(reasonsOf(validateTicket(ticket({ reopen_count: 1.5 })))).toEqual(['reopen_count: must be a whole number >= 0, got 1.5']);
+    expect(reasonsOf(validateTicket(ticket({ reopen_count: 1.5 })))).toEqual(['reopen_count: must be a whole number from 0 to 2147483647, got 1.5']);
+    // The column is a PostgreSQL integer: anything larger is rejected here, not by the database.
+    expect(reasonsOf(validateTicket(ticket({ reopen_count: 2_147_483_648 })))).toEqual([
+      'reopen_count: must be a whole number from 0 to 2147483647, got 2147483648',
+    ]);
     const ok = validateTicket(ticket({ reopen_count: null, sla_resolution_met: false }));
     expect(ok.ok && ok.record.reopen_count).toBe(0);
     expect(ok.ok && ok.record.sla_resolution_met).toBe(false);

@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type TSchema } from 'typebox';
+import { scopeOf } from '../../auth/credential-cache.js';
 import { invalid } from '../../errors.js';
 import { COUNT_KEYS, KPI_KEYS } from '../../kpi/kpi-keys.js';
 import { DIMENSIONS, readDaily } from '../../kpi/kpi-service.js';
+import { answerKey, cachedAnswer, kpiVersion, rememberAnswer, useVersionRedis } from '../../kpi/read-cache.js';
 import type { AppContext } from '../context.js';
 
 const DATE = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'calendar date, YYYY-MM-DD' });
@@ -51,7 +53,11 @@ export const PeriodQuery = {
   to: Type.Optional(DATE),
 };
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+
 export async function kpiReadRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  // computeDaily bumps the shared KPI version there (kpi/read-cache.ts).
+  if (ctx.redis) useVersionRedis(ctx.redis);
   app.get(
     '/v1/kpis/daily',
     {
@@ -67,14 +73,25 @@ export async function kpiReadRoutes(app: FastifyInstance, ctx: AppContext): Prom
         response: { 200: Type.Union([KpiDaySchema, KpiDayListSchema]) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const query = request.query as { date?: string; from?: string; to?: string; group_by?: string; tenant_id?: unknown };
       if (query.tenant_id !== undefined) {
         throw invalid('tenant_id is not accepted here: the tenant is the one of your API key or token', [
           { field: 'tenant_id', detail: 'not allowed on /v1' },
         ]);
       }
-      return readDaily(ctx.db, request.tenantId!, { date: query.date, from: query.from, to: query.to }, query.group_by);
+      const tenantId = request.tenantId!;
+      const period = { date: query.date, from: query.from, to: query.to };
+      // The serialized answer, while the tenant's KPI version is unchanged (kpi/read-cache.ts).
+      const key = answerKey(scopeOf(ctx.db), tenantId, period, query.group_by);
+      const version = await kpiVersion(tenantId, ctx.redis);
+      const cached = cachedAnswer(key, version);
+      if (cached !== undefined) return reply.type(JSON_TYPE).send(cached);
+      // The credential proved the tenant exists and is active: no second tenant lookup.
+      const answer = await readDaily(ctx.db, tenantId, period, query.group_by, { tenantVerified: true });
+      const body = reply.serialize(answer) as string;
+      rememberAnswer(key, tenantId, version, body);
+      return reply.type(JSON_TYPE).send(body);
     },
   );
 }

@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -19,6 +19,7 @@ export class EmbeddedDatabaseBusy extends Error {
 }
 
 export function lockEmbeddedDatabase(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true });
   const lockFile = join(dataDir, '.lock');
   let holder: number | undefined;
   try {

@@ -20,8 +20,9 @@ async function waitForBanner(server: { output(): string }): Promise<string> {
 // The embedded quick start: what `npm start` does on a fresh clone (no DATABASE_URL).
 describe('embedded quick start', () => {
   it('starts on PGlite with mock tenants, prints credentials and curl lines, and reuses them on the next start', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'quick-start-'));
-    const env = { DATA_DIR: dataDir, MOCK_DATA_PATH, EXPORTS_PATH: join(dataDir, 'exports') };
+    // DATA_DIR does not exist yet, as on a fresh clone.
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'quick-start-')), '.data');
+    const env = { DATA_DIR: dataDir, MOCK_DATA_PATH, EXPORTS_PATH: join(dataDir, '..', 'exports') };
 
     const first = await startServer(env);
     const banner = await waitForBanner(first);

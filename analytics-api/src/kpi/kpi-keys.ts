@@ -63,19 +63,7 @@ export const COUNT_KEYS: ReadonlySet<KpiKey> = new Set<KpiKey>([
  * distinct count), so it is not listed here.
  */
 export const ADDITIVE_KEYS: readonly KpiKey[] = [
-  'tickets_opened',
-  'tickets_closed',
-  'net_flow',
-  'backlog_open',
-  'backlog_age_0_7d',
-  'backlog_age_8_14d',
-  'backlog_age_15_30d',
-  'backlog_age_31d_plus',
-  'first_response_count',
-  'sla_response_met',
-  'sla_response_breached',
-  'sla_resolution_met',
-  'sla_resolution_breached',
+  ...[...COUNT_KEYS].filter((key) => key !== 'active_technicians'),
   'hours_worked',
   'hours_billable',
   'hours_billed',

@@ -71,3 +71,13 @@ export async function createTestApp(env: Record<string, string> = {}, database?:
     },
   };
 }
+
+/** An HS256 tenant token signed with the test secret, as /v1/auth/token would issue it. */
+export async function signTestJwt(tenantId: string, expiresIn: string | number = '5m'): Promise<string> {
+  const { SignJWT } = await import('jose');
+  return new SignJWT({ tenant_id: tenantId })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuedAt()
+    .setExpirationTime(expiresIn)
+    .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+}

@@ -2,7 +2,7 @@ import { generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KPI_KEYS } from '../../src/kpi/kpi-keys.js';
 import { createApiKey, setTenantActive } from '../../src/tenants/tenant-service.js';
-import { createTestApp, TEST_JWT_SECRET, type TestApp } from '../helpers/test-app.js';
+import { createTestApp, signTestJwt, TEST_JWT_SECRET, type TestApp } from '../helpers/test-app.js';
 import { insertEntries, insertTickets, newTenant } from './helpers.js';
 import { addDays, localDate } from './reference.js';
 
@@ -20,9 +20,7 @@ let keyB: string;
 const get = (url: string, headers: Record<string, string>) => t.app.inject({ method: 'GET', url, headers });
 const compute = (query: string) => t.app.inject({ method: 'POST', url: `/internal/kpi/compute-daily?${query}`, headers: t.internalHeaders });
 
-async function jwtFor(tenantId: string, expiresIn: string | number = '5m'): Promise<string> {
-  return new SignJWT({ tenant_id: tenantId }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt().setExpirationTime(expiresIn).sign(secret);
-}
+const jwtFor = signTestJwt;
 
 beforeAll(async () => {
   // Many refusals below come from one address: keep the auth-failure limit out of the way.

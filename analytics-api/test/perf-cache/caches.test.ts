@@ -1,4 +1,3 @@
-import { SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   CREDENTIAL_TTL_MS,
@@ -10,11 +9,10 @@ import type { Queryable } from '../../src/db/database.js';
 import { readDaily } from '../../src/kpi/kpi-service.js';
 import { readCacheStats } from '../../src/kpi/read-cache.js';
 import { createApiKey, revokeApiKeys, setTenantActive } from '../../src/tenants/tenant-service.js';
-import { createTestApp, TEST_JWT_SECRET, type TestApp } from '../helpers/test-app.js';
+import { createTestApp, signTestJwt, type TestApp } from '../helpers/test-app.js';
 import { insertEntries, insertTickets, newTenant } from '../kpi/helpers.js';
 
 const D = '2026-01-24';
-const secret = new TextEncoder().encode(TEST_JWT_SECRET);
 
 let t: TestApp;
 let tenantA: string;
@@ -24,8 +22,7 @@ let keyB: string;
 
 const get = (url: string, headers: Record<string, string>) => t.app.inject({ method: 'GET', url, headers });
 const compute = (query: string) => t.app.inject({ method: 'POST', url: `/internal/kpi/compute-daily?${query}`, headers: t.internalHeaders });
-const jwtFor = (tenantId: string) =>
-  new SignJWT({ tenant_id: tenantId }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt().setExpirationTime('5m').sign(secret);
+const jwtFor = signTestJwt;
 
 /** A Queryable that records its statements: the same database, a scope of its own in the caches. */
 function counting(db: Queryable): Queryable & { statements: string[] } {

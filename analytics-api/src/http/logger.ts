@@ -27,8 +27,8 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     serializers: {
       req(request: { method: string; url: string; id: string; ip?: string }) {
-        // The query string is kept only as far as its path: values such as a tenant id are fine,
-        // but nothing in a query is ever a secret in this API, and headers are never logged.
+        // The full URL is logged (tenant ids and dates in queries help operators); no route takes
+        // a credential in the query, and headers are never logged.
         return { method: request.method, url: request.url, id: request.id, remote: request.ip };
       },
     },

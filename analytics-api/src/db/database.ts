@@ -18,6 +18,13 @@ export interface Session extends Queryable {
   execScript(sql: string): Promise<void>;
 }
 
+/**
+ * The rows of a query as PostgreSQL's own CSV (`COPY (…) TO STDOUT (FORMAT csv)`, no header, LF
+ * record ends), streamed as raw bytes in a read-only transaction. `$n` in the text are parameters,
+ * as in query(); none may be null.
+ */
+export type CsvCopySource = (text: string, params: readonly unknown[]) => AsyncIterable<Uint8Array>;
+
 export interface Database extends Queryable {
   readonly kind: 'postgres' | 'pglite';
   /** Runs `work` in one transaction (BEGIN … COMMIT, ROLLBACK on throw). Use only `tx` inside. */
@@ -29,6 +36,8 @@ export interface Database extends Queryable {
    * transaction, so memory stays bounded whatever the row count.
    */
   cursor<Row = Record<string, unknown>>(text: string, params: readonly unknown[], batchSize?: number): AsyncIterable<Row[]>;
+  /** PostgreSQL only (undefined on PGlite): bulk export of a query's rows as CSV bytes. */
+  readonly copyCsv?: CsvCopySource;
   /** Holds a dedicated session (one connection) for work that needs session state such as advisory locks. */
   withSession<T>(work: (session: Session) => Promise<T>): Promise<T>;
   close(): Promise<void>;

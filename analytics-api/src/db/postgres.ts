@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Database, Queryable, QueryResult, Session } from './database.js';
+import { copyCsvOut } from './copy-csv.js';
 import { fetchInBatches } from './cursor.js';
 
 // Fixed once for the whole process: plain JS numbers and date strings instead of strings / local Dates.
@@ -107,6 +108,25 @@ export function openPostgres(options: PostgresOptions): Database {
         if (!broken) await client.query('ROLLBACK').catch(() => undefined);
         client.off('error', onError);
         client.release(broken);
+      }
+    },
+    async *copyCsv(text: string, params: readonly unknown[]) {
+      // A connection of its own, outside the pool: a COPY is one statement that lasts as long as
+      // the table is big, so the pool's statement and read timeouts (meant for API queries) must
+      // not apply, and pg's read-timeout timer would outlive a COPY stream (it is never cleared).
+      const client = new pg.Client({
+        connectionString: options.connectionString,
+        application_name: options.applicationName,
+        connectionTimeoutMillis: options.connectTimeoutMs ?? 3_000,
+      });
+      // Errors surface through the stream and the queries; a dropped socket must not crash the process.
+      client.on('error', () => undefined);
+      await client.connect();
+      try {
+        yield* copyCsvOut(client, text, params);
+      } finally {
+        // Also when stopped half-way, inside the COPY: the connection is closed, never reused.
+        await client.end().catch(() => undefined);
       }
     },
     async withSession<T>(work: (session: Session) => Promise<T>) {

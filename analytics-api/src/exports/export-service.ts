@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { getTenant, listTenants, type Tenant } from '../tenants/tenant-service.js';
+import { invalid } from '../errors.js';
 import { asExportsUnavailable } from './fs-errors.js';
 import {
   createStaging,
@@ -15,7 +16,7 @@ import {
 import { HashedFile } from './hashed-file.js';
 import { buildManifest, MANIFEST_NAME } from './manifest.js';
 import { TABLES } from './tables.js';
-import { writeTable, type WrittenFile } from './table-writer.js';
+import { writeTable, type FileFormat, type WrittenFile } from './table-writer.js';
 
 export interface ExportFile {
   name: string;
@@ -48,9 +49,16 @@ export interface ExportHooks {
   afterFile?(file: { tenant_id: string; name: string; staging: string }): void | Promise<void>;
 }
 
+/** Which files each table gets: both (the default, what docs/power-bi.md describes), or one format. */
+export type ExportFormat = 'both' | FileFormat;
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['both', 'csv', 'parquet'];
+const FILE_FORMATS: Record<ExportFormat, readonly FileFormat[]> = { both: ['csv', 'parquet'], csv: ['csv'], parquet: ['parquet'] };
+
 export interface ExportOptions {
   /** One tenant (any state); without it every active tenant. */
   tenantId?: string;
+  /** Default 'both'. */
+  format?: ExportFormat;
   hooks?: ExportHooks;
 }
 
@@ -86,7 +94,13 @@ async function freshness(db: Database, tenantId: string): Promise<Freshness> {
   return rows[0] ?? { data_as_of: null, kpis_computed_at: null };
 }
 
-async function exportTenant(db: Database, config: ExportConfig, tenant: Tenant, hooks: ExportHooks | undefined): Promise<TenantExport> {
+async function exportTenant(
+  db: Database,
+  config: ExportConfig,
+  tenant: Tenant,
+  formats: readonly FileFormat[],
+  hooks: ExportHooks | undefined,
+): Promise<TenantExport> {
   const generatedAt = new Date();
   const generation = newGenerationId(generatedAt);
   const layout = tenantLayout(config.exportsPath, tenant.id);
@@ -99,7 +113,7 @@ async function exportTenant(db: Database, config: ExportConfig, tenant: Tenant, 
     fresh = await freshness(db, tenant.id);
     const ctx = { db, tenantId: tenant.id, timezone: tenant.timezone };
     for (const table of TABLES) {
-      const written = await writeTable(db, table, ctx, staging);
+      const written = await writeTable(db, table, ctx, staging, formats);
       files = files.concat(written);
       for (const file of written) await hooks?.afterFile?.({ tenant_id: tenant.id, name: file.name, staging });
     }
@@ -141,19 +155,23 @@ async function exportTenant(db: Database, config: ExportConfig, tenant: Tenant, 
 /**
  * Writes the Power BI exports of one tenant (options.tenantId) or of every active tenant, each as a
  * new generation made current atomically (see generations.ts). Fails with
- * - invalid / not_found for a malformed or unknown tenant id,
+ * - invalid / not_found for a malformed or unknown tenant id, invalid for an unknown format,
  * - unavailable (503) when EXPORTS_PATH is missing and cannot be created, is not a folder, or a
  *   write fails (the detail names the path and the errno); the previous export stays current.
  */
 export async function generateExports(db: Database, config: ExportConfig, options: ExportOptions = {}): Promise<ExportResult> {
   const startedAt = new Date();
+  const format = options.format ?? 'both';
+  if (!EXPORT_FORMATS.includes(format)) {
+    throw invalid(`format must be one of ${EXPORT_FORMATS.join(', ')}`, [{ field: 'format', detail: 'unknown format' }]);
+  }
   const tenants =
     options.tenantId === undefined ? (await listTenants(db)).filter((tenant) => tenant.active) : [await getTenant(db, options.tenantId)];
   return serialized(async () => {
     try {
       await ensureExportsRoot(config.exportsPath);
       const exports: TenantExport[] = [];
-      for (const tenant of tenants) exports.push(await exportTenant(db, config, tenant, options.hooks));
+      for (const tenant of tenants) exports.push(await exportTenant(db, config, tenant, FILE_FORMATS[format], options.hooks));
       return { generated_at: startedAt.toISOString(), exports };
     } catch (error) {
       throw asExportsUnavailable(error, config.exportsPath);

@@ -15,7 +15,7 @@ const FIRST_DAY = -719_162;
 const LAST_DAY = 2_932_896;
 
 /** 'YYYY-MM-DD' of a count of days since 1970-01-01 (proleptic Gregorian calendar). */
-function civilDate(days: number): string {
+export function civilDate(days: number): string {
   if (days < FIRST_DAY || days > LAST_DAY) return new Date(days * DAY_MS).toISOString().slice(0, -14);
   // Howard Hinnant's days-to-civil algorithm.
   const z = days + 719_468;

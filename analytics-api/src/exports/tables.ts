@@ -41,6 +41,11 @@ export interface TableSpec {
   params: (ctx: TableContext) => readonly unknown[] | Promise<readonly unknown[]>;
   /** Adjusts a row in place before it is written (KPI rounding). */
   map?: (row: Row) => void;
+  /**
+   * A table as big as the tenant's history (the facts): its CSV alone is written from COPY on
+   * PostgreSQL. Only for tables without `map` and with non-null parameters.
+   */
+  bulk?: true;
 }
 
 const ms = millisSql;
@@ -109,6 +114,7 @@ SELECT t.external_id AS ticket_key,
  WHERE t.tenant_id = $1::uuid
  ORDER BY t.external_id`,
   params: tenantAndZone,
+  bulk: true,
 };
 
 const FACT_TIME_ENTRIES: TableSpec = {
@@ -161,6 +167,7 @@ SELECT e.external_id AS time_entry_key,
  WHERE e.tenant_id = $1::uuid
  ORDER BY e.external_id`,
   params: tenantAndZone,
+  bulk: true,
 };
 
 // ---------------------------------------------------------------------------------------------

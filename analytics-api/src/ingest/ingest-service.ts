@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { conflict, DomainError, invalid, notFound } from '../errors.js';
@@ -8,7 +8,8 @@ import { storeRejections, upsertBatch, type Rejection, type StoredRecord } from 
 import { readJsonArray, mockFilePath, MockFileError } from './json-array-stream.js';
 import { mapRecord } from './mappers/index.js';
 import { failInterruptedRuns, finishRun, heartbeatRun, startRun, type RunCounts } from './run-store.js';
-import { storableCopy, unstorableReason } from './storable-json.js';
+import { storableCopy, unstorableReasonOfJson } from './storable-json.js';
+import { storedRecord } from './stored-row.js';
 
 export const BATCH_SIZE = 2_000;
 
@@ -46,10 +47,6 @@ function parseSource(value: string | undefined): Source | undefined {
     throw invalid(`unknown source "${value}": expected one of ${SOURCES.join(', ')}`, [{ field: 'source', detail: 'unknown' }]);
   }
   return value as Source;
-}
-
-function recordHash(source: Source, raw: unknown, canonical: unknown): string {
-  return createHash('sha256').update(JSON.stringify([source, raw, canonical])).digest('hex');
 }
 
 /** Collects one batch; a repeated external id closes the batch so each row is written once per statement. */
@@ -148,7 +145,9 @@ async function runBatches(
       index += 1;
       counts.received += 1;
       const mapped = mapRecord(source, entity, raw);
-      const unstorable = mapped.ok ? unstorableReason(raw) : null;
+      // Stringified once: the unstorable check, the hash and the row all read this text.
+      const rawJson = mapped.ok ? JSON.stringify(raw) : '';
+      const unstorable = mapped.ok ? unstorableReasonOfJson(rawJson) : null;
       if (!mapped.ok || unstorable) {
         // The id and reasons may quote the unstorable characters too: clean them like the payload.
         const externalId = storableCopy(mapped.ok ? mapped.record.external_id : mapped.externalId) as string | null;
@@ -162,7 +161,7 @@ async function runBatches(
           await flush(batch);
           batch = new Batch();
         }
-        batch.add({ ...record, payload: raw, record_hash: recordHash(source, raw, record) });
+        batch.add(storedRecord(source, rawJson, record));
       }
       if (batch.size >= BATCH_SIZE) {
         await flush(batch);

@@ -8,7 +8,14 @@ const UNSTORABLE_ESCAPE_GLOBAL = new RegExp(UNSTORABLE_ESCAPE.source, 'gi');
 
 export function unstorableReason(value: unknown): string | null {
   const text = JSON.stringify(value);
-  if (text === undefined) return null;
+  return text === undefined ? null : unstorableReasonOfJson(text);
+}
+
+/** The same check on `JSON.stringify(value)`, for a caller that needs that text anyway. */
+export function unstorableReasonOfJson(text: string): string | null {
+  // Every match starts with a backslash, which most records do not contain: one scan for it is
+  // far cheaper than running the pattern.
+  if (!text.includes('\\')) return null;
   return UNSTORABLE_ESCAPE.test(text) ? 'contains a NUL character or an unpaired surrogate, which PostgreSQL cannot store' : null;
 }
 

@@ -8,6 +8,9 @@
  * creation is kept in counts) are reported as warnings, never as rejections.
  */
 import type { CanonicalTicket, CanonicalTimeEntry, Entity } from './canonical.js';
+import { fastNormalizedInstant, isCalendarDate, parseInstant } from './instants.js';
+
+export { isCalendarDate, normalizeInstant, parseInstant } from './instants.js';
 
 export type Validated<T> =
   | { ok: true; record: T; warnings: string[] }
@@ -27,9 +30,6 @@ export interface ValidateOptions {
 export const MAX_ID_LENGTH = 200;
 /** Free-text fields are cut to this many characters (with a warning), never rejected for length. */
 export const MAX_TEXT_LENGTH = 500;
-/** Instants outside these years are rejected: they are PSA null sentinels or typos, never real work. */
-const MIN_YEAR = 1970;
-const MAX_YEAR = 2999;
 /** Upper bounds of the numeric columns in raw_time_entries, so a record can never overflow a batch. */
 const MAX_HOURS_BILLED = 999_999;
 const MAX_HOURLY_RATE = 99_999_999;
@@ -47,59 +47,8 @@ const TIME_ENTRY_FIELDS = [
   'work_type', 'updated_at',
 ] as const satisfies readonly (keyof CanonicalTimeEntry)[];
 
-// ---------------------------------------------------------------------------------------------
-// Dates and instants
-
-const INSTANT_PATTERN =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
-const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
-
-function isRealDate(year: number, month: number, day: number): boolean {
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
-}
-
-/**
- * Parses an RFC 3339 instant (offset or Z required) into epoch milliseconds, or explains why not.
- * Written by hand because `Date.parse` accepts offset-less strings (read as local time) and rolls
- * impossible dates such as 2026-02-30 over into March.
- */
-export function parseInstant(value: string): { ms: number } | { error: string } {
-  const m = INSTANT_PATTERN.exec(value);
-  if (!m) return { error: 'is not an RFC 3339 instant with an offset or Z (e.g. 2026-01-24T09:30:00Z)' };
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  if (!isRealDate(year, month, day)) return { error: 'is not a real calendar date' };
-  if (hour > 23 || minute > 59 || second > 59) return { error: 'has an impossible time of day' };
-  if (year < MIN_YEAR || year > MAX_YEAR) return { error: `is outside the years ${MIN_YEAR}..${MAX_YEAR} (a null sentinel?)` };
-  let offsetMinutes = 0;
-  if (!m[8]) {
-    const offsetHours = Number(m[10]);
-    const offsetMins = Number(m[11]);
-    if (offsetHours > 23 || offsetMins > 59) return { error: 'has an impossible UTC offset' };
-    offsetMinutes = (m[9] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMins);
-  }
-  // Sub-millisecond digits (HaloPSA sends seven) are truncated: PostgreSQL keeps microseconds, but
-  // every consumer of these records works in milliseconds.
-  const millis = Number((m[7] ?? '').padEnd(3, '0').slice(0, 3));
-  return { ms: Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000 };
-}
-
-/** Normalises an RFC 3339 instant to `YYYY-MM-DDTHH:mm:ss.sssZ`, or returns null when invalid. */
-export function normalizeInstant(value: string): string | null {
-  const parsed = parseInstant(value);
-  return 'ms' in parsed ? new Date(parsed.ms).toISOString() : null;
-}
-
-/** True for a `YYYY-MM-DD` string naming a real calendar day. */
-export function isCalendarDate(value: string): boolean {
-  const m = DATE_PATTERN.exec(value);
-  if (!m) return false;
-  const [year, month, day] = m.slice(1, 4).map(Number) as [number, number, number];
-  return year >= MIN_YEAR && year <= MAX_YEAR && isRealDate(year, month, day);
-}
+const TICKET_FIELD_SET: ReadonlySet<string> = new Set(TICKET_FIELDS);
+const TIME_ENTRY_FIELD_SET: ReadonlySet<string> = new Set(TIME_ENTRY_FIELDS);
 
 // ---------------------------------------------------------------------------------------------
 // Field checks: each reads one field, records problems, and returns the normalised value.
@@ -156,6 +105,8 @@ class FieldChecker {
     if (value === null) return null;
     if (typeof value !== 'string') return this.reject(field, `must be a string, got ${describe(value)}`);
     const text = value.trim();
+    // A string never has more code points than UTF-16 units: short ones need no splitting.
+    if (text.length <= MAX_TEXT_LENGTH) return text;
     const chars = Array.from(text);
     if (chars.length <= MAX_TEXT_LENGTH) return text;
     this.warn(field, `cut to ${MAX_TEXT_LENGTH} characters (was ${chars.length})`);
@@ -166,7 +117,10 @@ class FieldChecker {
     const value = this.present(field);
     if (value === null) return required ? this.reject(field, 'is required') : null;
     if (typeof value !== 'string') return this.reject(field, `must be an RFC 3339 string, got ${describe(value)}`);
-    const parsed = parseInstant(value.trim());
+    const text = value.trim();
+    const fast = fastNormalizedInstant(text);
+    if (fast !== undefined) return fast;
+    const parsed = parseInstant(text);
     if ('error' in parsed) return this.reject(field, `${describe(value)} ${parsed.error}`);
     return new Date(parsed.ms).toISOString();
   }
@@ -206,9 +160,9 @@ class FieldChecker {
     return value;
   }
 
-  warnUnknownFields(known: readonly string[]): void {
+  warnUnknownFields(known: ReadonlySet<string>): void {
     for (const key of Object.keys(this.input)) {
-      if (!known.includes(key)) this.warnings.push(`unknown field "${truncate(key, 60)}" ignored`);
+      if (!known.has(key)) this.warnings.push(`unknown field "${truncate(key, 60)}" ignored`);
     }
   }
 }
@@ -241,8 +195,12 @@ function notAnObject(): Validated<never> {
   return { ok: false, externalId: null, reasons: ['record must be a JSON object'] };
 }
 
+/**
+ * Both arguments come from `instant()`: `toISOString()` strings with four-digit years (fixed width),
+ * whose text order is their time order; '' stands for a missing required instant and never warns.
+ */
 function earlierThan(later: string | null, earlier: string | null): boolean {
-  return later !== null && earlier !== null && Date.parse(later) < Date.parse(earlier);
+  return later !== null && earlier !== null && earlier !== '' && later < earlier;
 }
 
 function finish<T>(check: FieldChecker, externalId: unknown, record: T): Validated<T> {
@@ -281,7 +239,7 @@ export function validateTicket(input: unknown, options: ValidateOptions = {}): V
   // kpis.md keeps such tickets in counts and leaves them out of duration means: warn, never reject.
   if (earlierThan(record.closed_at ?? null, record.created_at)) check.warn('closed_at', 'is earlier than created_at');
   if (earlierThan(record.first_response_at ?? null, record.created_at)) check.warn('first_response_at', 'is earlier than created_at');
-  if (options.warnUnknownFields !== false) check.warnUnknownFields(TICKET_FIELDS);
+  if (options.warnUnknownFields !== false) check.warnUnknownFields(TICKET_FIELD_SET);
   return finish(check, object.external_id, record);
 }
 
@@ -310,7 +268,7 @@ export function validateTimeEntry(input: unknown, options: ValidateOptions = {})
     check.reasons.push(`${check.labelOf('started_at')} or ${check.labelOf('work_date')}: one of them is required`);
   }
   if (earlierThan(record.ended_at ?? null, record.started_at ?? null)) check.warn('ended_at', 'is earlier than started_at');
-  if (options.warnUnknownFields !== false) check.warnUnknownFields(TIME_ENTRY_FIELDS);
+  if (options.warnUnknownFields !== false) check.warnUnknownFields(TIME_ENTRY_FIELD_SET);
   return finish(check, object.external_id, record);
 }
 

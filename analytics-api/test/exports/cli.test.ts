@@ -13,7 +13,7 @@ import { createTenant } from '../../src/tenants/tenant-service.js';
 import { createTestDatabase, onPostgres, type TestDatabase } from '../helpers/test-database.js';
 import { insertTicket, PARIS, readParquet } from './helpers.js';
 
-describe('cli export [--tenant ID] [--json]', () => {
+describe('cli export [--tenant ID] [--format both|csv|parquet] [--json]', () => {
   const exportsPath = mkdtempSync(join(tmpdir(), 'exports-cli-'));
   const saved = { ...process.env };
   let database: TestDatabase | undefined;
@@ -61,6 +61,17 @@ describe('cli export [--tenant ID] [--json]', () => {
     expect(tickets.map((row) => row.ticket_key)).toEqual(['A']);
     expect(output.text).toContain('fact_tickets.parquet');
     expect(existsSync(join(exportsPath, PARIS, 'current', 'manifest.json'))).toBe(true);
+  });
+
+  it('--format csv or parquet writes only that format', async () => {
+    for (const format of ['csv', 'parquet'] as const) {
+      const output = await exportCommand.run(parseArgs(['--tenant', PARIS, '--format', format, '--json']));
+      const files = (output.json as { exports: { files: { name: string; format: string }[] }[] }).exports[0]!.files;
+      expect(files).toHaveLength(9);
+      expect(new Set(files.map((file) => file.format))).toEqual(new Set([format]));
+    }
+    await expect(exportCommand.run(parseArgs(['--format', 'xml']))).rejects.toThrow(/both, csv, parquet/);
+    await expect(exportCommand.run(parseArgs(['--format']))).rejects.toBeInstanceOf(CliUsageError);
   });
 
   it('exports every active tenant without --tenant', async () => {

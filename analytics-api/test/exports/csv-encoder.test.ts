@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { boolean, date, double, int32, string, timestamp } from '../../src/exports/columns.js';
 import { CsvEncoder, csvText } from '../../src/exports/csv-encoder.js';
 import { createIsoFormatter } from '../../src/exports/iso-format.js';
-import { readAhead } from '../../src/exports/table-writer.js';
+import { readAhead } from '../../src/exports/read-ahead.js';
 
 const DAY = 86_400_000;
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { generateExports } from '../../exports/export-service.js';
+import { generateExports, type ExportFormat } from '../../exports/export-service.js';
 import type { AppContext } from '../context.js';
 
 const ExportFileSchema = Type.Object({
@@ -20,7 +20,7 @@ const TenantExportSchema = Type.Object({
   data_as_of: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
     description: 'latest change to the tenant data (a record changed or an ingestion run succeeded)',
   }),
-  files: Type.Array(ExportFileSchema, { description: 'every file written (manifest.json aside), CSV and Parquet per table' }),
+  files: Type.Array(ExportFileSchema, { description: 'every file written (manifest.json aside): CSV and Parquet per table, unless format chose one' }),
   pruned: Type.Array(Type.String(), { description: 'older generations removed to keep EXPORTS_KEEP' }),
 });
 
@@ -31,10 +31,15 @@ export const ExportResultSchema = Type.Object({
 
 const Query = Type.Object({
   tenant_id: Type.Optional(Type.String({ format: 'uuid', description: 'one tenant; omit for every active tenant' })),
+  format: Type.Optional(
+    Type.Union([Type.Literal('both'), Type.Literal('csv'), Type.Literal('parquet')], {
+      description: 'which files each table gets: both (default), or only csv or only parquet',
+    }),
+  ),
 });
 
 export async function exportRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.post<{ Querystring: { tenant_id?: string } }>(
+  app.post<{ Querystring: { tenant_id?: string; format?: ExportFormat } }>(
     '/internal/exports/generate',
     {
       schema: {
@@ -43,7 +48,8 @@ export async function exportRoutes(app: FastifyInstance, ctx: AppContext): Promi
         description:
           'Each tenant gets a new generation under EXPORTS_PATH/<tenant_id>/generations/, made current atomically ' +
           '(EXPORTS_PATH/<tenant_id>/current always holds one complete export). The last EXPORTS_KEEP generations are kept. ' +
-          'Errors (application/problem+json): 400 malformed tenant_id, 404 unknown tenant, ' +
+          'format=csv or format=parquet writes only that format (the generation then holds only those files). ' +
+          'Errors (application/problem+json): 400 malformed tenant_id or unknown format, 404 unknown tenant, ' +
           '503 when EXPORTS_PATH is missing and cannot be created, is not a folder or is not writable ' +
           '(the detail names the folder and the errno); the previous export then stays current.',
         security: [{ serviceToken: [] }],
@@ -52,7 +58,7 @@ export async function exportRoutes(app: FastifyInstance, ctx: AppContext): Promi
       },
     },
     async (request, reply) => {
-      const result = await generateExports(ctx.db, ctx.config, { tenantId: request.query.tenant_id });
+      const result = await generateExports(ctx.db, ctx.config, { tenantId: request.query.tenant_id, format: request.query.format });
       return reply.code(201).send(result);
     },
   );

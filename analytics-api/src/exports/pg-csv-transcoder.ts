@@ -1,0 +1,311 @@
+import type { ColumnSpec, ColumnType } from './columns.js';
+import { civilDate } from './iso-format.js';
+
+/**
+ * Rewrites PostgreSQL's `COPY (<export query>) TO STDOUT (FORMAT csv)` output into the export's
+ * CSV: the same bytes CsvEncoder (csv-encoder.ts) writes for the same rows. It works on the bytes,
+ * field by field, without building a JS value per cell (what makes the cursor path slow): text and
+ * numbers are copied, and only dates, instants and booleans are rewritten.
+ *
+ * What PostgreSQL writes, and what changes:
+ * - records end with LF → CRLF;
+ * - NULL is an empty unquoted field → kept; an empty text is `""` → empty, as CsvEncoder writes it;
+ * - text is quoted when it holds `,` `"` CR or LF, quotes doubled: CsvEncoder's rule, so quoted
+ *   fields are kept; a text starting like a formula gets the leading `'` (inside the quotes);
+ * - integers are the same text; doubles are the same shortest round-trip digits as JavaScript's
+ *   (with extra_float_digits = 1, which the COPY transaction sets) except in exponent form,
+ *   `NaN`, `Infinity` and `-0`, which go through Number() and CsvEncoder's formatting;
+ * - booleans `t` / `f` → `true` / `false`;
+ * - dates (days since 1970-01-01) and instants (ms since the epoch) → ISO text (iso-format.ts).
+ *
+ * Input arrives in arbitrary chunks: a record cut by a chunk boundary is carried to the next one.
+ */
+const enum Kind {
+  Text,
+  Integer,
+  Double,
+  Boolean,
+  Date,
+  Timestamp,
+}
+
+const KIND_OF: Record<ColumnType, Kind> = {
+  string: Kind.Text,
+  int32: Kind.Integer,
+  double: Kind.Double,
+  boolean: Kind.Boolean,
+  date: Kind.Date,
+  timestamp: Kind.Timestamp,
+};
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const LF = 0x0a;
+const CR = 0x0d;
+const APOSTROPHE = 0x27;
+const MINUS = 0x2d;
+
+/** The widest a field can grow: an instant's 24 characters from as few as 1 digit, `false` from `f`. */
+const FIELD_GROWTH = 32;
+const DAY_MS = 86_400_000;
+// The years 0001..9999 print as 'YYYY-MM-DD' and 'YYYY-MM-DDTHH:MM:SS.sssZ'; others go through Date.
+const FIRST_DAY = -719_162;
+const LAST_DAY = 2_932_896;
+const ASCII_ZERO = 0x30;
+const TRUE = Buffer.from('true');
+const FALSE = Buffer.from('false');
+
+/** `=`, `+`, `-`, `@`, tab, CR, or their full-width forms (U+FF1D, U+FF0B, U+FF0D, U+FF20 in UTF-8). */
+function startsLikeFormula(bytes: Uint8Array, start: number, end: number): boolean {
+  if (start >= end) return false;
+  const first = bytes[start]!;
+  if (first === 0x3d || first === 0x2b || first === MINUS || first === 0x40 || first === 0x09 || first === CR) return true;
+  if (first !== 0xef || end - start < 3 || bytes[start + 1] !== 0xbc) return false;
+  const third = bytes[start + 2]!;
+  return third === 0x9d || third === 0x8b || third === 0x8d || third === 0xa0;
+}
+
+/** A signed decimal integer written by PostgreSQL (at most 16 digits here: ms since the epoch). */
+function parseInteger(bytes: Uint8Array, start: number, end: number): number {
+  let i = start;
+  const negative = bytes[i] === MINUS;
+  if (negative) i += 1;
+  let value = 0;
+  for (; i < end; i += 1) value = value * 10 + (bytes[i]! - 0x30);
+  return negative ? -value : value;
+}
+
+/** True when PostgreSQL's float8 text is not JavaScript's: exponent form, NaN, ±Infinity, -0. */
+function needsNumberRewrite(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i += 1) {
+    const byte = bytes[i]!;
+    if (byte === 0x65 /* e */ || byte === 0x4e /* N */ || byte === 0x49 /* I */) return true;
+  }
+  return end - start === 2 && bytes[start] === MINUS && bytes[start + 1] === 0x30;
+}
+
+export class PgCsvTranscoder {
+  private readonly kinds: Kind[];
+  private carry: Buffer | undefined;
+  private out = Buffer.allocUnsafe(1 << 20);
+  private length = 0;
+  /** Records transcoded so far. */
+  rows = 0;
+
+  constructor(columns: readonly ColumnSpec[]) {
+    this.kinds = columns.map((column) => KIND_OF[column.type]);
+  }
+
+  /**
+   * Transcodes every complete record of `chunk` (after what was carried from the previous chunk)
+   * into the pending output; take() hands it over. Output accumulates across pushes so that the
+   * file gets few large writes.
+   */
+  push(chunk: Uint8Array): void {
+    const input = this.carry ? Buffer.concat([this.carry, chunk]) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    this.carry = undefined;
+    let start = 0;
+    for (;;) {
+      const next = this.record(input, start);
+      if (next < 0) break;
+      start = next;
+      this.rows += 1;
+    }
+    if (start < input.length) this.carry = Buffer.from(input.subarray(start));
+  }
+
+  /** Bytes of output not taken yet. */
+  get pending(): number {
+    return this.length;
+  }
+
+  /** The pending output; valid until the next push(). */
+  take(): Uint8Array {
+    const bytes = this.out.subarray(0, this.length);
+    this.length = 0;
+    return bytes;
+  }
+
+  /** Throws when the input ended inside a record (the COPY stream was cut short). */
+  end(): void {
+    if (this.carry && this.carry.length > 0) throw new Error(`COPY output ended inside a record (${this.carry.length} bytes left)`);
+  }
+
+  private reserve(bytes: number): void {
+    if (this.length + bytes <= this.out.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.out.length * 2, this.length + bytes));
+    this.out.copy(grown, 0, 0, this.length);
+    this.out = grown;
+  }
+
+  private writeAscii(text: string): void {
+    this.length += this.out.write(text, this.length, 'latin1');
+  }
+
+  /**
+   * Transcodes the record starting at `start`; returns where the next one starts, or -1 when the
+   * record is incomplete (its output is then taken back, and it is carried).
+   */
+  private record(input: Buffer, start: number): number {
+    const { kinds } = this;
+    const outStart = this.length;
+    const end = input.length;
+    let i = start;
+    for (let c = 0; c < kinds.length; c += 1) {
+      // Find the field: [from, to) is its raw text, quotes included; `i` then points at its delimiter.
+      const from = i;
+      if (i < end && input[i] === QUOTE) {
+        i += 1;
+        for (;;) {
+          while (i < end && input[i] !== QUOTE) i += 1;
+          if (i + 1 >= end) {
+            this.length = outStart;
+            return -1;
+          }
+          if (input[i + 1] !== QUOTE) break;
+          i += 2; // a doubled quote inside the field
+        }
+        i += 1; // past the closing quote
+      } else {
+        while (i < end && input[i] !== COMMA && input[i] !== LF) i += 1;
+      }
+      if (i >= end) {
+        this.length = outStart;
+        return -1;
+      }
+      const delimiter = input[i]!;
+      const last = c === kinds.length - 1;
+      if ((delimiter === LF) !== last) throw new Error(`COPY output has a record without ${kinds.length} fields`);
+      this.field(c, input, from, i);
+      i += 1;
+      if (last) {
+        this.reserve(2);
+        this.out[this.length++] = CR;
+        this.out[this.length++] = LF;
+      } else {
+        this.reserve(1);
+        this.out[this.length++] = COMMA;
+      }
+    }
+    return i;
+  }
+
+  private field(c: number, input: Buffer, from: number, to: number): void {
+    if (from === to) return; // NULL
+    this.reserve(to - from + FIELD_GROWTH);
+    const out = this.out;
+    switch (this.kinds[c]) {
+      case Kind.Text: {
+        const quoted = input[from] === QUOTE;
+        const contentStart = quoted ? from + 1 : from;
+        const contentEnd = quoted ? to - 1 : to;
+        if (contentStart === contentEnd) return; // "" = the empty text, written as an empty field
+        if (quoted && contentEnd - contentStart === 2 && input[contentStart] === 0x5c && input[contentStart + 1] === 0x2e) {
+          // `\.` alone is quoted by PostgreSQL (an end-of-data marker otherwise); CsvEncoder does not quote it.
+          out[this.length++] = 0x5c;
+          out[this.length++] = 0x2e;
+          return;
+        }
+        if (quoted) out[this.length++] = QUOTE;
+        if (startsLikeFormula(input, contentStart, contentEnd)) out[this.length++] = APOSTROPHE;
+        this.copy(input, contentStart, contentEnd);
+        if (quoted) out[this.length++] = QUOTE;
+        return;
+      }
+      case Kind.Integer:
+        this.copy(input, from, to);
+        return;
+      case Kind.Double: {
+        if (needsNumberRewrite(input, from, to)) {
+          const value = Number(Buffer.from(input.buffer, input.byteOffset + from, to - from).toString('latin1'));
+          if (Number.isFinite(value)) this.writeAscii(value === 0 ? '0' : String(value));
+          return;
+        }
+        this.copy(input, from, to);
+        return;
+      }
+      case Kind.Boolean:
+        this.copy(input[from] === 0x74 /* t */ ? TRUE : FALSE, 0, input[from] === 0x74 ? 4 : 5);
+        return;
+      case Kind.Date:
+        this.writeDate(parseInteger(input, from, to));
+        return;
+      case Kind.Timestamp:
+        this.writeInstant(parseInteger(input, from, to));
+        return;
+    }
+  }
+
+  /** Fields are short: a loop beats creating a subarray view per field for TypedArray#set. */
+  private copy(input: Buffer, from: number, to: number): void {
+    const out = this.out;
+    let length = this.length;
+    for (let i = from; i < to; i += 1) out[length++] = input[i]!;
+    this.length = length;
+  }
+
+  /** 'YYYY-MM-DD' of a count of days since 1970-01-01, written as bytes (Hinnant's days-to-civil). */
+  private writeDate(days: number): void {
+    if (days < FIRST_DAY || days > LAST_DAY) {
+      this.writeAscii(civilDate(days));
+      return;
+    }
+    const z = days + 719_468;
+    const era = Math.floor(z / 146_097);
+    const dayOfEra = z - era * 146_097;
+    const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+    const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+    const mp = Math.floor((5 * dayOfYear + 2) / 153);
+    const day = dayOfYear - Math.floor((153 * mp + 2) / 5) + 1;
+    const month = mp < 10 ? mp + 3 : mp - 9;
+    const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+    const out = this.out;
+    let length = this.length;
+    out[length++] = ASCII_ZERO + Math.floor(year / 1000);
+    out[length++] = ASCII_ZERO + (Math.floor(year / 100) % 10);
+    out[length++] = ASCII_ZERO + (Math.floor(year / 10) % 10);
+    out[length++] = ASCII_ZERO + (year % 10);
+    out[length++] = MINUS;
+    out[length++] = ASCII_ZERO + Math.floor(month / 10);
+    out[length++] = ASCII_ZERO + (month % 10);
+    out[length++] = MINUS;
+    out[length++] = ASCII_ZERO + Math.floor(day / 10);
+    out[length++] = ASCII_ZERO + (day % 10);
+    this.length = length;
+  }
+
+  /** 'YYYY-MM-DDTHH:MM:SS.sssZ' (UTC), exactly what Date#toISOString prints, written as bytes. */
+  private writeInstant(ms: number): void {
+    const days = Math.floor(ms / DAY_MS);
+    if (days < FIRST_DAY || days > LAST_DAY) {
+      this.writeAscii(new Date(ms).toISOString());
+      return;
+    }
+    this.writeDate(days);
+    // Below 86,400,000: small integer arithmetic from here on.
+    let rest = ms - days * DAY_MS;
+    const hours = (rest / 3_600_000) | 0;
+    rest -= hours * 3_600_000;
+    const minutes = (rest / 60_000) | 0;
+    rest -= minutes * 60_000;
+    const seconds = (rest / 1000) | 0;
+    const millis = rest - seconds * 1000;
+    const out = this.out;
+    let length = this.length;
+    out[length++] = 0x54; // T
+    out[length++] = ASCII_ZERO + Math.floor(hours / 10);
+    out[length++] = ASCII_ZERO + (hours % 10);
+    out[length++] = 0x3a; // :
+    out[length++] = ASCII_ZERO + Math.floor(minutes / 10);
+    out[length++] = ASCII_ZERO + (minutes % 10);
+    out[length++] = 0x3a;
+    out[length++] = ASCII_ZERO + Math.floor(seconds / 10);
+    out[length++] = ASCII_ZERO + (seconds % 10);
+    out[length++] = 0x2e; // .
+    out[length++] = ASCII_ZERO + Math.floor(millis / 100);
+    out[length++] = ASCII_ZERO + (Math.floor(millis / 10) % 10);
+    out[length++] = ASCII_ZERO + (millis % 10);
+    out[length++] = 0x5a; // Z
+    this.length = length;
+  }
+}

@@ -1,0 +1,103 @@
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTenant } from '../../src/tenants/tenant-service.js';
+import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { onPostgres } from '../helpers/test-database.js';
+import { insertEntry, insertTicket, OTHER, PARIS, seedKnownData, TABLE_NAMES } from './helpers.js';
+
+interface Exported {
+  exports: { generation_path: string; files: { name: string; format: string; rows: number; sha256: string }[] }[];
+}
+
+/**
+ * `?format=csv|parquet|both`. On PostgreSQL a CSV-only export writes the fact tables from COPY
+ * (pg-csv-transcoder.ts), the default export from a cursor (csv-encoder.ts): the files must be the
+ * same bytes, so both paths are checked against each other on data full of edge cases.
+ */
+describe(`export formats (${onPostgres ? 'PostgreSQL: COPY path against the cursor path' : 'PGlite: cursor path'})`, () => {
+  let t: TestApp;
+
+  async function generate(format?: string): Promise<Exported['exports'][number]> {
+    const query = format === undefined ? '' : `&format=${format}`;
+    const res = await t.app.inject({ method: 'POST', url: `/internal/exports/generate?tenant_id=${PARIS}${query}`, headers: t.internalHeaders });
+    expect(res.statusCode, res.body).toBe(201);
+    return (res.json() as Exported).exports[0]!;
+  }
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    await createTenant(t.ctx.db, { id: PARIS, name: 'Paris MSP', timezone: 'Europe/Paris' });
+    await createTenant(t.ctx.db, { id: OTHER, name: 'Other MSP', timezone: 'America/New_York' });
+    await seedKnownData(t.ctx.db);
+    // Edge values for the CSV rules: texts that need quoting or formula escaping (also full-width
+    // and after a quote), the empty text, `\.` alone, instants before 1970 and at odd milliseconds,
+    // durations and amounts printed in exponent form by PostgreSQL (a few ms in minutes, 1e-8).
+    const texts = ['', '\\.', '"', '""', ',', '\r', '\n', '\t tab', '＝SUM(A1)', '＋1', '－1', '＠x', '="x"', 'a\r\nb', 'x'.repeat(3000), 'naïve ☕ 𝄞'];
+    for (const [i, text] of texts.entries()) {
+      await insertTicket(t.ctx.db, PARIS, {
+        external_id: `edge-${i}`,
+        created_at: i % 2 ? '1969-12-31T23:59:59.999Z' : '2026-03-29T00:59:59.001Z',
+        first_response_at: i % 2 ? '1970-01-01T00:00:00.001Z' : '2026-03-29T00:59:59.0015Z',
+        closed_at: i % 3 ? null : '2026-03-29T01:00:00Z',
+        summary: text,
+        client_id: `K${i}`,
+        client_name: text,
+        technician_id: text === '' ? null : text,
+        priority: text,
+        status: text,
+        reopen_count: i * 1_000_003,
+      });
+      await insertEntry(t.ctx.db, PARIS, {
+        external_id: `edge-entry-${i}`,
+        technician_id: `T${i}`,
+        technician_name: text,
+        // billable_amount = billed × rate: 1e-8 (exponent form in PostgreSQL) up to ~1e14.
+        hours_worked: [0.0001, 0.1, 23.9999, 0, 1.3333, 24][i % 6]!,
+        hours_billed: [null, 0.0001, 999999.9999, 0.0003][i % 4]!,
+        hourly_rate: [99999999.9999, 0.0001, null][i % 3]!,
+        billable: i % 2 === 0,
+        work_date: i % 2 ? null : '1969-12-31',
+        started_at: '2026-01-24T23:30:00.123Z',
+        ticket_external_id: `edge-${i}`,
+        work_type: text,
+      });
+    }
+  });
+  afterAll(async () => {
+    await t.close();
+    rmSync(t.config.exportsPath, { recursive: true, force: true });
+  });
+
+  it('format=csv writes every table as CSV only, the same bytes as the default export', async () => {
+    const both = await generate();
+    const csvOnly = await generate('csv');
+    expect(csvOnly.files.map((f) => f.name)).toEqual(TABLE_NAMES.map((table) => `${table}.csv`));
+    for (const file of csvOnly.files) {
+      const reference = both.files.find((f) => f.name === file.name)!;
+      expect({ name: file.name, rows: file.rows }).toEqual({ name: reference.name, rows: reference.rows });
+      const bytes = readFileSync(join(csvOnly.generation_path, file.name), 'utf8');
+      expect(bytes, file.name).toBe(readFileSync(join(both.generation_path, file.name), 'utf8'));
+      expect(file.sha256).toBe(reference.sha256);
+    }
+    expect(readdirSync(csvOnly.generation_path).filter((name) => name.endsWith('.parquet'))).toEqual([]);
+    const manifest = JSON.parse(readFileSync(join(csvOnly.generation_path, 'manifest.json'), 'utf8')) as { files: { format: string }[] };
+    expect(manifest.files.map((f) => f.format)).toEqual(TABLE_NAMES.map(() => 'csv'));
+  });
+
+  it('format=parquet writes every table as Parquet only, the same bytes as the default export', async () => {
+    const both = await generate('both');
+    const parquetOnly = await generate('parquet');
+    expect(parquetOnly.files.map((f) => f.name)).toEqual(TABLE_NAMES.map((table) => `${table}.parquet`));
+    for (const file of parquetOnly.files) expect(file.sha256, file.name).toBe(both.files.find((f) => f.name === file.name)!.sha256);
+  });
+
+  it('an unknown format is a 400 problem naming the parameter, and writes nothing', async () => {
+    const before = readdirSync(join(t.config.exportsPath, PARIS, 'generations')).length;
+    const res = await t.app.inject({ method: 'POST', url: `/internal/exports/generate?tenant_id=${PARIS}&format=xlsx`, headers: t.internalHeaders });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatch(/format/);
+    expect(readdirSync(join(t.config.exportsPath, PARIS, 'generations')).length).toBe(before);
+  });
+});

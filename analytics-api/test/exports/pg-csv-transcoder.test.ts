@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { boolean, date, double, int32, string, timestamp } from '../../src/exports/columns.js';
+import { CsvEncoder } from '../../src/exports/csv-encoder.js';
+import { PgCsvTranscoder } from '../../src/exports/pg-csv-transcoder.js';
+
+const COLUMNS = [string('text'), int32('count'), double('measure'), boolean('flag'), date('day'), timestamp('instant')];
+
+// What PostgreSQL's COPY (FORMAT csv) writes for these rows, and the values CsvEncoder is given for
+// them on the cursor path: both must come out as the same bytes.
+const CASES: { copy: string; row: Record<string, unknown> }[] = [
+  { copy: 'plain,1,0.5,t,0,0\n', row: { text: 'plain', count: 1, measure: 0.5, flag: true, day: 0, instant: 0 } },
+  { copy: ',,,,,\n', row: { text: null, count: null, measure: null, flag: null, day: null, instant: null } },
+  { copy: '"",0,0,f,-1,-1\n', row: { text: '', count: 0, measure: 0, flag: false, day: -1, instant: -1 } },
+  { copy: '"a,""b""\nc",-7,-0,t,20477,1769297400123\n', row: { text: 'a,"b"\nc', count: -7, measure: -0, flag: true, day: 20477, instant: 1769297400123 } },
+  { copy: '=1+1,2,1e-08,f,-719162,-62135596800000\n', row: { text: '=1+1', count: 2, measure: 1e-8, flag: false, day: -719162, instant: -62135596800000 } },
+  { copy: '"-x\r",3,1.6666666666666667e-05,t,2932896,253402300799999\n', row: { text: '-x\r', count: 3, measure: 1.6666666666666667e-5, flag: true, day: 2932896, instant: 253402300799999 } },
+  { copy: '＋1,4,1e+21,t,2932897,253402300800000\n', row: { text: '＋1', count: 4, measure: 1e21, flag: true, day: 2932897, instant: 253402300800000 } },
+  { copy: '"\\.",5,NaN,f,-719163,-62135596800001\n', row: { text: '\\.', count: 5, measure: Number.NaN, flag: false, day: -719163, instant: -62135596800001 } },
+  { copy: '@a ☕ 𝄞,6,Infinity,t,1,86399999\n', row: { text: '@a ☕ 𝄞', count: 6, measure: Number.POSITIVE_INFINITY, flag: true, day: 1, instant: 86_399_999 } },
+  { copy: 'x,7,123456789012345.6,f,2,86400000\n', row: { text: 'x', count: 7, measure: 123456789012345.6, flag: false, day: 2, instant: 86_400_000 } },
+];
+
+const input = Buffer.from(CASES.map((c) => c.copy).join(''), 'utf8');
+const expected = new CsvEncoder(COLUMNS).encode(CASES.map((c) => c.row));
+
+function transcode(chunks: Buffer[]): string {
+  const transcoder = new PgCsvTranscoder(COLUMNS);
+  const out: Buffer[] = [];
+  for (const chunk of chunks) {
+    transcoder.push(chunk);
+    if (chunk.length % 3 === 0) out.push(Buffer.from(transcoder.take()));
+  }
+  transcoder.end();
+  out.push(Buffer.from(transcoder.take()));
+  expect(transcoder.rows).toBe(CASES.length);
+  return Buffer.concat(out).toString('utf8');
+}
+
+describe('PgCsvTranscoder', () => {
+  it("writes what CsvEncoder writes for the same values (quoting, formulas, numbers, dates and instants)", () => {
+    expect(transcode([input])).toBe(expected);
+  });
+
+  it('gives the same bytes whatever the chunk boundaries, also inside quotes and multi-byte characters', () => {
+    for (let cut = 1; cut < input.length; cut += 1) {
+      expect(transcode([input.subarray(0, cut), input.subarray(cut)]), `cut at ${cut}`).toBe(expected);
+    }
+    const bytes = [...input].map((byte) => Buffer.from([byte]));
+    expect(transcode(bytes)).toBe(expected);
+  });
+
+  it('refuses a stream that ends inside a record, or a record with the wrong number of fields', () => {
+    const cut = new PgCsvTranscoder(COLUMNS);
+    cut.push(Buffer.from('plain,1,0.5,t,0'));
+    expect(() => cut.end()).toThrow(/ended inside a record/);
+    const unterminated = new PgCsvTranscoder(COLUMNS);
+    unterminated.push(Buffer.from('"open quote,1,2,t,0,0\n'));
+    expect(() => unterminated.end()).toThrow(/ended inside a record/);
+    expect(() => new PgCsvTranscoder(COLUMNS).push(Buffer.from('a,1\n'))).toThrow(/without 6 fields/);
+    expect(() => new PgCsvTranscoder(COLUMNS).push(Buffer.from('a,1,2,t,0,0,extra\n'))).toThrow(/without 6 fields/);
+  });
+});

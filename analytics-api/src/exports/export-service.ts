@@ -15,7 +15,7 @@ import {
 } from './generations.js';
 import { HashedFile } from './hashed-file.js';
 import { buildManifest, MANIFEST_NAME } from './manifest.js';
-import { TABLES } from './tables.js';
+import { TABLE_STAGES } from './tables.js';
 import { writeTable, type FileFormat, type WrittenFile } from './table-writer.js';
 
 export interface ExportFile {
@@ -115,10 +115,16 @@ async function exportTenant(
     const pendingFreshness = freshness(db, tenant.id);
     pendingFreshness.catch(() => undefined); // awaited below; a table failing first must not leave it unhandled
     const ctx = { db, tenantId: tenant.id, timezone: tenant.timezone };
-    for (const table of TABLES) {
-      const written = await writeTable(db, table, ctx, staging, formats);
-      files = files.concat(written);
-      for (const file of written) await hooks?.afterFile?.({ tenant_id: tenant.id, name: file.name, staging });
+    for (const stage of TABLE_STAGES) {
+      // allSettled: the staging folder is discarded only once no table is still being written into it.
+      const outcomes = await Promise.allSettled(stage.map((table) => writeTable(db, table, ctx, staging, formats)));
+      const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+      if (failed) throw failed.reason;
+      for (const outcome of outcomes) {
+        const written = (outcome as PromiseFulfilledResult<WrittenFile[]>).value;
+        files = files.concat(written);
+        for (const file of written) await hooks?.afterFile?.({ tenant_id: tenant.id, name: file.name, staging });
+      }
     }
     fresh = await pendingFreshness;
     const manifest = buildManifest({

@@ -1,5 +1,5 @@
 import type { ColumnSpec, ColumnType } from './columns.js';
-import { civilDate } from './iso-format.js';
+import { civilDate, civilYmd, FIRST_DAY, LAST_DAY } from './iso-format.js';
 
 /**
  * Rewrites PostgreSQL's `COPY (<export query>) TO STDOUT (FORMAT csv)` output into the export's
@@ -48,9 +48,6 @@ const MINUS = 0x2d;
 /** The widest a field can grow: an instant's 24 characters from as few as 1 digit, `false` from `f`. */
 const FIELD_GROWTH = 32;
 const DAY_MS = 86_400_000;
-// The years 0001..9999 print as 'YYYY-MM-DD' and 'YYYY-MM-DDTHH:MM:SS.sssZ'; others go through Date.
-const FIRST_DAY = -719_162;
-const LAST_DAY = 2_932_896;
 const ASCII_ZERO = 0x30;
 const TRUE = Buffer.from('true');
 const FALSE = Buffer.from('false');
@@ -244,21 +241,16 @@ export class PgCsvTranscoder {
     this.length = length;
   }
 
-  /** 'YYYY-MM-DD' of a count of days since 1970-01-01, written as bytes (Hinnant's days-to-civil). */
+  /** 'YYYY-MM-DD' of a count of days since 1970-01-01, written as bytes; years outside 0001..9999 through Date. */
   private writeDate(days: number): void {
     if (days < FIRST_DAY || days > LAST_DAY) {
       this.writeAscii(civilDate(days));
       return;
     }
-    const z = days + 719_468;
-    const era = Math.floor(z / 146_097);
-    const dayOfEra = z - era * 146_097;
-    const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
-    const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
-    const mp = Math.floor((5 * dayOfYear + 2) / 153);
-    const day = dayOfYear - Math.floor((153 * mp + 2) / 5) + 1;
-    const month = mp < 10 ? mp + 3 : mp - 9;
-    const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+    const ymd = civilYmd(days);
+    const year = Math.floor(ymd / 10_000);
+    const month = Math.floor(ymd / 100) % 100;
+    const day = ymd % 100;
     const out = this.out;
     let length = this.length;
     out[length++] = ASCII_ZERO + Math.floor(year / 1000);

@@ -10,6 +10,8 @@ import type { TableSpec } from './tables.js';
 
 /** Output is written in pieces of about this size: a few hundred writes for a million rows. */
 const WRITE_BYTES = 1 << 20;
+/** Input transcoded between two turns of the event loop: well under a millisecond of work. */
+const SLICE_BYTES = 64 << 10;
 
 /**
  * `<table>.csv` written from PostgreSQL's own CSV output of the table's query (COPY … TO STDOUT),
@@ -23,12 +25,16 @@ export async function writeCsvByCopy(copy: CsvCopySource, table: TableSpec, para
     await file.write(csvPreamble(new CsvEncoder(table.columns)));
     const transcoder = new PgCsvTranscoder(table.columns);
     for await (const chunk of copy(table.sql, params)) {
-      transcoder.push(chunk);
-      if (transcoder.pending >= WRITE_BYTES) await file.write(transcoder.take());
-      // Chunks already buffered are handed over without a turn of the event loop, and the socket
-      // is only read on such a turn: without one, PostgreSQL stalls on a full socket while each
-      // chunk is transcoded, and the two take turns instead of working at the same time.
-      else await setImmediate();
+      // PostgreSQL stalls as soon as the socket's buffer (a few hundred KB) is full, and the socket
+      // is only read between turns of the event loop, while a chunk can hold megabytes once the
+      // stream's read buffer has filled. Each chunk is therefore transcoded in slices of about a
+      // millisecond's work with a turn in between: the database keeps producing while this process
+      // transcodes, instead of the two taking turns.
+      for (let offset = 0; offset < chunk.length; ) {
+        offset = transcoder.push(chunk, offset, SLICE_BYTES);
+        if (transcoder.pending >= WRITE_BYTES) await file.write(transcoder.take());
+        else await setImmediate();
+      }
     }
     transcoder.end();
     await file.write(transcoder.take());

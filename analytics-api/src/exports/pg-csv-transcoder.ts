@@ -47,6 +47,12 @@ const MINUS = 0x2d;
 
 /** The widest a field can grow: an instant's 24 characters from as few as 1 digit, `false` from `f`. */
 const FIELD_GROWTH = 32;
+/**
+ * Output room made before each record, and kept free while a text is copied for the fields after
+ * it: every non-text field takes at most a few dozen bytes.
+ */
+const FIXED_FIELDS_ROOM = 4096;
+const RECORD_ROOM = 4 * FIXED_FIELDS_ROOM;
 const DAY_MS = 86_400_000;
 const ASCII_ZERO = 0x30;
 const TRUE = Buffer.from('true');
@@ -86,6 +92,8 @@ export class PgCsvTranscoder {
   private carry: Buffer | undefined;
   private out = Buffer.allocUnsafe(1 << 20);
   private length = 0;
+  private memoDays = Number.NaN;
+  private memoYmd = 0;
   /** Records transcoded so far. */
   rows = 0;
 
@@ -94,21 +102,31 @@ export class PgCsvTranscoder {
   }
 
   /**
-   * Transcodes every complete record of `chunk` (after what was carried from the previous chunk)
-   * into the pending output; take() hands it over. Output accumulates across pushes so that the
-   * file gets few large writes.
+   * Transcodes the complete records of `chunk` from `offset` (after what was carried from the
+   * previous chunk) into the pending output, which take() hands over; output accumulates across
+   * calls so that the file gets few large writes. Stops at the first record boundary after `budget`
+   * bytes of input and returns where it stopped, so that a caller can do other work between slices
+   * of a large chunk; once the chunk's end is reached, its incomplete last record is carried to the
+   * next chunk and chunk.length is returned.
    */
-  push(chunk: Uint8Array): void {
-    const input = this.carry ? Buffer.concat([this.carry, chunk]) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+  push(chunk: Uint8Array, offset = 0, budget = Number.POSITIVE_INFINITY): number {
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    // The carried record is completed from the start of this chunk: input offsets are shifted by it.
+    const carried = this.carry?.length ?? 0;
+    const input = this.carry ? Buffer.concat([this.carry, bytes.subarray(offset)]) : bytes;
+    const base = this.carry ? offset - carried : 0;
     this.carry = undefined;
-    let start = 0;
+    let start = carried === 0 ? offset : 0;
+    const stop = start + budget;
     for (;;) {
       const next = this.record(input, start);
       if (next < 0) break;
       start = next;
       this.rows += 1;
+      if (start >= stop && start < input.length) return base + start;
     }
     if (start < input.length) this.carry = Buffer.from(input.subarray(start));
+    return bytes.length;
   }
 
   /** Bytes of output not taken yet. */
@@ -147,11 +165,15 @@ export class PgCsvTranscoder {
     const { kinds } = this;
     const outStart = this.length;
     const end = input.length;
+    const lastColumn = kinds.length - 1;
+    // Room for every fixed-size field of the record; texts check the room as they copy.
+    this.reserve(RECORD_ROOM);
     let i = start;
-    for (let c = 0; c < kinds.length; c += 1) {
-      // Find the field: [from, to) is its raw text, quotes included; `i` then points at its delimiter.
-      const from = i;
+    for (let c = 0; c <= lastColumn; c += 1) {
+      const kind = kinds[c]!;
       if (i < end && input[i] === QUOTE) {
+        // A quoted field (texts with a delimiter, a quote or a line break): find its end, then rewrite.
+        const from = i;
         i += 1;
         for (;;) {
           while (i < end && input[i] !== QUOTE) i += 1;
@@ -163,24 +185,78 @@ export class PgCsvTranscoder {
           i += 2; // a doubled quote inside the field
         }
         i += 1; // past the closing quote
-      } else {
+        if (i >= end) {
+          this.length = outStart;
+          return -1;
+        }
+        this.field(c, input, from, i);
+      } else if (kind === Kind.Date || kind === Kind.Timestamp) {
+        // Digits are read as they are scanned: one pass.
+        const from = i;
+        const negative = i < end && input[i] === MINUS;
+        if (negative) i += 1;
+        let value = 0;
+        let byte = 0;
+        while (i < end && (byte = input[i]!) !== COMMA && byte !== LF) {
+          value = value * 10 + (byte - ASCII_ZERO);
+          i += 1;
+        }
+        if (i >= end) {
+          this.length = outStart;
+          return -1;
+        }
+        if (i > from) {
+          if (kind === Kind.Date) this.writeDate(negative ? -value : value);
+          else this.writeInstant(negative ? -value : value);
+        }
+      } else if (kind === Kind.Boolean) {
+        const from = i;
         while (i < end && input[i] !== COMMA && input[i] !== LF) i += 1;
+        if (i >= end) {
+          this.length = outStart;
+          return -1;
+        }
+        if (i > from) this.copy(input[from] === 0x74 /* t */ ? TRUE : FALSE, 0, input[from] === 0x74 ? 4 : 5);
+      } else {
+        // Unquoted text or number: copied as it is scanned (one pass), the text after its formula check.
+        const fieldStart = this.length;
+        if (kind === Kind.Text && startsLikeFormula(input, i, end)) this.out[this.length++] = APOSTROPHE;
+        let out = this.out;
+        let length = this.length;
+        let room = out.length - FIXED_FIELDS_ROOM;
+        let byte = 0;
+        while (i < end && (byte = input[i]!) !== COMMA && byte !== LF) {
+          if (length >= room) {
+            this.length = length;
+            this.reserve(RECORD_ROOM);
+            out = this.out;
+            room = out.length - FIXED_FIELDS_ROOM;
+          }
+          out[length++] = byte;
+          i += 1;
+        }
+        this.length = length;
+        if (i >= end) {
+          this.length = outStart;
+          return -1;
+        }
+        if (kind === Kind.Double && needsNumberRewrite(out, fieldStart, length)) {
+          const value = Number(out.toString('latin1', fieldStart, length));
+          this.length = fieldStart;
+          if (Number.isFinite(value)) this.writeAscii(value === 0 ? '0' : String(value));
+        }
       }
       if (i >= end) {
         this.length = outStart;
         return -1;
       }
       const delimiter = input[i]!;
-      const last = c === kinds.length - 1;
-      if ((delimiter === LF) !== last) throw new Error(`COPY output has a record without ${kinds.length} fields`);
-      this.field(c, input, from, i);
+      if ((delimiter === LF) !== (c === lastColumn)) throw new Error(`COPY output has a record without ${kinds.length} fields`);
       i += 1;
-      if (last) {
-        this.reserve(2);
+      if (c === lastColumn) {
         this.out[this.length++] = CR;
         this.out[this.length++] = LF;
       } else {
-        this.reserve(1);
         this.out[this.length++] = COMMA;
       }
     }
@@ -247,21 +323,27 @@ export class PgCsvTranscoder {
       this.writeAscii(civilDate(days));
       return;
     }
-    const ymd = civilYmd(days);
-    const year = Math.floor(ymd / 10_000);
-    const month = Math.floor(ymd / 100) % 100;
+    // Consecutive rows often share a day: the civil date is computed again only when it changes.
+    if (days !== this.memoDays) {
+      this.memoDays = days;
+      this.memoYmd = civilYmd(days) | 0;
+    }
+    // Integer arithmetic throughout (`| 0`): V8 then stores small integers, not doubles, into the bytes.
+    const ymd = this.memoYmd;
+    const year = (ymd / 10_000) | 0;
+    const month = ((ymd / 100) | 0) % 100;
     const day = ymd % 100;
     const out = this.out;
     let length = this.length;
-    out[length++] = ASCII_ZERO + Math.floor(year / 1000);
-    out[length++] = ASCII_ZERO + (Math.floor(year / 100) % 10);
-    out[length++] = ASCII_ZERO + (Math.floor(year / 10) % 10);
+    out[length++] = ASCII_ZERO + ((year / 1000) | 0);
+    out[length++] = ASCII_ZERO + (((year / 100) | 0) % 10);
+    out[length++] = ASCII_ZERO + (((year / 10) | 0) % 10);
     out[length++] = ASCII_ZERO + (year % 10);
     out[length++] = MINUS;
-    out[length++] = ASCII_ZERO + Math.floor(month / 10);
+    out[length++] = ASCII_ZERO + ((month / 10) | 0);
     out[length++] = ASCII_ZERO + (month % 10);
     out[length++] = MINUS;
-    out[length++] = ASCII_ZERO + Math.floor(day / 10);
+    out[length++] = ASCII_ZERO + ((day / 10) | 0);
     out[length++] = ASCII_ZERO + (day % 10);
     this.length = length;
   }
@@ -274,8 +356,8 @@ export class PgCsvTranscoder {
       return;
     }
     this.writeDate(days);
-    // Below 86,400,000: small integer arithmetic from here on.
-    let rest = ms - days * DAY_MS;
+    // Below 86,400,000: int32 arithmetic from here on.
+    let rest = (ms - days * DAY_MS) | 0;
     const hours = (rest / 3_600_000) | 0;
     rest -= hours * 3_600_000;
     const minutes = (rest / 60_000) | 0;
@@ -285,17 +367,17 @@ export class PgCsvTranscoder {
     const out = this.out;
     let length = this.length;
     out[length++] = 0x54; // T
-    out[length++] = ASCII_ZERO + Math.floor(hours / 10);
+    out[length++] = ASCII_ZERO + ((hours / 10) | 0);
     out[length++] = ASCII_ZERO + (hours % 10);
     out[length++] = 0x3a; // :
-    out[length++] = ASCII_ZERO + Math.floor(minutes / 10);
+    out[length++] = ASCII_ZERO + ((minutes / 10) | 0);
     out[length++] = ASCII_ZERO + (minutes % 10);
     out[length++] = 0x3a;
-    out[length++] = ASCII_ZERO + Math.floor(seconds / 10);
+    out[length++] = ASCII_ZERO + ((seconds / 10) | 0);
     out[length++] = ASCII_ZERO + (seconds % 10);
     out[length++] = 0x2e; // .
-    out[length++] = ASCII_ZERO + Math.floor(millis / 100);
-    out[length++] = ASCII_ZERO + (Math.floor(millis / 10) % 10);
+    out[length++] = ASCII_ZERO + ((millis / 100) | 0);
+    out[length++] = ASCII_ZERO + (((millis / 10) | 0) % 10);
     out[length++] = ASCII_ZERO + (millis % 10);
     out[length++] = 0x5a; // Z
     this.length = length;

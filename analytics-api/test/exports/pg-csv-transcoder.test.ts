@@ -23,11 +23,15 @@ const CASES: { copy: string; row: Record<string, unknown> }[] = [
 const input = Buffer.from(CASES.map((c) => c.copy).join(''), 'utf8');
 const expected = new CsvEncoder(COLUMNS).encode(CASES.map((c) => c.row));
 
-function transcode(chunks: Buffer[]): string {
+function transcode(chunks: Buffer[], budget?: number): string {
   const transcoder = new PgCsvTranscoder(COLUMNS);
   const out: Buffer[] = [];
   for (const chunk of chunks) {
-    transcoder.push(chunk);
+    for (let offset = 0; offset < chunk.length; ) {
+      const next = transcoder.push(chunk, offset, budget);
+      expect(next).toBeGreaterThan(offset);
+      offset = next;
+    }
     if (chunk.length % 3 === 0) out.push(Buffer.from(transcoder.take()));
   }
   transcoder.end();
@@ -47,6 +51,13 @@ describe('PgCsvTranscoder', () => {
     }
     const bytes = [...input].map((byte) => Buffer.from([byte]));
     expect(transcode(bytes)).toBe(expected);
+  });
+
+  it('gives the same bytes when a chunk is transcoded in slices (a budget of input bytes per call)', () => {
+    for (const budget of [1, 7, 40, 100, 1_000]) {
+      expect(transcode([input], budget), `budget ${budget}`).toBe(expected);
+      expect(transcode([input.subarray(0, 57), input.subarray(57)], budget), `budget ${budget}, cut`).toBe(expected);
+    }
   });
 
   it('refuses a stream that ends inside a record, or a record with the wrong number of fields', () => {

@@ -17,7 +17,12 @@ function withSettingParameters(text: string, count: number): string {
   });
 }
 
-const READ_BUFFER_BYTES = 4 << 20;
+/**
+ * The stream's read buffer. Small, so that the consumer gets the bytes in small pieces as they
+ * arrive: with megabytes buffered, PostgreSQL stalled on a full socket while a large piece was
+ * being handled (measured: 0.55–0.65× COPY with 4 MB, 0.63–0.74× with 64 KB, interleaved pairs).
+ */
+const READ_BUFFER_BYTES = 64 << 10;
 
 /**
  * Streams `COPY (<text>) TO STDOUT (FORMAT csv)` in a read-only transaction on `client`, a
@@ -32,8 +37,6 @@ export async function* copyCsvOut(client: pg.Client, text: string, params: reado
     if (value === null || value === undefined) throw new Error(`COPY parameter $${i + 1} is null`);
     await client.query('SELECT set_config($1, $2, true)', [setting(i + 1), String(value)]);
   }
-  // A large read buffer: while the consumer is busy with one piece, the socket keeps being drained
-  // and PostgreSQL keeps producing, instead of both taking turns.
   const copy = copyTo(`COPY (${withSettingParameters(text, params.length)}) TO STDOUT (FORMAT csv)`, { highWaterMark: READ_BUFFER_BYTES });
   for await (const chunk of client.query(copy)) {
     yield chunk as Uint8Array;

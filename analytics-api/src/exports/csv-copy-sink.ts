@@ -25,11 +25,10 @@ export async function writeCsvByCopy(copy: CsvCopySource, table: TableSpec, para
     await file.write(csvPreamble(new CsvEncoder(table.columns)));
     const transcoder = new PgCsvTranscoder(table.columns);
     for await (const chunk of copy(table.sql, params)) {
-      // PostgreSQL stalls as soon as the socket's buffer (a few hundred KB) is full, and the socket
-      // is only read between turns of the event loop, while a chunk can hold megabytes once the
-      // stream's read buffer has filled. Each chunk is therefore transcoded in slices of about a
-      // millisecond's work with a turn in between: the database keeps producing while this process
-      // transcodes, instead of the two taking turns.
+      // PostgreSQL stalls as soon as the socket's buffer is full, and the socket is only read
+      // between turns of the event loop, while a chunk can hold the stream's whole read buffer.
+      // Each chunk is therefore transcoded in slices with a turn in between: the database keeps
+      // producing while this process transcodes, instead of the two taking turns.
       for (let offset = 0; offset < chunk.length; ) {
         offset = transcoder.push(chunk, offset, SLICE_BYTES);
         if (transcoder.pending >= WRITE_BYTES) await file.write(transcoder.take());

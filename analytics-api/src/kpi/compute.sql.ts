@@ -344,6 +344,41 @@ stored_groups AS (
 )
 SELECT (SELECT count(*) FROM stored_days) AS days, (SELECT count(*) FROM stored_groups) AS groups`;
 
+/**
+ * The same computation for part of a long range, stored in the staging tables (migration 003) under
+ * the call's id ($6) instead of kpi_daily / kpi_daily_breakdown; MOVE_FROM_STAGING then stores the
+ * whole range in one transaction.
+ */
+export const COMPUTE_INTO_STAGING = `${FACTS_AND_LEVELS},
+staged_days AS (
+  INSERT INTO kpi_daily_staging (call_id, tenant_id, kpi_date, timezone, ${KPI_COLUMNS}, computed_at, data_as_of)
+  SELECT $6::uuid, $1::uuid, kpi_date, $4::text, ${KPI_COLUMNS}, now(), data_as_of
+    FROM final WHERE dimension = 'tenant'
+  RETURNING 1
+),
+staged_groups AS (
+  INSERT INTO kpi_daily_breakdown_staging (call_id, tenant_id, kpi_date, dimension, group_key, group_label, ${KPI_COLUMNS}, computed_at, data_as_of)
+  SELECT $6::uuid, $1::uuid, kpi_date, dimension, group_key, group_label, ${KPI_COLUMNS}, now(), data_as_of
+    FROM final WHERE dimension <> 'tenant'
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM staged_days) AS days, (SELECT count(*) FROM staged_groups) AS groups`;
+
+/** Stores what COMPUTE_INTO_STAGING staged for call $1 (run after DELETE_RANGE, in the same transaction). */
+export const MOVE_FROM_STAGING = [
+  `INSERT INTO kpi_daily (tenant_id, kpi_date, timezone, ${KPI_COLUMNS}, computed_at, data_as_of)
+   SELECT tenant_id, kpi_date, timezone, ${KPI_COLUMNS}, computed_at, data_as_of FROM kpi_daily_staging WHERE call_id = $1::uuid`,
+  `INSERT INTO kpi_daily_breakdown (tenant_id, kpi_date, dimension, group_key, group_label, ${KPI_COLUMNS}, computed_at, data_as_of)
+   SELECT tenant_id, kpi_date, dimension, group_key, group_label, ${KPI_COLUMNS}, computed_at, data_as_of
+     FROM kpi_daily_breakdown_staging WHERE call_id = $1::uuid`,
+] as const;
+
+/** Removes the staged rows of call $1, and any left more than an hour ago by a call that crashed. */
+export const CLEAR_STAGING = [
+  `DELETE FROM kpi_daily_staging WHERE call_id = $1::uuid OR staged_at < now() - interval '1 hour'`,
+  `DELETE FROM kpi_daily_breakdown_staging WHERE call_id = $1::uuid OR staged_at < now() - interval '1 hour'`,
+] as const;
+
 /** The same computation without storing anything: what EXPLAIN and the tests look at. */
 export const COMPUTE_ONLY = `${FACTS_AND_LEVELS}
 SELECT kpi_date::text AS kpi_date, dimension, group_key, group_label, ${KPI_COLUMNS}, data_as_of

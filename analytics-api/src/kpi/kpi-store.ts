@@ -1,5 +1,14 @@
 import type { Queryable } from '../db/database.js';
-import { COMPUTE_AND_STORE, DELETE_RANGE, KPI_COLUMNS, LOCK_TENANT, SESSION_SETTINGS } from './compute.sql.js';
+import {
+  CLEAR_STAGING,
+  COMPUTE_AND_STORE,
+  COMPUTE_INTO_STAGING,
+  DELETE_RANGE,
+  KPI_COLUMNS,
+  LOCK_TENANT,
+  MOVE_FROM_STAGING,
+  SESSION_SETTINGS,
+} from './compute.sql.js';
 
 /** SQL for kpi_daily and kpi_daily_breakdown. Parameters only; no values built into strings. */
 
@@ -35,14 +44,33 @@ export async function computeAndStore(tx: Queryable, target: ComputeTarget): Pro
   await tx.query(SESSION_SETTINGS);
   await tx.query(LOCK_TENANT, [target.tenantId]);
   for (const statement of DELETE_RANGE) await tx.query(statement, [target.tenantId, target.from, target.to]);
-  const { rows } = await tx.query<{ days: number; groups: number }>(COMPUTE_AND_STORE, [
-    target.tenantId,
-    target.from,
-    target.to,
-    target.timezone,
-    target.dailyCapacityHours,
-  ]);
+  const { rows } = await tx.query<{ days: number; groups: number }>(COMPUTE_AND_STORE, computeParams(target));
   return rows[0] ?? { days: 0, groups: 0 };
+}
+
+function computeParams(target: ComputeTarget): unknown[] {
+  return [target.tenantId, target.from, target.to, target.timezone, target.dailyCapacityHours];
+}
+
+/** Computes the days from..to into the staging tables under `callId` (its own transaction, no lock needed). */
+export async function computeIntoStaging(tx: Queryable, target: ComputeTarget, callId: string): Promise<void> {
+  await tx.query(SESSION_SETTINGS);
+  await tx.query(COMPUTE_INTO_STAGING, [...computeParams(target), callId]);
+}
+
+/**
+ * Replaces the stored days from..to with what was staged under `callId`. Must run inside a
+ * transaction (the caller's `tx`), like computeAndStore.
+ */
+export async function storeStaged(tx: Queryable, target: ComputeTarget, callId: string): Promise<void> {
+  await tx.query(LOCK_TENANT, [target.tenantId]);
+  for (const statement of DELETE_RANGE) await tx.query(statement, [target.tenantId, target.from, target.to]);
+  for (const statement of MOVE_FROM_STAGING) await tx.query(statement, [callId]);
+}
+
+/** Removes the rows staged under `callId` (and stale ones of crashed calls). */
+export async function clearStaging(db: Queryable, callId: string): Promise<void> {
+  for (const statement of CLEAR_STAGING) await db.query(statement, [callId]);
 }
 
 /** Yesterday in the given IANA time zone, as PostgreSQL's time zone data sees it. */

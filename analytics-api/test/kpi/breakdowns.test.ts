@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADDITIVE_KEYS, KPI_KEYS } from '../../src/kpi/kpi-keys.js';
-import { computeDaily, readDaily, type KpiDay, type KpiGroup } from '../../src/kpi/kpi-service.js';
+import { addDays } from '../../src/kpi/dates.js';
+import { computeDaily, readDaily, type KpiDay, type KpiDayList, type KpiGroup } from '../../src/kpi/kpi-service.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 import { insertEntries, insertTickets, newTenant, storedDay, storedGroups, type EntryFixture, type TicketFixture } from './helpers.js';
 
@@ -143,6 +144,33 @@ describe('ranges and recomputation', () => {
     const { rows: groupsFromDays } = await db().query(
       `SELECT * FROM kpi_daily_breakdown WHERE tenant_id = $1 ORDER BY kpi_date, dimension, group_key NULLS LAST`, [id]);
 
+    expect(fromDays.map(withoutComputedAt)).toEqual(fromRange.map(withoutComputedAt));
+    expect(groupsFromDays.map(withoutComputedAt)).toEqual(groupsFromRange.map(withoutComputedAt));
+  });
+
+  it('a long range (computed in two concurrent halves on PostgreSQL) stores exactly what single days store, and leaves nothing staged', async () => {
+    const id = await seeded();
+    // 40 days around the fixture: long enough for the split (kpi-service.ts), with data on both sides of the middle.
+    const from = '2026-06-05';
+    const to = '2026-07-14';
+    await computeDaily(db(), id, { date: '2026-07-01' }); // something stored before, replaced by the range
+    const list = (await computeDaily(db(), id, { from, to })) as KpiDayList;
+    expect(list.items.map((day) => day.date)).toEqual(Array.from({ length: 40 }, (_, i) => addDays(from, i)));
+    const { rows: fromRange } = await db().query(`SELECT * FROM kpi_daily WHERE tenant_id = $1 ORDER BY kpi_date`, [id]);
+    const { rows: groupsFromRange } = await db().query(
+      `SELECT * FROM kpi_daily_breakdown WHERE tenant_id = $1 ORDER BY kpi_date, dimension, group_key NULLS LAST`, [id]);
+    expect(fromRange).toHaveLength(40);
+    expect(new Set(groupsFromRange.map((row) => row['kpi_date'])).size).toBeGreaterThan(10);
+    const staged = await db().query<{ n: number }>(
+      `SELECT (SELECT count(*) FROM kpi_daily_staging) + (SELECT count(*) FROM kpi_daily_breakdown_staging) AS n`);
+    expect(staged.rows[0]!.n).toBe(0);
+
+    await db().query('DELETE FROM kpi_daily WHERE tenant_id = $1', [id]);
+    await db().query('DELETE FROM kpi_daily_breakdown WHERE tenant_id = $1', [id]);
+    for (let i = 0; i < 40; i += 1) await computeDaily(db(), id, { date: addDays(from, i) });
+    const { rows: fromDays } = await db().query(`SELECT * FROM kpi_daily WHERE tenant_id = $1 ORDER BY kpi_date`, [id]);
+    const { rows: groupsFromDays } = await db().query(
+      `SELECT * FROM kpi_daily_breakdown WHERE tenant_id = $1 ORDER BY kpi_date, dimension, group_key NULLS LAST`, [id]);
     expect(fromDays.map(withoutComputedAt)).toEqual(fromRange.map(withoutComputedAt));
     expect(groupsFromDays.map(withoutComputedAt)).toEqual(groupsFromRange.map(withoutComputedAt));
   });

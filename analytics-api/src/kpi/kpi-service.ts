@@ -101,7 +101,8 @@ export async function computeDaily(db: Database, tenantId: string, period: Perio
 /**
  * Ranges of at least this many days are computed as two halves at the same time on PostgreSQL:
  * the statement runs on one core, and a long range is CPU-bound (~600 ms for a year of a mid-size
- * tenant). Shorter ranges gain less than the extra round trips and the staging copy cost.
+ * tenant). Short ranges stay one statement: the halves' extra round trips and the staging copy
+ * would be a visible share of them (28 is a judgement, not a measured crossover).
  */
 const SPLIT_RANGE_DAYS = 28;
 
@@ -110,7 +111,9 @@ const SPLIT_RANGE_DAYS = 28;
  * tables, then replaces the stored days with them in one transaction: readers see all the old days
  * or all the new ones, as with computeAndStore. Both halves read the raw data as of their own start;
  * a record ingested between the two is in one half's days and not the other's, as it would be for
- * two single-day calls a moment apart.
+ * two single-day calls a moment apart. The tenant's lock is taken only to store: two such calls
+ * compute at the same time and store one after the other, the last to store winning even if it
+ * read the data first (a single-statement call computes under the lock).
  */
 async function computeInHalves(db: Database, target: store.ComputeTarget): Promise<KpiDay[]> {
   const callId = randomUUID();

@@ -45,8 +45,6 @@ const CR = 0x0d;
 const APOSTROPHE = 0x27;
 const MINUS = 0x2d;
 
-/** The widest a field can grow: an instant's 24 characters from as few as 1 digit, `false` from `f`. */
-const FIELD_GROWTH = 32;
 /**
  * Output room made before each record, and kept free while a text is copied for the fields after
  * it: every non-text field takes at most a few dozen bytes.
@@ -66,16 +64,6 @@ function startsLikeFormula(bytes: Uint8Array, start: number, end: number): boole
   if (first !== 0xef || end - start < 3 || bytes[start + 1] !== 0xbc) return false;
   const third = bytes[start + 2]!;
   return third === 0x9d || third === 0x8b || third === 0x8d || third === 0xa0;
-}
-
-/** A signed decimal integer written by PostgreSQL (at most 16 digits here: ms since the epoch). */
-function parseInteger(bytes: Uint8Array, start: number, end: number): number {
-  let i = start;
-  const negative = bytes[i] === MINUS;
-  if (negative) i += 1;
-  let value = 0;
-  for (; i < end; i += 1) value = value * 10 + (bytes[i]! - 0x30);
-  return negative ? -value : value;
 }
 
 /** True when PostgreSQL's float8 text is not JavaScript's: exponent form, NaN, ±Infinity, -0. */
@@ -189,7 +177,7 @@ export class PgCsvTranscoder {
           this.length = outStart;
           return -1;
         }
-        this.field(c, input, from, i);
+        this.quotedText(c, input, from, i);
       } else if (kind === Kind.Date || kind === Kind.Timestamp) {
         // Digits are read as they are scanned: one pass.
         const from = i;
@@ -263,51 +251,29 @@ export class PgCsvTranscoder {
     return i;
   }
 
-  private field(c: number, input: Buffer, from: number, to: number): void {
-    if (from === to) return; // NULL
-    this.reserve(to - from + FIELD_GROWTH);
+  /**
+   * A quoted field [from, to), quotes included. PostgreSQL only quotes text (a delimiter, a quote or
+   * a line break inside, or the empty text), never a number, boolean, date or instant.
+   */
+  private quotedText(c: number, input: Buffer, from: number, to: number): void {
+    if (this.kinds[c] !== Kind.Text) throw new Error(`COPY output quotes column ${c + 1}, which is not text`);
+    this.reserve(to - from + 1);
     const out = this.out;
-    switch (this.kinds[c]) {
-      case Kind.Text: {
-        const quoted = input[from] === QUOTE;
-        const contentStart = quoted ? from + 1 : from;
-        const contentEnd = quoted ? to - 1 : to;
-        if (contentStart === contentEnd) return; // "" = the empty text, written as an empty field
-        if (quoted && contentEnd - contentStart === 2 && input[contentStart] === 0x5c && input[contentStart + 1] === 0x2e) {
-          // `\.` alone is quoted by PostgreSQL (an end-of-data marker otherwise); CsvEncoder does not quote it.
-          out[this.length++] = 0x5c;
-          out[this.length++] = 0x2e;
-          return;
-        }
-        if (quoted) out[this.length++] = QUOTE;
-        if (startsLikeFormula(input, contentStart, contentEnd)) out[this.length++] = APOSTROPHE;
-        this.copy(input, contentStart, contentEnd);
-        if (quoted) out[this.length++] = QUOTE;
-        return;
-      }
-      case Kind.Integer:
-        this.copy(input, from, to);
-        return;
-      case Kind.Double: {
-        if (needsNumberRewrite(input, from, to)) {
-          const value = Number(Buffer.from(input.buffer, input.byteOffset + from, to - from).toString('latin1'));
-          if (Number.isFinite(value)) this.writeAscii(value === 0 ? '0' : String(value));
-          return;
-        }
-        this.copy(input, from, to);
-        return;
-      }
-      case Kind.Boolean:
-        this.copy(input[from] === 0x74 /* t */ ? TRUE : FALSE, 0, input[from] === 0x74 ? 4 : 5);
-        return;
-      case Kind.Date:
-        this.writeDate(parseInteger(input, from, to));
-        return;
-      case Kind.Timestamp:
-        this.writeInstant(parseInteger(input, from, to));
-        return;
+    const contentStart = from + 1;
+    const contentEnd = to - 1;
+    if (contentStart === contentEnd) return; // "" = the empty text, written as an empty field
+    if (contentEnd - contentStart === 2 && input[contentStart] === 0x5c && input[contentStart + 1] === 0x2e) {
+      // `\.` alone is quoted by PostgreSQL (an end-of-data marker otherwise); CsvEncoder does not quote it.
+      out[this.length++] = 0x5c;
+      out[this.length++] = 0x2e;
+      return;
     }
+    out[this.length++] = QUOTE;
+    if (startsLikeFormula(input, contentStart, contentEnd)) out[this.length++] = APOSTROPHE;
+    this.copy(input, contentStart, contentEnd);
+    out[this.length++] = QUOTE;
   }
+
 
   /** Fields are short: a loop beats creating a subarray view per field for TypedArray#set. */
   private copy(input: Buffer, from: number, to: number): void {

@@ -126,26 +126,32 @@ describe('ranges and recomputation', () => {
     return rest;
   };
 
+  /** Everything stored for the tenant, in a stable order. */
+  async function storedRows(id: string) {
+    const { rows: days } = await db().query(`SELECT * FROM kpi_daily WHERE tenant_id = $1 ORDER BY kpi_date`, [id]);
+    const { rows: groups } = await db().query(
+      `SELECT * FROM kpi_daily_breakdown WHERE tenant_id = $1 ORDER BY kpi_date, dimension, group_key NULLS LAST`, [id]);
+    return { days, groups };
+  }
+
+  /** Clears what the range stored, computes each of its days alone, and expects the same rows. */
+  async function expectSingleDaysToMatch(id: string, fromRange: Awaited<ReturnType<typeof storedRows>>) {
+    await db().query('DELETE FROM kpi_daily WHERE tenant_id = $1', [id]);
+    await db().query('DELETE FROM kpi_daily_breakdown WHERE tenant_id = $1', [id]);
+    for (const row of fromRange.days) await computeDaily(db(), id, { date: row['kpi_date'] as string });
+    const fromDays = await storedRows(id);
+    expect(fromDays.days.map(withoutComputedAt)).toEqual(fromRange.days.map(withoutComputedAt));
+    expect(fromDays.groups.map(withoutComputedAt)).toEqual(fromRange.groups.map(withoutComputedAt));
+  }
+
   it('computing a range stores exactly what computing each day alone stores', async () => {
     const id = await seeded();
     const days = ['2026-06-19', '2026-06-20', '2026-06-30', '2026-07-01', '2026-07-02'];
     await computeDaily(db(), id, { from: days[0]!, to: days.at(-1)! });
-    const { rows: fromRange } = await db().query(
-      `SELECT * FROM kpi_daily WHERE tenant_id = $1 ORDER BY kpi_date`, [id]);
-    const { rows: groupsFromRange } = await db().query(
-      `SELECT * FROM kpi_daily_breakdown WHERE tenant_id = $1 ORDER BY kpi_date, dimension, group_key NULLS LAST`, [id]);
-    expect(fromRange.length).toBe(14); // 06-19 .. 07-02
-    expect(groupsFromRange.length).toBeGreaterThan(10);
-
-    await db().query('DELETE FROM kpi_daily WHERE tenant_id = $1', [id]);
-    await db().query('DELETE FROM kpi_daily_breakdown WHERE tenant_id = $1', [id]);
-    for (const row of fromRange) await computeDaily(db(), id, { date: row['kpi_date'] as string });
-    const { rows: fromDays } = await db().query(`SELECT * FROM kpi_daily WHERE tenant_id = $1 ORDER BY kpi_date`, [id]);
-    const { rows: groupsFromDays } = await db().query(
-      `SELECT * FROM kpi_daily_breakdown WHERE tenant_id = $1 ORDER BY kpi_date, dimension, group_key NULLS LAST`, [id]);
-
-    expect(fromDays.map(withoutComputedAt)).toEqual(fromRange.map(withoutComputedAt));
-    expect(groupsFromDays.map(withoutComputedAt)).toEqual(groupsFromRange.map(withoutComputedAt));
+    const fromRange = await storedRows(id);
+    expect(fromRange.days.length).toBe(14); // 06-19 .. 07-02
+    expect(fromRange.groups.length).toBeGreaterThan(10);
+    await expectSingleDaysToMatch(id, fromRange);
   });
 
   it('a long range (computed in two concurrent halves on PostgreSQL) stores exactly what single days store, and leaves nothing staged', async () => {
@@ -156,23 +162,13 @@ describe('ranges and recomputation', () => {
     await computeDaily(db(), id, { date: '2026-07-01' }); // something stored before, replaced by the range
     const list = (await computeDaily(db(), id, { from, to })) as KpiDayList;
     expect(list.items.map((day) => day.date)).toEqual(Array.from({ length: 40 }, (_, i) => addDays(from, i)));
-    const { rows: fromRange } = await db().query(`SELECT * FROM kpi_daily WHERE tenant_id = $1 ORDER BY kpi_date`, [id]);
-    const { rows: groupsFromRange } = await db().query(
-      `SELECT * FROM kpi_daily_breakdown WHERE tenant_id = $1 ORDER BY kpi_date, dimension, group_key NULLS LAST`, [id]);
-    expect(fromRange).toHaveLength(40);
-    expect(new Set(groupsFromRange.map((row) => row['kpi_date'])).size).toBeGreaterThan(10);
+    const fromRange = await storedRows(id);
+    expect(fromRange.days).toHaveLength(40);
+    expect(new Set(fromRange.groups.map((row) => row['kpi_date'])).size).toBeGreaterThan(10);
     const staged = await db().query<{ n: number }>(
       `SELECT (SELECT count(*) FROM kpi_daily_staging) + (SELECT count(*) FROM kpi_daily_breakdown_staging) AS n`);
     expect(staged.rows[0]!.n).toBe(0);
-
-    await db().query('DELETE FROM kpi_daily WHERE tenant_id = $1', [id]);
-    await db().query('DELETE FROM kpi_daily_breakdown WHERE tenant_id = $1', [id]);
-    for (let i = 0; i < 40; i += 1) await computeDaily(db(), id, { date: addDays(from, i) });
-    const { rows: fromDays } = await db().query(`SELECT * FROM kpi_daily WHERE tenant_id = $1 ORDER BY kpi_date`, [id]);
-    const { rows: groupsFromDays } = await db().query(
-      `SELECT * FROM kpi_daily_breakdown WHERE tenant_id = $1 ORDER BY kpi_date, dimension, group_key NULLS LAST`, [id]);
-    expect(fromDays.map(withoutComputedAt)).toEqual(fromRange.map(withoutComputedAt));
-    expect(groupsFromDays.map(withoutComputedAt)).toEqual(groupsFromRange.map(withoutComputedAt));
+    await expectSingleDaysToMatch(id, fromRange);
   });
 
   it('replaces stored values and removes groups that no longer exist when a day is recomputed', async () => {

@@ -87,7 +87,7 @@ export async function computeDaily(db: Database, tenantId: string, period: Perio
   };
   const days =
     db.kind === 'postgres' && daysBetween(range.from, range.to) + 1 >= SPLIT_RANGE_DAYS
-      ? await computeInHalves(db, target)
+      ? await computeSplit(db, target)
       : await db.transaction(async (tx) => {
           await store.computeAndStore(tx, target);
           return loadDays(tx, tenant.id, range.from, range.to);
@@ -99,40 +99,47 @@ export async function computeDaily(db: Database, tenantId: string, period: Perio
 }
 
 /**
- * Ranges of at least this many days are computed as two halves at the same time on PostgreSQL:
- * the statement runs on one core, and a long range is CPU-bound (~600 ms for a year of a mid-size
- * tenant). Short ranges stay one statement: the halves' extra round trips and the staging copy
+ * Ranges of at least this many days are split in two parts computed at the same time on
+ * PostgreSQL: the statement runs on one core, and a long range is CPU-bound (~600 ms for a year of a
+ * mid-size tenant). Short ranges stay one statement: the extra round trips and the staging copy
  * would be a visible share of them (28 is a judgement, not a measured crossover).
  */
 const SPLIT_RANGE_DAYS = 28;
 
 /**
- * Computes the two halves of the range concurrently, each on its own connection into the staging
- * tables, then replaces the stored days with them in one transaction: readers see all the old days
- * or all the new ones, as with computeAndStore. Both halves read the raw data as of their own start;
- * a record ingested between the two is in one half's days and not the other's, as it would be for
- * two single-day calls a moment apart. The tenant's lock is taken only to store: two such calls
- * compute at the same time and store one after the other, the last to store winning even if it
- * read the data first (a single-statement call computes under the lock).
+ * The share of a split range's days that goes through the staging tables. Under a half: that part
+ * is copied into the real tables after it is computed, while the other part is written there as it
+ * is computed, so both finish at about the same time.
  */
-async function computeInHalves(db: Database, target: store.ComputeTarget): Promise<KpiDay[]> {
+const STAGED_SHARE = 0.45;
+
+/**
+ * A split range: the first days are computed into the staging tables on a connection of their own,
+ * while the storing transaction takes the tenant's lock, deletes the stored days of the whole range
+ * and computes the later days straight into kpi_daily / kpi_daily_breakdown; it then moves the staged
+ * days in. Readers see all the old days or all the new ones, as with one statement. The staged part
+ * reads the raw data as of its own start (without the lock, which only the storing transaction
+ * holds): a record ingested between the two starts is in one part's days and not the other's, as it
+ * would be for two single-day calls a moment apart.
+ */
+async function computeSplit(db: Database, target: store.ComputeTarget): Promise<KpiDay[]> {
   const callId = randomUUID();
-  const firstHalfDays = Math.ceil((daysBetween(target.from, target.to) + 1) / 2);
-  const middle = addDays(target.from, firstHalfDays);
-  const halves = [
-    { ...target, to: addDays(middle, -1) },
-    { ...target, from: middle },
-  ];
+  const stagedDays = Math.max(1, Math.floor((daysBetween(target.from, target.to) + 1) * STAGED_SHARE));
+  const laterFrom = addDays(target.from, stagedDays);
+  // Requested before the storing transaction's connection: the pool hands connections out in
+  // request order, so the transaction never holds one that the part it waits for still needs.
+  const staging = db.transaction((tx) => store.computeIntoStaging(tx, { ...target, to: addDays(laterFrom, -1) }, callId));
+  staging.catch(() => undefined); // awaited in the transaction; a failure before that must not go unhandled
   try {
-    // allSettled: the staged rows are cleared only once neither half is still writing them.
-    const outcomes = await Promise.allSettled(halves.map((half) => db.transaction((tx) => store.computeIntoStaging(tx, half, callId))));
-    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
-    if (failed) throw failed.reason;
     return await db.transaction(async (tx) => {
-      await store.storeStaged(tx, target, callId);
+      await store.computeAndStore(tx, { ...target, from: laterFrom }, target);
+      await staging;
+      await store.storeStaged(tx, callId);
       return loadDays(tx, target.tenantId, target.from, target.to);
     });
   } finally {
+    // Cleared only once the staging part has stopped writing.
+    await staging.catch(() => undefined);
     await store.clearStaging(db, callId).catch(() => undefined);
   }
 }

@@ -37,13 +37,14 @@ export interface ComputeTarget {
 }
 
 /**
- * Computes and stores the days from..to of one tenant, replacing what was stored for them. Must run
- * inside a transaction (the caller's `tx`), so that readers see either the old or the new days.
+ * Computes and stores the days from..to of one tenant, replacing what was stored for them (or for
+ * the wider `replacing` range, whose other days the caller stores in the same transaction). Must
+ * run inside a transaction (the caller's `tx`), so that readers see either the old or the new days.
  */
-export async function computeAndStore(tx: Queryable, target: ComputeTarget): Promise<{ days: number; groups: number }> {
+export async function computeAndStore(tx: Queryable, target: ComputeTarget, replacing: ComputeTarget = target): Promise<{ days: number; groups: number }> {
   await tx.query(SESSION_SETTINGS);
   await tx.query(LOCK_TENANT, [target.tenantId]);
-  for (const statement of DELETE_RANGE) await tx.query(statement, [target.tenantId, target.from, target.to]);
+  for (const statement of DELETE_RANGE) await tx.query(statement, [replacing.tenantId, replacing.from, replacing.to]);
   const { rows } = await tx.query<{ days: number; groups: number }>(COMPUTE_AND_STORE, computeParams(target));
   return rows[0] ?? { days: 0, groups: 0 };
 }
@@ -59,12 +60,10 @@ export async function computeIntoStaging(tx: Queryable, target: ComputeTarget, c
 }
 
 /**
- * Replaces the stored days from..to with what was staged under `callId`. Must run inside a
- * transaction (the caller's `tx`), like computeAndStore.
+ * Moves what was staged under `callId` into kpi_daily / kpi_daily_breakdown. Run it in the
+ * transaction of computeAndStore whose `replacing` range covers the staged days.
  */
-export async function storeStaged(tx: Queryable, target: ComputeTarget, callId: string): Promise<void> {
-  await tx.query(LOCK_TENANT, [target.tenantId]);
-  for (const statement of DELETE_RANGE) await tx.query(statement, [target.tenantId, target.from, target.to]);
+export async function storeStaged(tx: Queryable, callId: string): Promise<void> {
   for (const statement of MOVE_FROM_STAGING) await tx.query(statement, [callId]);
 }
 

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADDITIVE_KEYS, KPI_KEYS } from '../../src/kpi/kpi-keys.js';
 import { addDays } from '../../src/kpi/dates.js';
 import { computeDaily, readDaily, type KpiDay, type KpiDayList, type KpiGroup } from '../../src/kpi/kpi-service.js';
+import { openPostgres } from '../../src/db/postgres.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { onPostgres } from '../helpers/test-database.js';
 import { insertEntries, insertTickets, newTenant, storedDay, storedGroups, type EntryFixture, type TicketFixture } from './helpers.js';
 
 let t: TestApp;
@@ -154,7 +156,7 @@ describe('ranges and recomputation', () => {
     await expectSingleDaysToMatch(id, fromRange);
   });
 
-  it('a long range (computed in two concurrent halves on PostgreSQL) stores exactly what single days store, and leaves nothing staged', async () => {
+  it('a long range (computed in two concurrent parts on PostgreSQL) stores exactly what single days store, and leaves nothing staged', async () => {
     const id = await seeded();
     // 40 days around the fixture: long enough for the split (kpi-service.ts), with data on both sides of the middle.
     const from = '2026-06-05';
@@ -169,6 +171,29 @@ describe('ranges and recomputation', () => {
       `SELECT (SELECT count(*) FROM kpi_daily_staging) + (SELECT count(*) FROM kpi_daily_breakdown_staging) AS n`);
     expect(staged.rows[0]!.n).toBe(0);
     await expectSingleDaysToMatch(id, fromRange);
+  });
+
+  it('long ranges computed at the same time as each other and as a single day all complete, even on a pool of two connections', async () => {
+    const id = await seeded();
+    // On PostgreSQL a split range holds one connection while it waits for its staged part, which
+    // needs another: with two connections for four calls, a wrong order would wait until the pool's timeout.
+    const pool = onPostgres ? openPostgres({ connectionString: t.database.url!, applicationName: 'kpi-two-connections', maxConnections: 2 }) : db();
+    try {
+      await Promise.all([
+        computeDaily(pool, id, { from: '2026-06-05', to: '2026-07-14' }),
+        computeDaily(pool, id, { from: '2026-06-01', to: '2026-07-10' }),
+        computeDaily(pool, id, { date: D }),
+        computeDaily(pool, id, { from: '2026-06-05', to: '2026-07-14' }),
+      ]);
+    } finally {
+      if (pool !== db()) await pool.close();
+    }
+    const stored = await storedRows(id);
+    expect(stored.days.map((row) => row['kpi_date'])).toEqual(Array.from({ length: 44 }, (_, i) => addDays('2026-06-01', i)));
+    const staged = await db().query<{ n: number }>(
+      `SELECT (SELECT count(*) FROM kpi_daily_staging) + (SELECT count(*) FROM kpi_daily_breakdown_staging) AS n`);
+    expect(staged.rows[0]!.n).toBe(0);
+    await expectSingleDaysToMatch(id, stored);
   });
 
   it('replaces stored values and removes groups that no longer exist when a day is recomputed', async () => {

@@ -16,15 +16,23 @@ const SLICE_BYTES = 64 << 10;
 /**
  * `<table>.csv` written from PostgreSQL's own CSV output of the table's query (COPY … TO STDOUT),
  * rewritten on the fly into the export's CSV (pg-csv-transcoder.ts): the same file the cursor path
- * writes, without decoding each cell into a JS value and encoding it again.
+ * writes, without decoding each cell into a JS value and encoding it again. `onReading` is called
+ * once the statement is running (its first bytes arrived, or it ended): its snapshot is taken.
  */
-export async function writeCsvByCopy(copy: CsvCopySource, table: TableSpec, params: readonly unknown[], folder: string): Promise<WrittenFile> {
+export async function writeCsvByCopy(
+  copy: CsvCopySource,
+  table: TableSpec,
+  params: readonly unknown[],
+  folder: string,
+  onReading: () => void = () => undefined,
+): Promise<{ file: WrittenFile; latestChange: number | null }> {
   const name = `${table.name}.csv`;
   const file = await HashedFile.create(join(folder, name));
   try {
     await file.write(csvPreamble(new CsvEncoder(table.columns)));
-    const transcoder = new PgCsvTranscoder(table.columns);
+    const transcoder = new PgCsvTranscoder(table.columns, table.changedAt);
     for await (const chunk of copy(table.sql, params)) {
+      onReading();
       // PostgreSQL stalls as soon as the socket's buffer is full, and the socket is only read
       // between turns of the event loop, while a chunk can hold the stream's whole read buffer.
       // Each chunk is therefore transcoded in slices with a turn in between: the database keeps
@@ -35,9 +43,11 @@ export async function writeCsvByCopy(copy: CsvCopySource, table: TableSpec, para
         else await setImmediate();
       }
     }
+    onReading();
     transcoder.end();
     await file.write(transcoder.take());
-    return { table: table.name, name, format: 'csv', rows: transcoder.rows, ...(await file.close()) };
+    const written: WrittenFile = { table: table.name, name, format: 'csv', rows: transcoder.rows, ...(await file.close()) };
+    return { file: written, latestChange: transcoder.latest };
   } finally {
     await file.abort();
   }

@@ -15,8 +15,8 @@ import {
 } from './generations.js';
 import { HashedFile } from './hashed-file.js';
 import { buildManifest, MANIFEST_NAME } from './manifest.js';
-import { TABLE_STAGES } from './tables.js';
-import { writeTable, type FileFormat, type WrittenFile } from './table-writer.js';
+import { TABLE_STAGES, type TableContext } from './tables.js';
+import { writeTable, type FileFormat, type WrittenFile, type WrittenTable } from './table-writer.js';
 
 export interface ExportFile {
   name: string;
@@ -74,24 +74,72 @@ function serialized<T>(work: () => Promise<T>): Promise<T> {
 }
 
 interface Freshness {
-  data_as_of: Date | null;
+  last_sync: Date | null;
   kpis_computed_at: Date | null;
 }
 
 /**
- * The newest change to the tenant's data: a record changed, or a successful ingestion run finished
- * (a sync that found nothing new still makes the data current as of its end).
+ * The end of the tenant's last successful ingestion run (a sync that found nothing new still makes
+ * the data current as of its end) and of its last KPI computation: two index-backed reads. The
+ * other part of `data_as_of`, the latest change among the records, is read from the fact rows as they
+ * are written (TableSpec.changedAt) rather than by scanning the tenant's history once more.
  */
 async function freshness(db: Database, tenantId: string): Promise<Freshness> {
   const { rows } = await db.query<Freshness>(
-    `SELECT GREATEST((SELECT max(changed_at) FROM raw_tickets WHERE tenant_id = $1::uuid),
-                     (SELECT max(changed_at) FROM raw_time_entries WHERE tenant_id = $1::uuid),
-                     (SELECT max(finished_at) FROM ingestion_runs WHERE tenant_id = $1::uuid AND status = 'succeeded')
-            ) AS data_as_of,
+    `SELECT (SELECT max(finished_at) FROM ingestion_runs WHERE tenant_id = $1::uuid AND status = 'succeeded') AS last_sync,
             (SELECT max(computed_at) FROM kpi_daily WHERE tenant_id = $1::uuid) AS kpis_computed_at`,
     [tenantId],
   );
-  return rows[0] ?? { data_as_of: null, kpis_computed_at: null };
+  return rows[0] ?? { last_sync: null, kpis_computed_at: null };
+}
+
+/** The newest of the instants (ms since the epoch or Dates), null when none is known. */
+function latest(instants: readonly (number | Date | null)[]): Date | null {
+  const known = instants.filter((instant) => instant !== null).map(Number);
+  return known.length === 0 ? null : new Date(Math.max(...known));
+}
+
+/**
+ * Writes the tables of TABLE_STAGES into `staging`. A stage starts once every table of the stage
+ * before it is being read: a table streamed by COPY as soon as its statement runs (writeTable's
+ * onReading), any other once written. Each statement thus reads a snapshot at least as new as those
+ * of the tables before it, so the dimensions, last, hold every key the facts and the KPI tables
+ * reference; and on PostgreSQL the KPI tables and the dimensions are read while the last fact table
+ * streams. `afterTable` runs as each table is complete (a throw fails the export). Returns the tables
+ * in TABLE_STAGES order; on a failure, stops starting tables, waits for those already started (the
+ * staging folder is discarded only once nothing writes into it), then throws the first failure.
+ */
+async function writeTables(
+  db: Database,
+  ctx: TableContext,
+  staging: string,
+  formats: readonly FileFormat[],
+  afterTable: (written: WrittenTable) => Promise<void>,
+): Promise<WrittenTable[]> {
+  const started: Promise<WrittenTable>[] = [];
+  let failed = false;
+  for (const stage of TABLE_STAGES) {
+    const reading = stage.map((table) => {
+      let signal!: () => void;
+      const isReading = new Promise<void>((resolve) => (signal = resolve));
+      const written = writeTable(db, table, ctx, staging, formats, signal).then(async (result) => {
+        await afterTable(result);
+        return result;
+      });
+      written.then(signal, () => {
+        failed = true;
+        signal();
+      });
+      started.push(written);
+      return isReading;
+    });
+    await Promise.all(reading);
+    if (failed) break;
+  }
+  const outcomes = await Promise.allSettled(started);
+  const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failure) throw failure.reason;
+  return outcomes.map((outcome) => (outcome as PromiseFulfilledResult<WrittenTable>).value);
 }
 
 async function exportTenant(
@@ -107,31 +155,24 @@ async function exportTenant(
 
   const staging = await createStaging(layout, generation);
   let generationPath: string;
-  let files: WrittenFile[] = [];
-  let fresh: Freshness;
+  let files: WrittenFile[];
+  let dataAsOf: Date | null;
   try {
-    // Read while the first table is written (it scans the tenant's history: hundreds of ms on a
-    // big tenant); started first, so what it reports is never newer than the files' contents.
+    // Started first, so that what it reports is never newer than the files' contents.
     const pendingFreshness = freshness(db, tenant.id);
     pendingFreshness.catch(() => undefined); // awaited below; a table failing first must not leave it unhandled
     const ctx = { db, tenantId: tenant.id, timezone: tenant.timezone };
-    for (const stage of TABLE_STAGES) {
-      // allSettled: the staging folder is discarded only once no table is still being written into it.
-      const outcomes = await Promise.allSettled(stage.map((table) => writeTable(db, table, ctx, staging, formats)));
-      const failed = outcomes.find((outcome) => outcome.status === 'rejected');
-      if (failed) throw failed.reason;
-      for (const outcome of outcomes) {
-        const written = (outcome as PromiseFulfilledResult<WrittenFile[]>).value;
-        files = files.concat(written);
-        for (const file of written) await hooks?.afterFile?.({ tenant_id: tenant.id, name: file.name, staging });
-      }
-    }
-    fresh = await pendingFreshness;
+    const tables = await writeTables(db, ctx, staging, formats, async (written) => {
+      for (const file of written.files) await hooks?.afterFile?.({ tenant_id: tenant.id, name: file.name, staging });
+    });
+    files = tables.flatMap((table) => table.files);
+    const fresh = await pendingFreshness;
+    dataAsOf = latest([...tables.map((table) => table.latestChange), fresh.last_sync]);
     const manifest = buildManifest({
       tenant,
       generation,
       generatedAt,
-      dataAsOf: fresh.data_as_of,
+      dataAsOf,
       kpisComputedAt: fresh.kpis_computed_at,
       files,
     });
@@ -156,7 +197,7 @@ async function exportTenant(
     generation,
     generation_path: generationPath,
     generated_at: generatedAt.toISOString(),
-    data_as_of: fresh.data_as_of?.toISOString() ?? null,
+    data_as_of: dataAsOf?.toISOString() ?? null,
     files: files.map(({ name, format, rows, bytes, sha256 }) => ({ name, format, rows, bytes, sha256 })),
     pruned,
   };

@@ -82,11 +82,19 @@ export class PgCsvTranscoder {
   private length = 0;
   private memoDays = Number.NaN;
   private memoYmd = 0;
+  private readonly latestColumn: number;
   /** Records transcoded so far. */
   rows = 0;
+  /** The greatest value seen in the `latestOf` column (ms or days), null before any. */
+  latest: number | null = null;
 
-  constructor(columns: readonly ColumnSpec[]) {
+  /** `latestOf`: the name of a timestamp or date column whose greatest value `latest` keeps. */
+  constructor(columns: readonly ColumnSpec[], latestOf?: string) {
     this.kinds = columns.map((column) => KIND_OF[column.type]);
+    this.latestColumn = latestOf === undefined ? -1 : columns.findIndex((column) => column.name === latestOf);
+    if (latestOf !== undefined && (this.latestColumn < 0 || (this.kinds[this.latestColumn] !== Kind.Date && this.kinds[this.latestColumn] !== Kind.Timestamp))) {
+      throw new Error(`latestOf: ${latestOf} is not a date or timestamp column`);
+    }
   }
 
   /**
@@ -194,8 +202,11 @@ export class PgCsvTranscoder {
           return -1;
         }
         if (i > from) {
-          if (kind === Kind.Date) this.writeDate(negative ? -value : value);
-          else this.writeInstant(negative ? -value : value);
+          if (negative) value = -value;
+          if (kind === Kind.Date) this.writeDate(value);
+          else this.writeInstant(value);
+          // A record carried to the next chunk is read again from its start: the same value, the same max.
+          if (c === this.latestColumn && (this.latest === null || value > this.latest)) this.latest = value;
         }
       } else if (kind === Kind.Boolean) {
         const from = i;

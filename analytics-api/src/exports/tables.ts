@@ -46,6 +46,11 @@ export interface TableSpec {
    * PostgreSQL. Only for tables without `map` and with non-null parameters.
    */
   bulk?: true;
+  /**
+   * The timestamp column holding when each row's record last changed: the export's `data_as_of`
+   * is the latest of them (see export-service.ts), read from the rows as they are written.
+   */
+  changedAt?: string;
 }
 
 const ms = millisSql;
@@ -115,6 +120,7 @@ SELECT t.external_id AS ticket_key,
  ORDER BY t.external_id`,
   params: tenantAndZone,
   bulk: true,
+  changedAt: 'modified_at',
 };
 
 const FACT_TIME_ENTRIES: TableSpec = {
@@ -168,6 +174,7 @@ SELECT e.external_id AS time_entry_key,
  ORDER BY e.external_id`,
   params: tenantAndZone,
   bulk: true,
+  changedAt: 'modified_at',
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -355,10 +362,13 @@ SELECT ${daysSql('d')} AS date_key,
 
 /**
  * In writing order: facts and KPIs first, dimensions last. Each table is read in its own
- * transaction, so a dimension read after the facts holds every key the facts could reference even
- * while ingestion runs. The tables of one stage are written at the same time, each on its own
- * connection (the dimensions each scan the tenant's history: on PostgreSQL they then share the
- * cores); the facts, the biggest, one after the other so that memory stays bounded.
+ * transaction; a stage starts once the tables of the stage before it are being read (see
+ * export-service.ts writeTables), so a dimension's snapshot is newer than the facts' and it holds
+ * every key they could reference even while ingestion runs. The tables of one stage are written at
+ * the same time, each on its own connection (the dimensions each scan the tenant's history: on
+ * PostgreSQL they then share the cores). The facts are stages of their own: from a cursor (Parquet,
+ * PGlite) they are written one after the other so that memory stays bounded; streamed by COPY they
+ * overlap, each with a fixed amount of memory.
  */
 export const TABLE_STAGES: readonly (readonly TableSpec[])[] = [
   [FACT_TICKETS],

@@ -92,6 +92,35 @@ describe(`export formats (${onPostgres ? 'PostgreSQL: COPY path against the curs
     for (const file of parquetOnly.files) expect(file.sha256, file.name).toBe(both.files.find((f) => f.name === file.name)!.sha256);
   });
 
+  it('data_as_of is the latest change among the records, or the end of the last successful sync when later, in every format', async () => {
+    const db = t.ctx.db;
+    const dataAsOf = async (format: string) => {
+      const res = await t.app.inject({ method: 'POST', url: `/internal/exports/generate?tenant_id=${PARIS}&format=${format}`, headers: t.internalHeaders });
+      expect(res.statusCode, res.body).toBe(201);
+      const written = (res.json() as { exports: { data_as_of: string | null; generation_path: string }[] }).exports[0]!;
+      const manifest = JSON.parse(readFileSync(join(written.generation_path, 'manifest.json'), 'utf8')) as { data_as_of: string | null };
+      expect(manifest.data_as_of).toBe(written.data_as_of);
+      return written.data_as_of;
+    };
+    const expectEverywhere = async (expected: string) => {
+      for (const format of ['csv', 'parquet', 'both']) expect(await dataAsOf(format), format).toBe(expected);
+    };
+    // Every record older than the changes below, which are in the future: they are the latest.
+    await db.query(`UPDATE raw_tickets SET changed_at = '2030-01-01T00:00:00Z' WHERE tenant_id = $1`, [PARIS]);
+    await db.query(`UPDATE raw_time_entries SET changed_at = '2030-01-01T00:00:00Z' WHERE tenant_id = $1`, [PARIS]);
+    await db.query(`UPDATE raw_time_entries SET changed_at = '2031-05-06T07:08:09.5Z' WHERE tenant_id = $1 AND external_id = 'edge-entry-4'`, [PARIS]);
+    await expectEverywhere('2031-05-06T07:08:09.500Z'); // a time entry
+    await db.query(`UPDATE raw_tickets SET changed_at = '2031-05-06T07:08:10.123Z' WHERE tenant_id = $1 AND external_id = 'edge-3'`, [PARIS]);
+    await expectEverywhere('2031-05-06T07:08:10.123Z'); // a ticket
+    await db.query(
+      `INSERT INTO ingestion_runs (tenant_id, entity, source, mode, status, instance_id, finished_at)
+       VALUES ($1, 'tickets', 'canonical', 'push', 'failed', 'test', '2033-01-01T00:00:00Z'),
+              ($1, 'tickets', 'canonical', 'push', 'succeeded', 'test', '2032-02-03T04:05:06.789Z')`,
+      [PARIS],
+    );
+    await expectEverywhere('2032-02-03T04:05:06.789Z'); // a sync that succeeded later (the failed one does not count)
+  });
+
   it('an unknown format is a 400 problem naming the parameter, and writes nothing', async () => {
     const before = readdirSync(join(t.config.exportsPath, PARIS, 'generations')).length;
     const res = await t.app.inject({ method: 'POST', url: `/internal/exports/generate?tenant_id=${PARIS}&format=xlsx`, headers: t.internalHeaders });

@@ -70,4 +70,24 @@ describe('PgCsvTranscoder', () => {
     expect(() => new PgCsvTranscoder(COLUMNS).push(Buffer.from('a,1\n'))).toThrow(/without 6 fields/);
     expect(() => new PgCsvTranscoder(COLUMNS).push(Buffer.from('a,1,2,t,0,0,extra\n'))).toThrow(/without 6 fields/);
   });
+
+  it('keeps the greatest value of the column it is asked to watch, whatever the chunk boundaries', () => {
+    const instants = CASES.map((c) => c.row['instant']).filter((v): v is number => typeof v === 'number');
+    const days = CASES.map((c) => c.row['day']).filter((v): v is number => typeof v === 'number');
+    for (const [column, values] of [['instant', instants], ['day', days]] as const) {
+      for (const cut of [1, 40, 200, input.length - 1]) {
+        const transcoder = new PgCsvTranscoder(COLUMNS, column);
+        transcoder.push(input.subarray(0, cut));
+        transcoder.push(input.subarray(cut));
+        transcoder.end();
+        expect(transcoder.latest, `${column}, cut at ${cut}`).toBe(Math.max(...values));
+      }
+    }
+    const none = new PgCsvTranscoder(COLUMNS, 'instant');
+    none.push(Buffer.from(',,,,,\n'));
+    expect(none.latest).toBeNull();
+    expect(new PgCsvTranscoder(COLUMNS).latest).toBeNull();
+    expect(() => new PgCsvTranscoder(COLUMNS, 'text')).toThrow(/not a date or timestamp/);
+    expect(() => new PgCsvTranscoder(COLUMNS, 'missing')).toThrow(/not a date or timestamp/);
+  });
 });

@@ -47,20 +47,22 @@ describe('migration runner', () => {
 });
 
 describe.skipIf(!onPostgres)('migrations on real PostgreSQL', () => {
-  it('001 applies with plain psql -v ON_ERROR_STOP=1 -f on an empty database, twice, then the runner adopts it', async () => {
+  it('every file applies in order with plain psql -v ON_ERROR_STOP=1 -f on an empty database, twice, then the runner adopts them', async () => {
     const empty = await createEmptyPostgresDatabase();
     try {
-      const file = join(migrationsDir, '001_initial_schema.sql');
+      const files = readMigrationFiles();
       for (let i = 0; i < 2; i += 1) {
-        const result = spawnSync('psql', [empty.url, '-v', 'ON_ERROR_STOP=1', '-q', '-f', file], { encoding: 'utf8' });
-        expect(result.status, result.stderr).toBe(0);
+        for (const { name } of files) {
+          const result = spawnSync('psql', [empty.url, '-v', 'ON_ERROR_STOP=1', '-q', '-f', join(migrationsDir, name)], { encoding: 'utf8' });
+          expect(result.status, `${name}: ${result.stderr}`).toBe(0);
+        }
       }
       const db = openPostgres({ connectionString: empty.url, applicationName: 'migration-test' });
       try {
-        expect(await tables(db)).toEqual(EXPECTED_TABLES);
-        // The runner re-applies 001 (harmless: IF NOT EXISTS everywhere) and records it.
+        expect(await tables(db)).toEqual(expect.arrayContaining(EXPECTED_TABLES));
+        // The runner re-applies them (harmless: IF NOT EXISTS everywhere) and records them.
         const report = await migrate(db);
-        expect(report.applied).toContain('001_initial_schema.sql');
+        expect(report.applied).toEqual(files.map((f) => f.name));
         expect((await migrate(db)).applied).toEqual([]);
       } finally {
         await db.close();

@@ -14,6 +14,7 @@ import { createDatabase, psql, vacuumAnalyze, withClient, type BenchDatabase } f
 import { atLeast, atMost, errorRow, limitRow, ratioRow, type ResultRow } from '../lib/report.js';
 import { TABLES } from '../../src/exports/tables.js';
 import { COMPUTE_ONLY, SESSION_SETTINGS } from '../../src/kpi/compute.sql.js';
+import { addDays } from '../../src/kpi/dates.js';
 import { checkpoint } from './ingest.js';
 import { cli, expectStatus, freePort, profilingArgs, request, RssSampler, Service } from '../lib/service.js';
 
@@ -27,12 +28,6 @@ interface IngestSummary {
   received: number;
   inserted: number;
   rejected: number;
-}
-
-function addDays(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
 }
 
 export interface LargeState {

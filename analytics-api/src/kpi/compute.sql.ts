@@ -346,8 +346,8 @@ SELECT (SELECT count(*) FROM stored_days) AS days, (SELECT count(*) FROM stored_
 
 /**
  * The same computation for part of a long range, stored in the staging tables (migration 003) under
- * the call's id ($6) instead of kpi_daily / kpi_daily_breakdown; MOVE_FROM_STAGING then stores the
- * whole range in one transaction.
+ * the call's id ($6) instead of kpi_daily / kpi_daily_breakdown; MOVE_FROM_STAGING then moves it in,
+ * inside the transaction that stores the rest of the range (kpi-service.ts computeSplit).
  */
 export const COMPUTE_INTO_STAGING = `${FACTS_AND_LEVELS},
 staged_days AS (

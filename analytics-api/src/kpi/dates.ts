@@ -23,12 +23,12 @@ export function parseIsoDate(value: unknown, field: string): string {
   return value as string;
 }
 
-/** Whole days from `from` to `to` (0 when equal); both are valid YYYY-MM-DD dates. */
 /** The ISO date `days` days after `date` (before, when negative). */
 export function addDays(date: string, days: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
 
+/** Whole days from `from` to `to` (0 when equal); both are valid YYYY-MM-DD dates. */
 export function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
 }

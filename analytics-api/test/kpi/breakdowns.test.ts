@@ -136,6 +136,13 @@ describe('ranges and recomputation', () => {
     return { days, groups };
   }
 
+  /** Rows left in the range staging tables (migration 003), by any call. */
+  async function stagedRowCount(): Promise<number> {
+    const { rows } = await db().query<{ n: number }>(
+      `SELECT (SELECT count(*) FROM kpi_daily_staging) + (SELECT count(*) FROM kpi_daily_breakdown_staging) AS n`);
+    return rows[0]!.n;
+  }
+
   /** Clears what the range stored, computes each of its days alone, and expects the same rows. */
   async function expectSingleDaysToMatch(id: string, fromRange: Awaited<ReturnType<typeof storedRows>>) {
     await db().query('DELETE FROM kpi_daily WHERE tenant_id = $1', [id]);
@@ -167,9 +174,7 @@ describe('ranges and recomputation', () => {
     const fromRange = await storedRows(id);
     expect(fromRange.days).toHaveLength(40);
     expect(new Set(fromRange.groups.map((row) => row['kpi_date'])).size).toBeGreaterThan(10);
-    const staged = await db().query<{ n: number }>(
-      `SELECT (SELECT count(*) FROM kpi_daily_staging) + (SELECT count(*) FROM kpi_daily_breakdown_staging) AS n`);
-    expect(staged.rows[0]!.n).toBe(0);
+    expect(await stagedRowCount()).toBe(0);
     await expectSingleDaysToMatch(id, fromRange);
   });
 
@@ -190,9 +195,7 @@ describe('ranges and recomputation', () => {
     }
     const stored = await storedRows(id);
     expect(stored.days.map((row) => row['kpi_date'])).toEqual(Array.from({ length: 44 }, (_, i) => addDays('2026-06-01', i)));
-    const staged = await db().query<{ n: number }>(
-      `SELECT (SELECT count(*) FROM kpi_daily_staging) + (SELECT count(*) FROM kpi_daily_breakdown_staging) AS n`);
-    expect(staged.rows[0]!.n).toBe(0);
+    expect(await stagedRowCount()).toBe(0);
     await expectSingleDaysToMatch(id, stored);
   });
 

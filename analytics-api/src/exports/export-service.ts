@@ -104,7 +104,7 @@ function latest(instants: readonly (number | Date | null)[]): Date | null {
  * before it is being read: a table streamed by COPY as soon as its statement runs (writeTable's
  * onReading), any other once written. Each statement thus reads a snapshot at least as new as those
  * of the tables before it, so the dimensions, last, hold every key the facts and the KPI tables
- * reference; and on PostgreSQL the KPI tables and the dimensions are read while the last fact table
+ * reference (see TABLE_STAGES for the one exception); and on PostgreSQL the KPI tables and the dimensions are read while the last fact table
  * streams. `afterTable` runs as each table is complete (a throw fails the export). Returns the tables
  * in TABLE_STAGES order; on a failure, stops starting tables, waits for those already started (the
  * staging folder is discarded only once nothing writes into it), then throws the first failure.

@@ -364,7 +364,8 @@ SELECT ${daysSql('d')} AS date_key,
  * In writing order: facts and KPIs first, dimensions last. Each table is read in its own
  * transaction; a stage starts once the tables of the stage before it are being read (see
  * export-service.ts writeTables), so a dimension's snapshot is newer than the facts' and it holds
- * every key they could reference even while ingestion runs. The tables of one stage are written at
+ * every key they reference even while ingestion runs (unless a record's key itself changed between
+ * the two reads: the fact keeps the old key, which no record may hold any more). The tables of one stage are written at
  * the same time, each on its own connection (the dimensions each scan the tenant's history: on
  * PostgreSQL they then share the cores). The facts are stages of their own: from a cursor (Parquet,
  * PGlite) they are written one after the other so that memory stays bounded; streamed by COPY they

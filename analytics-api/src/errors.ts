@@ -9,6 +9,7 @@ export type ErrorKind =
   | 'forbidden'
   | 'not_found'
   | 'conflict'
+  | 'precondition_failed'
   | 'too_large'
   | 'rate_limited'
   | 'unavailable';
@@ -38,6 +39,7 @@ export class DomainError extends Error {
 export const invalid = (detail: string, errors?: FieldError[]) => new DomainError('invalid', detail, errors);
 export const notFound = (detail: string) => new DomainError('not_found', detail);
 export const conflict = (detail: string) => new DomainError('conflict', detail);
+export const preconditionFailed = (detail: string) => new DomainError('precondition_failed', detail);
 export const unauthorized = (detail: string) => new DomainError('unauthorized', detail);
 export const forbidden = (detail: string) => new DomainError('forbidden', detail);
 export const unavailable = (detail: string, cause?: unknown) => new DomainError('unavailable', detail, undefined, { cause });

@@ -4,6 +4,7 @@ import type { JwtCodec } from '../auth/jwt.js';
 import type { HealthService } from '../health/health-service.js';
 import type { RateLimiter } from '../ratelimit/rate-limiter.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
+import type { RecomputeWorker } from '../tenant-config/recompute.js';
 
 /** What the HTTP layer is given; built once in main.ts (or by the tests). */
 export interface AppContext {
@@ -16,6 +17,8 @@ export interface AppContext {
   serviceToken: string;
   /** Rate limits; when absent, buildApp makes one from config and redis (http/plugins/rate-limit.ts). */
   limiter?: RateLimiter;
+  /** Background recompute after configuration changes; absent in tests that run it themselves. */
+  recompute?: RecomputeWorker;
 }
 
 declare module 'fastify' {

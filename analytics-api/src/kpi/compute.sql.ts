@@ -4,7 +4,16 @@
  * comment explains the shape.
  *
  * Parameters: $1 tenant id, $2 first day, $3 last day (dates, inclusive), $4 the tenant's IANA
- * time zone, $5 its daily capacity in hours.
+ * time zone, $5 its daily capacity in hours, $6 the KPI settings of its configuration document
+ * (jsonb, tenant-config/config-schema.ts kpiSettings: always complete, defaults filled in), $7 the
+ * configuration version stored on each day's row.
+ *
+ * The configuration (shared/spec/kpis.md, "Per-tenant configuration") acts in four places:
+ * `ticketKept` / `entryKept` (exclusions; every read of raw_tickets and raw_time_entries goes
+ * through them, so a filter added there applies to every KPI), `normalizedPriority` (priority_map),
+ * `verdict` (sla_source, sla_targets, business hours: kpi_target_due(), migration 005) and
+ * `capacity` (workdays, holidays, technician_capacity_hours). With the defaults each of them
+ * reduces to the fixed definition.
  *
  * Day bounds are `(day::timestamp AT TIME ZONE tz)`, so 23- and 25-hour DST days come out right,
  * and local_date(x) is `(x AT TIME ZONE tz)::date`.
@@ -45,14 +54,38 @@ const FIRST_DAY_END = `(($2::date + 1)::timestamp AT TIME ZONE $4::text)`;
 const localDate = (instant: string) => `(${instant} AT TIME ZONE $4::text)::date`;
 /** When a record last changed as far as we know: its change, its ingestion, its source's update. */
 const fresh = (t: string) => `GREATEST(${t}.changed_at, ${t}.ingested_at, ${t}.source_updated_at)`;
+/** The configuration's KPI settings ($6). */
+const setting = (path: string) => `($6::jsonb->${path})`;
+/** A ticket counts unless its board or client is excluded. */
+const ticketKept = (t: string) =>
+  `NOT COALESCE(${setting("'excluded'->'boards'")} ? ${t}.board, false) AND NOT COALESCE(${setting("'excluded'->'client_ids'")} ? ${t}.client_id, false)`;
+/** A time entry counts unless its work type or its client (its own, else its ticket's) is excluded. */
+const entryKept = (workType: string, clientId: string) =>
+  `NOT COALESCE(${setting("'excluded'->'work_types'")} ? ${workType}, false) AND NOT COALESCE(${setting("'excluded'->'client_ids'")} ? ${clientId}, false)`;
+/** priority_map: the normalized label of a PSA priority; unmapped labels stay as they are. */
+const normalizedPriority = (priority: string) => `COALESCE(${setting("'priority_map'")}->>${priority}, ${priority})`;
+/**
+ * A verdict (true met, false breached, NULL none) from the source's flag, its due instant and the
+ * configured target (`minutes` after creation, in business time when business hours are set):
+ * psa_first takes the first of the three that exists; config_only only the target.
+ */
+function verdict(t: string, at: string, sourceMet: string, sourceDue: string, targetMinutes: string): string {
+  const targetDue = `kpi_target_due(${t}.created_at, ${targetMinutes}, $4::text, $6::jsonb)`;
+  return `CASE WHEN ${setting("'sla_source'")} #>> '{}' = 'config_only' THEN ${t}.${at} <= ${targetDue}
+              ELSE COALESCE(${t}.${sourceMet}, ${t}.${at} <= COALESCE(${t}.${sourceDue}, ${targetDue})) END`;
+}
+/** The target of a ticket's normalized priority, in minutes (NULL without one). */
+const targetMinutes = (t: string, field: 'response_minutes' | 'resolution_hours') =>
+  `(${setting("'sla_targets'")}->${normalizedPriority(`${t}.priority`)}->>'${field}')::numeric${field === 'resolution_hours' ? ' * 60' : ''}`;
 /** What the backlog and the entries read of each row (never the payload). */
 const TICKET_COLUMNS = `t.created_at, t.closed_at, t.client_id, t.client_name, t.technician_id, t.technician_name, t.priority,
-                  t.changed_at, t.ingested_at, t.source_updated_at`;
+                  t.board, t.changed_at, t.ingested_at, t.source_updated_at`;
 const ENTRY_COLUMNS = `x.client_id, x.client_name, x.technician_id, x.technician_name, x.ticket_external_id, x.hours_worked,
-                  x.billable, x.hours_billed, x.hourly_rate, x.changed_at, x.ingested_at, x.source_updated_at`;
+                  x.billable, x.hours_billed, x.hourly_rate, x.work_type, x.changed_at, x.ingested_at, x.source_updated_at`;
 /** The columns every source exposes for grouping. */
 const ticketDimensions = (t: string) =>
-  dimensions(`${t}.client_id`, `${t}.client_name`, `${t}.technician_id`, `${t}.technician_name`, `${t}.priority`) + `, ${fresh(t)} AS fresh`;
+  dimensions(`${t}.client_id`, `${t}.client_name`, `${t}.technician_id`, `${t}.technician_name`, normalizedPriority(`${t}.priority`)) +
+  `, ${fresh(t)} AS fresh`;
 /**
  * Keys and names compared byte-wise (COLLATE "C"): grouping, distinct counts and max() then skip
  * locale-aware comparison, which would cost more than the rest of the aggregation.
@@ -168,26 +201,26 @@ days AS (
 opened AS (
   SELECT ${localDate('t.created_at')} AS day, ${ticketDimensions('t')}
     FROM raw_tickets t
-   WHERE t.tenant_id = $1::uuid AND t.created_at >= ${RANGE_START} AND t.created_at < ${RANGE_END}
+   WHERE t.tenant_id = $1::uuid AND t.created_at >= ${RANGE_START} AND t.created_at < ${RANGE_END} AND ${ticketKept('t')}
 ),
 -- CLOSED(D): resolution time (NULL when negative), resolution verdict (the source's flag first,
 -- then the due date; NULL = no verdict), same-day close, reopened.
 closed AS (
   SELECT ${localDate('t.closed_at')} AS day, ${ticketDimensions('t')},
          CASE WHEN t.closed_at >= t.created_at THEN extract(epoch FROM t.closed_at - t.created_at) / 3600 END AS hours,
-         COALESCE(t.sla_resolution_met, t.closed_at <= t.sla_resolution_due_at) AS verdict,
+         ${verdict('t', 'closed_at', 'sla_resolution_met', 'sla_resolution_due_at', targetMinutes('t', 'resolution_hours'))} AS verdict,
          ${localDate('t.created_at')} = ${localDate('t.closed_at')} AS same_day,
          t.reopen_count > 0 AS reopened
     FROM raw_tickets t
-   WHERE t.tenant_id = $1::uuid AND t.closed_at >= ${RANGE_START} AND t.closed_at < ${RANGE_END}
+   WHERE t.tenant_id = $1::uuid AND t.closed_at >= ${RANGE_START} AND t.closed_at < ${RANGE_END} AND ${ticketKept('t')}
 ),
 -- RESPONDED(D): response time (NULL when negative) and response verdict.
 responded AS (
   SELECT ${localDate('t.first_response_at')} AS day, ${ticketDimensions('t')},
          CASE WHEN t.first_response_at >= t.created_at THEN extract(epoch FROM t.first_response_at - t.created_at) / 60 END AS minutes,
-         COALESCE(t.sla_response_met, t.first_response_at <= t.sla_response_due_at) AS verdict
+         ${verdict('t', 'first_response_at', 'sla_response_met', 'sla_response_due_at', targetMinutes('t', 'response_minutes'))} AS verdict
     FROM raw_tickets t
-   WHERE t.tenant_id = $1::uuid AND t.first_response_at >= ${RANGE_START} AND t.first_response_at < ${RANGE_END}
+   WHERE t.tenant_id = $1::uuid AND t.first_response_at >= ${RANGE_START} AND t.first_response_at < ${RANGE_END} AND ${ticketKept('t')}
 ),
 -- The end of each day of the range, end(D) = start(D + 1), indexed from 1.
 day_ends AS (
@@ -205,7 +238,7 @@ backlog AS (
     FROM (
            -- still open
            SELECT ${TICKET_COLUMNS} FROM raw_tickets t
-            WHERE t.tenant_id = $1::uuid AND t.closed_at IS NULL AND t.created_at < ${RANGE_END}
+            WHERE t.tenant_id = $1::uuid AND t.closed_at IS NULL AND t.created_at < ${RANGE_END} AND ${ticketKept('t')}
            UNION ALL
            -- closed at or after end(from), created before end(to): the open-span index
            SELECT ${TICKET_COLUMNS} FROM raw_tickets t
@@ -213,6 +246,7 @@ backlog AS (
               AND t.closed_at >= t.created_at
               AND t.closed_at >= ${FIRST_DAY_END} AND t.created_at < ${RANGE_END}
               AND kpi_open_span(t.tenant_id, t.created_at, t.closed_at) && kpi_open_span($1::uuid, ${FIRST_DAY_END}, ${RANGE_END})
+              AND ${ticketKept('t')}
          ) AS c
    CROSS JOIN day_ends
    CROSS JOIN LATERAL (
@@ -238,7 +272,7 @@ entry_rows AS MATERIALIZED (
 -- tickets), then hash-joined to the entries. Materialised, so the planner neither probes once per
 -- entry nor hashes the tenant's whole history.
 linked AS MATERIALIZED (
-  SELECT t.external_id, t.client_id, t.client_name, t.priority, t.changed_at, t.ingested_at, t.source_updated_at
+  SELECT t.external_id, t.client_id, t.client_name, ${normalizedPriority('t.priority')} AS priority, t.changed_at, t.ingested_at, t.source_updated_at
     FROM (SELECT DISTINCT ticket_external_id FROM entry_rows WHERE ticket_external_id IS NOT NULL) AS l
     JOIN raw_tickets t ON t.tenant_id = $1::uuid AND t.external_id = l.ticket_external_id
 ),
@@ -255,6 +289,20 @@ entries AS (
          e.hours_worked, e.billable, COALESCE(e.hours_billed, e.hours_worked) AS hours_billed, e.hourly_rate
     FROM entry_rows e
     LEFT JOIN linked lt ON lt.external_id = e.ticket_external_id
+   WHERE ${entryKept('e.work_type', 'COALESCE(e.client_id, lt.client_id)')}
+),
+-- The capacity of each technician who logged time on a day: their own hours (else the tenant's) on
+-- a workday that is not a holiday, 0 otherwise. The tenant's capacity is the sum over its technicians.
+technician_capacity AS (
+  SELECT day, technician_id,
+         CASE WHEN COALESCE(${setting("'workdays'")} @> to_jsonb(extract(isodow FROM day)::integer), true)
+                   AND NOT COALESCE(${setting("'holidays'")} ? day::text, false)
+              THEN COALESCE((${setting("'technician_capacity_hours'")}->>technician_id)::numeric, $5::numeric)
+              ELSE 0 END AS capacity
+    FROM (SELECT DISTINCT day, technician_id FROM entries WHERE technician_id IS NOT NULL) AS d
+),
+tenant_capacity AS (
+  SELECT day, sum(capacity) AS capacity FROM technician_capacity GROUP BY day
 ),
 ${PART_CTES},
 sums AS (
@@ -263,12 +311,14 @@ sums AS (
 -- Every day of the range has a tenant row (zeros when it has no data); groups exist where data does.
 levels AS (
   SELECT d.day, 'tenant' AS dimension, NULL::text AS group_key, NULL::text AS group_label,
-         ${LEVEL_MEASURES}
+         ${LEVEL_MEASURES}, COALESCE(tc.capacity, 0) AS capacity
     FROM days d
     LEFT JOIN sums s ON s.day = d.day AND s.dimension = 'tenant'
+    LEFT JOIN tenant_capacity tc ON tc.day = d.day
   UNION ALL
-  SELECT s.day, s.dimension, s.group_key, s.group_label, ${LEVEL_MEASURES}
+  SELECT s.day, s.dimension, s.group_key, s.group_label, ${LEVEL_MEASURES}, COALESCE(kc.capacity, 0) AS capacity
     FROM sums s
+    LEFT JOIN technician_capacity kc ON s.dimension = 'technician' AND kc.day = s.day AND kc.technician_id = s.group_key
    WHERE s.dimension <> 'tenant'
 ),
 final AS (
@@ -301,11 +351,10 @@ final AS (
          l.hours_billed::double precision AS hours_billed,
          (100.0 * l.hours_billable / NULLIF(l.hours_worked, 0))::double precision AS billable_ratio_pct,
          l.active_technicians::integer AS active_technicians,
-         -- capacity exists for the tenant and for technicians (1 when they logged time), not for clients or priorities
+         -- capacity exists for the tenant and for technicians (theirs when they logged time), not for clients or priorities
+         CASE WHEN l.dimension IN ('tenant', 'technician') THEN l.capacity::double precision END AS capacity_hours,
          CASE WHEN l.dimension IN ('tenant', 'technician')
-              THEN (l.active_technicians * $5::numeric)::double precision END AS capacity_hours,
-         CASE WHEN l.dimension IN ('tenant', 'technician')
-              THEN (100.0 * l.hours_billable / NULLIF(l.active_technicians * $5::numeric, 0))::double precision END AS utilization_pct,
+              THEN (100.0 * l.hours_billable / NULLIF(l.capacity, 0))::double precision END AS utilization_pct,
          l.billable_amount::double precision AS billable_amount,
          (l.billable_amount / NULLIF(l.hours_worked, 0))::double precision AS effective_hourly_rate,
          (l.tickets_closed::numeric / NULLIF(l.active_technicians, 0))::double precision AS tickets_closed_per_technician,
@@ -331,8 +380,8 @@ const KPI_COLUMNS = `tickets_opened, tickets_closed, net_flow, kill_rate_pct, ba
  */
 export const COMPUTE_AND_STORE = `${FACTS_AND_LEVELS},
 stored_days AS (
-  INSERT INTO kpi_daily (tenant_id, kpi_date, timezone, ${KPI_COLUMNS}, computed_at, data_as_of)
-  SELECT $1::uuid, kpi_date, $4::text, ${KPI_COLUMNS}, now(), data_as_of
+  INSERT INTO kpi_daily (tenant_id, kpi_date, timezone, config_version, ${KPI_COLUMNS}, computed_at, data_as_of)
+  SELECT $1::uuid, kpi_date, $4::text, $7::integer, ${KPI_COLUMNS}, now(), data_as_of
     FROM final WHERE dimension = 'tenant'
   RETURNING 1
 ),
@@ -346,19 +395,19 @@ SELECT (SELECT count(*) FROM stored_days) AS days, (SELECT count(*) FROM stored_
 
 /**
  * The same computation for part of a long range, stored in the staging tables (migration 003) under
- * the call's id ($6) instead of kpi_daily / kpi_daily_breakdown; MOVE_FROM_STAGING then moves it in,
+ * the call's id ($8) instead of kpi_daily / kpi_daily_breakdown; MOVE_FROM_STAGING then moves it in,
  * inside the transaction that stores the rest of the range (kpi-service.ts computeSplit).
  */
 export const COMPUTE_INTO_STAGING = `${FACTS_AND_LEVELS},
 staged_days AS (
-  INSERT INTO kpi_daily_staging (call_id, tenant_id, kpi_date, timezone, ${KPI_COLUMNS}, computed_at, data_as_of)
-  SELECT $6::uuid, $1::uuid, kpi_date, $4::text, ${KPI_COLUMNS}, now(), data_as_of
+  INSERT INTO kpi_daily_staging (call_id, tenant_id, kpi_date, timezone, config_version, ${KPI_COLUMNS}, computed_at, data_as_of)
+  SELECT $8::uuid, $1::uuid, kpi_date, $4::text, $7::integer, ${KPI_COLUMNS}, now(), data_as_of
     FROM final WHERE dimension = 'tenant'
   RETURNING 1
 ),
 staged_groups AS (
   INSERT INTO kpi_daily_breakdown_staging (call_id, tenant_id, kpi_date, dimension, group_key, group_label, ${KPI_COLUMNS}, computed_at, data_as_of)
-  SELECT $6::uuid, $1::uuid, kpi_date, dimension, group_key, group_label, ${KPI_COLUMNS}, now(), data_as_of
+  SELECT $8::uuid, $1::uuid, kpi_date, dimension, group_key, group_label, ${KPI_COLUMNS}, now(), data_as_of
     FROM final WHERE dimension <> 'tenant'
   RETURNING 1
 )
@@ -366,8 +415,8 @@ SELECT (SELECT count(*) FROM staged_days) AS days, (SELECT count(*) FROM staged_
 
 /** Stores what COMPUTE_INTO_STAGING staged for call $1 (run after DELETE_RANGE, in the same transaction). */
 export const MOVE_FROM_STAGING = [
-  `INSERT INTO kpi_daily (tenant_id, kpi_date, timezone, ${KPI_COLUMNS}, computed_at, data_as_of)
-   SELECT tenant_id, kpi_date, timezone, ${KPI_COLUMNS}, computed_at, data_as_of FROM kpi_daily_staging WHERE call_id = $1::uuid`,
+  `INSERT INTO kpi_daily (tenant_id, kpi_date, timezone, config_version, ${KPI_COLUMNS}, computed_at, data_as_of)
+   SELECT tenant_id, kpi_date, timezone, config_version, ${KPI_COLUMNS}, computed_at, data_as_of FROM kpi_daily_staging WHERE call_id = $1::uuid`,
   `INSERT INTO kpi_daily_breakdown (tenant_id, kpi_date, dimension, group_key, group_label, ${KPI_COLUMNS}, computed_at, data_as_of)
    SELECT tenant_id, kpi_date, dimension, group_key, group_label, ${KPI_COLUMNS}, computed_at, data_as_of
      FROM kpi_daily_breakdown_staging WHERE call_id = $1::uuid`,
@@ -403,5 +452,8 @@ export const SESSION_SETTINGS = `SELECT set_config('jit', 'off', true), set_conf
 
 /** Serialises computations of one tenant (two n8n runs, a backfill and the daily job). */
 export const LOCK_TENANT = `SELECT pg_advisory_xact_lock(hashtextextended('kpi_daily:' || $1::text, 0))`;
+
+/** The tenant's current configuration version (0 = never configured: the defaults). */
+export const CURRENT_CONFIG_VERSION = `SELECT COALESCE(max(version), 0)::integer AS version FROM tenant_config_versions WHERE tenant_id = $1::uuid`;
 
 export { KPI_COLUMNS };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, Queryable } from '../db/database.js';
 import { invalid, notFound } from '../errors.js';
+import { computeSettings, effectiveConfig } from '../tenant-config/effective-config.js';
 import { getTenant } from '../tenants/tenant-service.js';
 import { addDays, daysBetween, parsePeriod, type PeriodInput } from './dates.js';
 import { serializeKpis, type Kpis } from './kpi-keys.js';
@@ -23,6 +24,10 @@ export interface KpiDay {
   tenant_id: string;
   date: string;
   timezone: string;
+  /** The tenant configuration version the day was computed with. */
+  config_version: number;
+  /** Computed with an older configuration than the current one (a recompute is pending). */
+  stale: boolean;
   computed_at: string;
   data_as_of: string | null;
   kpis: Kpis;
@@ -60,6 +65,8 @@ async function loadDays(db: Queryable, tenantId: string, from: string, to: strin
       tenant_id: tenantId,
       date: row.date,
       timezone: row.timezone,
+      config_version: row.config_version,
+      stale: row.stale,
       computed_at: row.computed_at.toISOString(),
       data_as_of: row.data_as_of ? row.data_as_of.toISOString() : null,
       kpis: serializeKpis(row),
@@ -75,27 +82,42 @@ async function loadDays(db: Queryable, tenantId: string, from: string, to: strin
  * Replaces what was stored for those days. Returns the day (date or default) or the list (range).
  */
 export async function computeDaily(db: Database, tenantId: string, period: PeriodInput = {}): Promise<KpiDay | KpiDayList> {
-  const tenant = await getTenant(db, tenantId);
   const parsed = parsePeriod(period);
+  const tenant = await getTenant(db, tenantId);
   const range = parsed ?? { ...(await defaultDay(db, tenant.timezone)), single: true };
-  const target: store.ComputeTarget = {
-    tenantId: tenant.id,
-    from: range.from,
-    to: range.to,
-    timezone: tenant.timezone,
-    dailyCapacityHours: tenant.daily_capacity_hours,
-  };
-  const days =
-    db.kind === 'postgres' && daysBetween(range.from, range.to) + 1 >= SPLIT_RANGE_DAYS
-      ? await computeSplit(db, target)
-      : await db.transaction(async (tx) => {
-          await store.computeAndStore(tx, target);
-          return loadDays(tx, tenant.id, range.from, range.to);
-        });
+  const days = await computeRange(db, tenant.id, range.from, range.to, tenant);
   // Committed: cached answers of GET /v1/kpis/daily for this tenant are stale (kpi/read-cache.ts).
   await bumpKpiVersion(tenant.id);
   if (range.single) return days[0]!;
   return { tenant_id: tenant.id, items: days };
+}
+
+/**
+ * Computes and stores from..to with the tenant's current configuration, read again (with the
+ * tenant) when it changed before the rows could be stored (ConfigChangedError, checked under the
+ * tenant's lock). The caller bumps the read cache.
+ */
+export async function computeRange(
+  db: Database,
+  tenantId: string,
+  from: string,
+  to: string,
+  knownTenant?: { id: string; timezone: string; daily_capacity_hours: number },
+): Promise<KpiDay[]> {
+  for (let attempt = 1; ; attempt += 1) {
+    const tenant = attempt === 1 && knownTenant ? knownTenant : await getTenant(db, tenantId);
+    const target: store.ComputeTarget = { tenantId: tenant.id, from, to, ...computeSettings(await effectiveConfig(db, tenant)) };
+    try {
+      return db.kind === 'postgres' && daysBetween(from, to) + 1 >= SPLIT_RANGE_DAYS
+        ? await computeSplit(db, target)
+        : await db.transaction(async (tx) => {
+            await store.computeAndStore(tx, target);
+            return loadDays(tx, tenant.id, from, to);
+          });
+    } catch (error) {
+      if (!(error instanceof store.ConfigChangedError) || attempt >= 5) throw error;
+    }
+  }
 }
 
 /**

@@ -1,7 +1,10 @@
 import type { Queryable } from '../db/database.js';
+import { DEFAULT_CONFIG, kpiSettings } from '../tenant-config/config-schema.js';
 import {
   CLEAR_STAGING,
   COMPUTE_AND_STORE,
+  COMPUTE_ONLY,
+  CURRENT_CONFIG_VERSION,
   COMPUTE_INTO_STAGING,
   DELETE_RANGE,
   KPI_COLUMNS,
@@ -18,6 +21,9 @@ export const DIMENSIONS: readonly Dimension[] = ['client', 'technician', 'priori
 export interface DayRow extends Record<string, unknown> {
   date: string;
   timezone: string;
+  config_version: number;
+  /** Computed with an older configuration version than the tenant's current one. */
+  stale: boolean;
   computed_at: Date;
   data_as_of: Date | null;
 }
@@ -34,6 +40,21 @@ export interface ComputeTarget {
   to: string;
   timezone: string;
   dailyCapacityHours: number;
+  /** The KPI settings of the tenant's configuration (default: the defaults). */
+  settings?: Record<string, unknown>;
+  /** The configuration version those settings are (default 0, the defaults). */
+  configVersion?: number;
+}
+
+const DEFAULT_SETTINGS = kpiSettings(DEFAULT_CONFIG);
+
+/**
+ * The configuration changed between reading it and storing with it: the caller reads it again and
+ * recomputes. Checked under the tenant's lock, so a stored day's config_version is always the one
+ * that was current when it was stored.
+ */
+export class ConfigChangedError extends Error {
+  override name = 'ConfigChangedError';
 }
 
 /**
@@ -44,13 +65,41 @@ export interface ComputeTarget {
 export async function computeAndStore(tx: Queryable, target: ComputeTarget, replacing: ComputeTarget = target): Promise<{ days: number; groups: number }> {
   await tx.query(SESSION_SETTINGS);
   await tx.query(LOCK_TENANT, [target.tenantId]);
+  const { rows: current } = await tx.query<{ version: number }>(CURRENT_CONFIG_VERSION, [target.tenantId]);
+  if (current[0]!.version !== (target.configVersion ?? 0)) throw new ConfigChangedError('the tenant configuration changed');
   for (const statement of DELETE_RANGE) await tx.query(statement, [replacing.tenantId, replacing.from, replacing.to]);
   const { rows } = await tx.query<{ days: number; groups: number }>(COMPUTE_AND_STORE, computeParams(target));
   return rows[0] ?? { days: 0, groups: 0 };
 }
 
 function computeParams(target: ComputeTarget): unknown[] {
-  return [target.tenantId, target.from, target.to, target.timezone, target.dailyCapacityHours];
+  return [...computeOnlyParams(target), target.configVersion ?? 0];
+}
+
+function computeOnlyParams(target: ComputeTarget): unknown[] {
+  return [target.tenantId, target.from, target.to, target.timezone, target.dailyCapacityHours, JSON.stringify(target.settings ?? DEFAULT_SETTINGS)];
+}
+
+/** Computes the days from..to (every dimension) without storing anything. */
+export async function computeOnly(tx: Queryable, target: ComputeTarget): Promise<Record<string, unknown>[]> {
+  await tx.query(SESSION_SETTINGS);
+  const { rows } = await tx.query(COMPUTE_ONLY, computeOnlyParams(target));
+  return rows;
+}
+
+/** Every stored row (days and groups) of from..to, in COMPUTE_ONLY's shape and order. */
+export async function storedRows(db: Queryable, tenantId: string, from: string, to: string): Promise<Record<string, unknown>[]> {
+  const { rows } = await db.query(
+    `SELECT kpi_date::text AS kpi_date, dimension, group_key, group_label, ${KPI_COLUMNS}, data_as_of FROM (
+       SELECT kpi_date, 'tenant' AS dimension, NULL::text AS group_key, '(none)' AS group_label, ${KPI_COLUMNS}, data_as_of
+         FROM kpi_daily WHERE tenant_id = $1::uuid AND kpi_date BETWEEN $2::date AND $3::date
+       UNION ALL
+       SELECT kpi_date, dimension, group_key, group_label, ${KPI_COLUMNS}, data_as_of
+         FROM kpi_daily_breakdown WHERE tenant_id = $1::uuid AND kpi_date BETWEEN $2::date AND $3::date
+     ) AS r ORDER BY kpi_date, dimension, group_key NULLS LAST`,
+    [tenantId, from, to],
+  );
+  return rows;
 }
 
 /** Computes the days from..to into the staging tables under `callId` (its own transaction, no lock needed). */
@@ -81,9 +130,11 @@ export async function yesterdayIn(db: Queryable, timezone: string): Promise<stri
 export async function readDays(db: Queryable, tenantId: string, from: string, to: string): Promise<DayRow[]> {
   const { rows } = await db.query<DayRow>(
     `SELECT k.kpi_date::text AS date, COALESCE(k.timezone, t.timezone) AS timezone, k.computed_at, k.data_as_of,
+            k.config_version, k.config_version < COALESCE(v.version, 0) AS stale,
             ${KPI_COLUMNS}
        FROM kpi_daily k
        JOIN tenants t ON t.id = k.tenant_id
+       LEFT JOIN LATERAL (SELECT max(version) AS version FROM tenant_config_versions c WHERE c.tenant_id = k.tenant_id) AS v ON true
       WHERE k.tenant_id = $1::uuid AND k.kpi_date BETWEEN $2::date AND $3::date
       ORDER BY k.kpi_date`,
     [tenantId, from, to],

@@ -7,6 +7,7 @@ import { HealthService } from '../health/health-service.js';
 import type { AppContext } from '../http/context.js';
 import { connectRedis } from '../redis/redis-connection.js';
 import { failInterruptedRuns } from '../ingest/run-store.js';
+import { RecomputeWorker } from '../tenant-config/recompute.js';
 import { prepareQuickStart, type QuickStartState } from './quick-start.js';
 import { version } from './version.js';
 
@@ -50,11 +51,15 @@ export async function createContext(config: Config, log: StartupLogger): Promise
       : undefined;
     const jwt = config.jwtSecretKey ? new JwtCodec(config.jwtSecretKey, config.jwtTtlSeconds) : undefined;
     const health = new HealthService(config, db, redis, version);
-    const ctx: AppContext = { config, db, health, jwt, redis, serviceToken };
+    // Resumes the recomputes a stopped process left, then runs those configuration changes ask for.
+    const recompute = new RecomputeWorker(db, config.instanceId, log);
+    if (await schemaPresent(db)) recompute.start();
+    const ctx: AppContext = { config, db, health, jwt, redis, serviceToken, recompute };
     return {
       ctx,
       quickStart,
       async close() {
+        await recompute.stop();
         await redis?.close();
         await db.close();
       },

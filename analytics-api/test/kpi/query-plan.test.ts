@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMPUTE_ONLY } from '../../src/kpi/compute.sql.js';
+import { DEFAULT_CONFIG, kpiSettings } from '../../src/tenant-config/config-schema.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 import { insertEntries, insertTickets, newTenant } from './helpers.js';
 
@@ -66,6 +67,7 @@ async function planOf(from: string, to: string): Promise<PlanNode> {
       to,
       'America/New_York',
       8,
+      JSON.stringify(kpiSettings(DEFAULT_CONFIG)),
     ]);
     const raw = rows[0]!['QUERY PLAN'];
     const parsed = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PlanNode }[];

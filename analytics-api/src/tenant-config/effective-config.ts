@@ -1,0 +1,41 @@
+import type { Queryable } from '../db/database.js';
+import { DEFAULT_CONFIG, kpiSettings, type ConfigDocument } from './config-schema.js';
+import * as store from './config-store.js';
+
+/**
+ * The configuration a tenant's KPIs are computed with: the stored document (defaults when none),
+ * with the time zone and daily capacity of the tenants table, their one source of truth.
+ */
+export interface EffectiveConfig {
+  version: number;
+  config: ConfigDocument;
+  changed_by: string | null;
+  changed_at: string | null;
+}
+
+export interface TenantDay {
+  id: string;
+  timezone: string;
+  daily_capacity_hours: number;
+}
+
+export async function effectiveConfig(db: Queryable, tenant: TenantDay): Promise<EffectiveConfig> {
+  const stored = await store.currentConfig(db, tenant.id);
+  const document = { ...structuredClone(DEFAULT_CONFIG), ...(stored?.document ?? {}) } as ConfigDocument;
+  return {
+    version: stored?.version ?? 0,
+    config: { ...document, timezone: tenant.timezone, daily_capacity_hours: Number(tenant.daily_capacity_hours) },
+    changed_by: stored?.changed_by ?? null,
+    changed_at: stored?.changed_at ? stored.changed_at.toISOString() : null,
+  };
+}
+
+/** What kpi-store's ComputeTarget needs of a configuration. */
+export function computeSettings(effective: EffectiveConfig): { timezone: string; dailyCapacityHours: number; settings: Record<string, unknown>; configVersion: number } {
+  return {
+    timezone: effective.config.timezone,
+    dailyCapacityHours: effective.config.daily_capacity_hours,
+    settings: kpiSettings(effective.config),
+    configVersion: effective.version,
+  };
+}

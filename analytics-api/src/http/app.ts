@@ -19,6 +19,7 @@ import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { kpiComputeRoutes } from './routes/kpi-compute.js';
 import { kpiReadRoutes } from './routes/kpis.js';
+import { ownConfigRoutes, tenantConfigRoutes } from './routes/tenant-config.js';
 import { tenantRoutes } from './routes/tenants.js';
 
 export interface BuildAppOptions {
@@ -97,6 +98,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(async (internal) => {
     requireServiceToken(internal, ctx.serviceToken);
     await tenantRoutes(internal, ctx);
+    await tenantConfigRoutes(internal, ctx);
     await ingestRoutes(internal, ctx);
     await kpiComputeRoutes(internal, ctx);
     await exportRoutes(internal, ctx);
@@ -109,6 +111,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(async (publicApi) => {
     requireTenant(publicApi, ctx);
     await kpiReadRoutes(publicApi, ctx);
+    await ownConfigRoutes(publicApi, ctx);
   });
 
   return app;

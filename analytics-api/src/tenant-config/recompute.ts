@@ -103,7 +103,7 @@ export class RecomputeWorker {
     private readonly db: Database,
     private readonly owner: string,
     private readonly log: WorkerLogger,
-    private readonly pollMs = 30_000,
+    private readonly pollMs = 10_000,
   ) {}
 
   start(): void {

@@ -2,13 +2,15 @@ import { createTenant, listTenants, setTenantActive } from '../../tenants/tenant
 import { CliUsageError, type CliCommand } from '../command.js';
 import { stringOption } from '../args.js';
 import { withDatabase } from '../with-database.js';
+import { runTenantConfig, TENANT_CONFIG_USAGE } from './tenant-config.js';
 
 export const tenantCommand: CliCommand = {
   name: 'tenant',
-  usage: 'tenant create --name N [--id UUID] [--timezone TZ] [--source S] [--capacity H] | tenant list | tenant deactivate|activate --id UUID',
-  summary: 'create, list, activate or deactivate tenants',
+  usage: 'tenant create --name N [--id UUID] [--timezone TZ] [--source S] [--capacity H] | tenant list | tenant deactivate|activate --id UUID | ' + TENANT_CONFIG_USAGE,
+  summary: 'create, list, activate or deactivate tenants; read or set their KPI configuration',
   async run(args) {
     const action = args.positionals[0];
+    if (action === 'config') return runTenantConfig(args);
     if (action === 'create') {
       const name = stringOption(args, 'name');
       if (!name) throw new CliUsageError('tenant create needs --name');

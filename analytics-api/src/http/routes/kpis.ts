@@ -29,6 +29,8 @@ export const KpiDaySchema = Type.Object({
   tenant_id: Type.String({ format: 'uuid' }),
   date: Type.String({ description: 'the local day, YYYY-MM-DD' }),
   timezone: Type.String({ description: 'IANA time zone the day was computed in' }),
+  config_version: Type.Integer({ description: 'the tenant configuration version the day was computed with (0 = defaults)' }),
+  stale: Type.Boolean({ description: 'true while the day still holds values of an older configuration (a recompute is pending)' }),
   computed_at: Type.String({ format: 'date-time' }),
   data_as_of: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
     description: 'latest change or ingest time of the records the day was computed from',

@@ -36,7 +36,7 @@ export function breachSentence(line: BreachLine, language: Language): string {
   const words = TEXT[language];
   const bound = formatKpi(line.kpi, 'min' in line.target ? line.target.min : line.target.max, language);
   const previous = formatKpi(line.kpi, line.previous_value, language);
-  return `${kpiLabel(line.kpi, language)}: ${formatKpi(line.kpi, line.value, language)} (${words.target(line.comparison, bound)}; ${words.previous(previous)})`;
+  return `${kpiLabel(line.kpi, language)}${words.colon}${formatKpi(line.kpi, line.value, language)} (${words.target(line.comparison, bound)}; ${words.previous(previous)})`;
 }
 
 export function alertEmail(tenantName: string, date: string, lines: BreachLine[], dashboardUrl: string, language: Language): EmailMessage {
@@ -44,7 +44,7 @@ export function alertEmail(tenantName: string, date: string, lines: BreachLine[]
   const day = formatDay(date, language);
   const subject = words.alertSubject(tenantName, day, lines.length);
   const sentences = lines.map((line) => breachSentence(line, language));
-  const text = [words.alertIntro(tenantName, day), '', ...sentences.map((s) => `- ${s}`), '', `${words.dashboard}: ${dashboardUrl}`, ''].join('\n');
+  const text = [words.alertIntro(tenantName, day), '', ...sentences.map((s) => `- ${s}`), '', `${words.dashboard}${words.colon}${dashboardUrl}`, ''].join('\n');
   const html = [
     '<!DOCTYPE html>',
     `<html lang="${language}"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>`,
@@ -62,6 +62,6 @@ export function alertWebhook(tenantName: string, date: string, lines: BreachLine
   const day = formatDay(date, language);
   const title = words.alertSubject(tenantName, day, lines.length);
   // One bullet per breach, then the link as a bare URL (both services make it clickable).
-  const text = [...lines.map((line) => `- ${breachSentence(line, language)}`), '', `${words.dashboard}: ${dashboardUrl}`].join('\n');
+  const text = [...lines.map((line) => `- ${breachSentence(line, language)}`), '', `${words.dashboard}${words.colon}${dashboardUrl}`].join('\n');
   return { '@type': 'MessageCard', '@context': 'https://schema.org/extensions', summary: title, title, themeColor: 'D7263D', text };
 }

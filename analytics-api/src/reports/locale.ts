@@ -67,27 +67,38 @@ export function formatKpi(kpi: KpiKey, value: number | null, language: Language)
   return value === null || unit === '' ? number : `${number} ${unit}`;
 }
 
-/** `2026-11-30` → `Monday 30 November 2026` / `lundi 30 novembre 2026` (a calendar day, no time zone shift). */
-export function formatDay(date: string, language: Language): string {
-  return new Intl.DateTimeFormat(language === 'fr' ? 'fr-FR' : 'en-GB', {
-    weekday: 'long',
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-    timeZone: 'UTC',
-  }).format(new Date(`${date}T00:00:00Z`));
+// Day and month names written out here rather than taken from Intl: the ICU data bundled with
+// Node changes punctuation between versions ("Monday, 30" / "Monday 30"), and a message must not.
+const WEEKDAYS = {
+  en: ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'],
+  fr: ['lundi', 'mardi', 'mercredi', 'jeudi', 'vendredi', 'samedi', 'dimanche'],
+};
+const MONTHS = {
+  en: ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'],
+  fr: ['janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet', 'août', 'septembre', 'octobre', 'novembre', 'décembre'],
+};
+
+function parts(date: string): { weekday: number; day: number; month: number; year: number } {
+  const at = new Date(`${date}T00:00:00Z`);
+  return { weekday: (at.getUTCDay() + 6) % 7, day: at.getUTCDate(), month: at.getUTCMonth(), year: at.getUTCFullYear() };
 }
 
-/** `2026-11-30` → `Mon 30` / `lun. 30`: the axis labels of the week's trend. */
+/** `2026-11-30` → `Monday 30 November 2026` / `lundi 30 novembre 2026` (a calendar day, no time zone shift). */
+export function formatDay(date: string, language: Language): string {
+  const p = parts(date);
+  return `${WEEKDAYS[language][p.weekday]} ${p.day} ${MONTHS[language][p.month]} ${p.year}`;
+}
+
+/** `2026-11-30` → `Mon 30` / `lun 30`: the axis labels of the week's trend. */
 export function formatShortDay(date: string, language: Language): string {
-  return new Intl.DateTimeFormat(language === 'fr' ? 'fr-FR' : 'en-GB', { weekday: 'short', day: 'numeric', timeZone: 'UTC' }).format(
-    new Date(`${date}T00:00:00Z`),
-  );
+  const p = parts(date);
+  return `${WEEKDAYS[language][p.weekday]!.slice(0, 3)} ${p.day}`;
 }
 
 /** The sentences of the messages. */
 export const TEXT = {
   en: {
+    colon: ': ',
     reportSubject: (tenant: string, day: string) => `${tenant} — service desk report for ${day}`,
     reportTitle: 'Service desk report',
     weekTrend: 'The last seven days: tickets opened and closed',
@@ -107,6 +118,8 @@ export const TEXT = {
     noDay: 'no data',
   },
   fr: {
+    // French typography: a (non-breaking) space before the colon.
+    colon: '\u00a0: ',
     reportSubject: (tenant: string, day: string) => `${tenant} — rapport du support du ${day}`,
     reportTitle: 'Rapport du support',
     weekTrend: 'Les sept derniers jours : tickets ouverts et fermés',

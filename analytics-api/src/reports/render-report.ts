@@ -71,15 +71,15 @@ export function renderReport(input: ReportInput): RenderedReport {
   const text = [
     `${words.reportTitle} — ${input.tenantName} — ${day}`,
     '',
-    ...tiles.map((t) => `${t.label}: ${t.value} (${t.previous})`),
+    ...tiles.map((t) => `${t.label}${words.colon}${t.value} (${t.previous})`),
     ...(tiles.length > 0 ? [''] : []),
-    `${words.weekTrend}:`,
+    `${words.weekTrend}${words.colon.trimEnd()}`,
     ...input.week.map((d) => `  ${d.date}  ${words.opened} ${d.opened ?? '—'}, ${words.closed} ${d.closed ?? '—'}`),
     '',
-    ...(breaches.length > 0 ? [`${words.breaches}:`, ...breaches.map((s) => `- ${s}`), ''] : []),
+    ...(breaches.length > 0 ? [`${words.breaches}${words.colon.trimEnd()}`, ...breaches.map((s) => `- ${s}`), ''] : []),
     ...(note ? [note, ''] : []),
     ...(noVerdict ? [noVerdict, ''] : []),
-    `${words.dashboard}: ${input.dashboardUrl}`,
+    `${words.dashboard}${words.colon}${input.dashboardUrl}`,
     '',
   ].join('\n');
 

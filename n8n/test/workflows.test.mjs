@@ -230,12 +230,14 @@ test('WF-30: alerts of the day, one delivery per tenant and channel, each alert 
   assert.ok(mark.parameters.url.endsWith('/internal/alerts/{{ $json.alert_id }}/notified'));
   assert.deepEqual(mark.parameters.bodyParameters.parameters.map((p) => p.name), ['channel']);
   assert.deepEqual(targets(wf, 'Get Alerts'), ['Deliveries']);
+  assert.equal(nodeOf(wf, 'Deliveries').parameters.fieldToSplitOut, 'deliveries');
   assert.deepEqual(targets(wf, 'Loop Over Deliveries', 1), ['Route Channel']);
   assert.deepEqual(targets(wf, 'Route Channel', 0), ['Send Alert Email']);
   assert.deepEqual(targets(wf, 'Route Channel', 1), ['Post Chat Message']);
-  assert.deepEqual(targets(wf, 'Sent?', 0), ['Notified Alerts'], 'marked only when sent');
+  assert.deepEqual(targets(wf, 'Sent?', 0), ['Delivered Alerts'], 'marked only when sent');
   assert.deepEqual(targets(wf, 'Sent?', 1), ['Delivery Failed']);
-  assert.deepEqual(targets(wf, 'Notified Alerts'), ['Mark Notified']);
+  assert.deepEqual(targets(wf, 'Delivered Alerts'), ['Split Alerts']);
+  assert.deepEqual(targets(wf, 'Split Alerts'), ['Mark Notified']);
   for (const last of ['Delivery Result', 'Delivery Failed']) assert.deepEqual(targets(wf, last), ['Loop Over Deliveries'], `${last} → next delivery`);
   for (const n of ['Send Alert Email', 'Post Chat Message']) assert.equal(nodeOf(wf, n).onError, 'continueRegularOutput', `${n}: a failure does not stop the loop`);
 });
@@ -275,6 +277,10 @@ test('schedules: alerts 02:45 (after WF-10) and 07:45, morning report 06:00 (UTC
   assert.deepEqual(times('WF-30'), [165, 465]);
   assert.deepEqual(times('WF-31'), [360]);
   for (const p of ['WF-30', 'WF-31']) assert.equal(ofType(byPrefix(p), 'manualTrigger').length, 1, `${p}: Manual Trigger`);
+});
+
+test('no Code node: the workflows need no task runner', () => {
+  for (const wf of workflows) assert.deepEqual(ofType(wf, 'code'), [], wf.name);
 });
 
 test('credential template: Header Auth named as in the plan, placeholder instead of the secret', () => {

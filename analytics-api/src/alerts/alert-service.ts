@@ -8,7 +8,7 @@ import { getTenant, listTenants, type Tenant } from '../tenants/tenant-service.j
 import { alertEmail, alertWebhook, type BreachLine, type EmailMessage, type WebhookMessage } from './alert-message.js';
 import { assessDay, type DayStatus } from './day-assessment.js';
 import { alertId, parseAlertId, type KpiTarget } from './evaluate.js';
-import { CHANNELS, deliveriesOfDay, recordDelivery, type Channel } from './notified-store.js';
+import { CHANNELS, recordedOfDay, recordDelivery, type Channel } from './notified-store.js';
 
 /**
  * KPI alerts: each tenant's kpi_targets evaluated against a day's KPIs, with the deliveries already
@@ -36,15 +36,28 @@ export interface TenantAlertDay {
   /** Targeted KPIs without a value on that day: no verdict, so no breach. */
   no_verdict: KpiKey[];
   language: Language;
-  /** The e-mail of the breaches not yet e-mailed; null when none is pending or no recipient is set. */
-  email: (EmailMessage & { to: string[]; alert_ids: string[] }) | null;
-  /** The chat message of the breaches not yet posted; null when none is pending or no URL is set. */
-  webhook: { url: string; body: WebhookMessage; alert_ids: string[] } | null;
 }
+
+interface DeliveryBase {
+  tenant_id: string;
+  tenant_name: string;
+  date: string;
+  /** The alerts this message carries: each to record as notified on `channel` once it is sent. */
+  alerts: { alert_id: string; channel: Channel }[];
+}
+
+/**
+ * A message still to send: the breaches of one tenant's day not yet recorded as delivered on that
+ * channel, to its alert_recipients (one e-mail) or to its alert_webhook_url (one chat message).
+ */
+export type Delivery =
+  | (DeliveryBase & EmailMessage & { channel: 'email'; to: string })
+  | (DeliveryBase & { channel: 'webhook'; url: string; body: WebhookMessage });
 
 export interface AlertList {
   items: AlertItem[];
   tenants: TenantAlertDay[];
+  deliveries: Delivery[];
 }
 
 const DETAIL: Record<DayStatus, string> = {
@@ -65,23 +78,29 @@ export interface AlertQuery {
 export async function listAlerts(db: Queryable, query: AlertQuery, dashboardUrl: string): Promise<AlertList> {
   const date = query.date === undefined ? undefined : parseIsoDate(query.date, 'date');
   const tenants = query.tenantId ? [await getTenant(db, query.tenantId)] : (await listTenants(db)).filter((t) => t.active);
-  const result: AlertList = { items: [], tenants: [] };
+  const result: AlertList = { items: [], tenants: [], deliveries: [] };
   for (const tenant of tenants) {
-    const { items, day } = await tenantAlerts(db, tenant, date, dashboardUrl);
+    const { items, day, deliveries } = await tenantAlerts(db, tenant, date, dashboardUrl);
     result.items.push(...items);
     result.tenants.push(day);
+    result.deliveries.push(...deliveries);
   }
   return result;
 }
 
-async function tenantAlerts(db: Queryable, tenant: Tenant, date: string | undefined, dashboardUrl: string): Promise<{ items: AlertItem[]; day: TenantAlertDay }> {
+async function tenantAlerts(
+  db: Queryable,
+  tenant: Tenant,
+  date: string | undefined,
+  dashboardUrl: string,
+): Promise<{ items: AlertItem[]; day: TenantAlertDay; deliveries: Delivery[] }> {
   const assessment = await assessDay(db, tenant, date);
   const { config } = assessment;
-  const deliveries = assessment.verdict.breaches.length > 0 ? await deliveriesOfDay(db, tenant.id, assessment.date) : [];
+  const recorded = assessment.verdict.breaches.length > 0 ? await recordedOfDay(db, tenant.id, assessment.date) : [];
   const configured: Channel[] = CHANNELS.filter((c) => (c === 'email' ? config.alert_recipients.length > 0 : config.alert_webhook_url !== null));
   const items: AlertItem[] = assessment.verdict.breaches.map((breach) => {
     const id = alertId(tenant.id, assessment.date, breach.kpi, breach.target);
-    const notifications = deliveries.filter((d) => d.alert_id === id).map((d) => ({ channel: d.channel, notified_at: d.notified_at.toISOString() }));
+    const notifications = recorded.filter((d) => d.alert_id === id).map((d) => ({ channel: d.channel, notified_at: d.notified_at.toISOString() }));
     return {
       alert_id: id,
       tenant_id: tenant.id,
@@ -109,24 +128,31 @@ async function tenantAlerts(db: Queryable, tenant: Tenant, date: string | undefi
     breaches: items.length,
     no_verdict: assessment.verdict.no_verdict,
     language,
-    email:
-      config.alert_recipients.length > 0 && pendingEmail.length > 0
-        ? {
-            to: config.alert_recipients,
-            ...alertEmail(tenant.name, assessment.date, pendingEmail, dashboardUrl, language),
-            alert_ids: pendingEmail.map((i) => i.alert_id),
-          }
-        : null,
-    webhook:
-      config.alert_webhook_url !== null && pendingWebhook.length > 0
-        ? {
-            url: config.alert_webhook_url,
-            body: alertWebhook(tenant.name, assessment.date, pendingWebhook, dashboardUrl, language),
-            alert_ids: pendingWebhook.map((i) => i.alert_id),
-          }
-        : null,
   };
-  return { items, day };
+  const base = (channel: Channel, lines: AlertItem[]): DeliveryBase => ({
+    tenant_id: tenant.id,
+    tenant_name: tenant.name,
+    date: assessment.date,
+    alerts: lines.map((i) => ({ alert_id: i.alert_id, channel })),
+  });
+  const deliveries: Delivery[] = [];
+  if (config.alert_recipients.length > 0 && pendingEmail.length > 0) {
+    deliveries.push({
+      ...base('email', pendingEmail),
+      channel: 'email',
+      to: config.alert_recipients.join(', '),
+      ...alertEmail(tenant.name, assessment.date, pendingEmail, dashboardUrl, language),
+    });
+  }
+  if (config.alert_webhook_url !== null && pendingWebhook.length > 0) {
+    deliveries.push({
+      ...base('webhook', pendingWebhook),
+      channel: 'webhook',
+      url: config.alert_webhook_url,
+      body: alertWebhook(tenant.name, assessment.date, pendingWebhook, dashboardUrl, language),
+    });
+  }
+  return { items, day, deliveries };
 }
 
 export interface NotifiedInput {

@@ -54,13 +54,15 @@ describe('GET /internal/alerts', () => {
     expect(body.items[1]).toMatchObject({ value: 2, target: { max: 1 }, comparison: 'above_max', previous_value: 1 });
     expect(body.tenants).toHaveLength(1);
     expect(body.tenants[0]).toMatchObject({ status: 'breached', breaches: 2, no_verdict: ['first_response_median_minutes'] });
-    expect(body.tenants[0].email.to).toEqual(['desk@example.com']);
-    expect(body.tenants[0].email.subject).toContain('2 KPI targets missed');
-    expect(body.tenants[0].email.text).toContain('Tickets opened: 2 (target at least 3; previous day 3)');
-    expect(body.tenants[0].webhook.url).toBe(TARGETS.alert_webhook_url);
-    expect(body.tenants[0].webhook.body).toMatchObject({ '@type': 'MessageCard', title: body.tenants[0].email.subject });
-    expect(body.tenants[0].webhook.body.text).toContain('Tickets closed: 2 (target at most 1; previous day 1)');
-    expect(body.tenants[0].email.alert_ids).toEqual(body.items.map((i: { alert_id: string }) => i.alert_id));
+    const [email, webhook] = body.deliveries;
+    expect(body.deliveries).toHaveLength(2);
+    expect(email).toMatchObject({ tenant_id: tenant, date: D2, channel: 'email', to: 'desk@example.com' });
+    expect(email.subject).toContain('2 KPI targets missed');
+    expect(email.text).toContain('Tickets opened: 2 (target at least 3; previous day 3)');
+    expect(webhook).toMatchObject({ channel: 'webhook', url: TARGETS.alert_webhook_url });
+    expect(webhook.body).toMatchObject({ '@type': 'MessageCard', title: email.subject });
+    expect(webhook.body.text).toContain('Tickets closed: 2 (target at most 1; previous day 1)');
+    expect(email.alerts).toEqual(body.items.map((i: { alert_id: string }) => ({ alert_id: i.alert_id, channel: 'email' })));
     // Asked again: the same ids.
     expect((await get(`date=${D2}&tenant_id=${tenant}`)).json().items.map((i: { alert_id: string }) => i.alert_id)).toEqual(
       body.items.map((i: { alert_id: string }) => i.alert_id),
@@ -70,10 +72,12 @@ describe('GET /internal/alerts', () => {
   it('a day that meets every target with a value is ok; a day never computed is missing, never ok', async () => {
     const day1 = (await get(`date=${D1}&tenant_id=${tenant}`)).json();
     expect(day1.items).toEqual([]);
-    expect(day1.tenants[0]).toMatchObject({ status: 'ok', email: null, webhook: null });
+    expect(day1.tenants[0]).toMatchObject({ status: 'ok' });
+    expect(day1.deliveries).toEqual([]);
     const missing = (await get(`date=2026-10-01&tenant_id=${tenant}`)).json();
     expect(missing.items).toEqual([]);
-    expect(missing.tenants[0]).toMatchObject({ status: 'missing', breaches: 0, email: null });
+    expect(missing.tenants[0]).toMatchObject({ status: 'missing', breaches: 0 });
+    expect(missing.deliveries).toEqual([]);
     expect(missing.tenants[0].detail).toContain('not been computed');
   });
 
@@ -114,8 +118,9 @@ describe('POST /internal/alerts/{alert_id}/notified', () => {
     const after = (await get(`date=${D2}&tenant_id=${tenant}`)).json();
     expect(after.items[0].notifications).toEqual([{ channel: 'email', notified_at: '2026-11-04T06:00:00.000Z' }]);
     expect(after.items[0].notified).toBe(false); // the webhook is configured too and not yet posted
-    expect(after.tenants[0].email.alert_ids).toEqual([items[1].alert_id]);
-    expect(after.tenants[0].webhook.alert_ids).toEqual([items[0].alert_id, items[1].alert_id]);
+    const ids = (channel: string) => after.deliveries.find((d: { channel: string }) => d.channel === channel).alerts.map((a: { alert_id: string }) => a.alert_id);
+    expect(ids('email')).toEqual([items[1].alert_id]);
+    expect(ids('webhook')).toEqual([items[0].alert_id, items[1].alert_id]);
 
     for (const item of items) {
       await notified(item.alert_id, { channel: 'email' });
@@ -123,7 +128,8 @@ describe('POST /internal/alerts/{alert_id}/notified', () => {
     }
     const done = (await get(`date=${D2}&tenant_id=${tenant}`)).json();
     expect(done.items.every((i: { notified: boolean }) => i.notified)).toBe(true);
-    expect(done.tenants[0]).toMatchObject({ status: 'breached', email: null, webhook: null });
+    expect(done.tenants[0]).toMatchObject({ status: 'breached' });
+    expect(done.deliveries).toEqual([]);
   });
 
   it('refuses a malformed id, an unknown channel and an id that is no current breach', async () => {
@@ -150,7 +156,8 @@ describe('stale days and changed targets', () => {
     expect((await putConfig(tenant, { ...TARGETS, kpi_targets: { ...TARGETS.kpi_targets, tickets_opened: { min: 4 } } })).statusCode).toBe(200);
     const stale = (await get(`date=${D2}&tenant_id=${tenant}`)).json();
     expect(stale.items).toEqual([]);
-    expect(stale.tenants[0]).toMatchObject({ status: 'stale', breaches: 0, email: null, webhook: null });
+    expect(stale.tenants[0]).toMatchObject({ status: 'stale', breaches: 0 });
+    expect(stale.deliveries).toEqual([]);
 
     await runPendingRecomputes(t.ctx.db, { owner: 'alerts-test' });
     const current = (await get(`date=${D2}&tenant_id=${tenant}`)).json();
@@ -158,6 +165,6 @@ describe('stale days and changed targets', () => {
     const ids = current.items.map((i: { alert_id: string }) => i.alert_id);
     expect(ids[0]).not.toBe(before[0]); // new target → new breach, to be sent
     expect(ids[1]).toBe(before[1]); // same target → already sent
-    expect(current.tenants[0].email.alert_ids).toEqual([ids[0]]);
+    expect(current.deliveries.find((d: { channel: string }) => d.channel === 'email').alerts).toEqual([{ alert_id: ids[0], channel: 'email' }]);
   });
 });

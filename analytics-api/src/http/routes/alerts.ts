@@ -35,15 +35,30 @@ const TenantDaySchema = Type.Object({
   breaches: Type.Integer(),
   no_verdict: Type.Array(KPI, { description: 'targeted KPIs without a value that day: no verdict, no breach' }),
   language: Type.Union([Type.Literal('en'), Type.Literal('fr')]),
-  email: Type.Union([
-    Type.Object({ to: Type.Array(Type.String()), subject: Type.String(), text: Type.String(), html: Type.String(), alert_ids: Type.Array(Type.String()) }),
-    Type.Null(),
-  ]),
-  webhook: Type.Union([
-    Type.Object({ url: Type.String(), body: Type.Record(Type.String(), Type.String()), alert_ids: Type.Array(Type.String()) }),
-    Type.Null(),
-  ]),
 });
+
+const DeliveryCommon = {
+  tenant_id: Type.String({ format: 'uuid' }),
+  tenant_name: Type.String(),
+  date: Type.String(),
+  alerts: Type.Array(Type.Object({ alert_id: Type.String(), channel: CHANNEL }), { description: 'record each as notified once sent' }),
+};
+const DeliverySchema = Type.Union([
+  Type.Object({
+    ...DeliveryCommon,
+    channel: Type.Literal('email'),
+    to: Type.String({ description: 'the tenant\'s alert_recipients, comma-separated' }),
+    subject: Type.String(),
+    text: Type.String(),
+    html: Type.String(),
+  }),
+  Type.Object({
+    ...DeliveryCommon,
+    channel: Type.Literal('webhook'),
+    url: Type.String({ description: 'the tenant\'s alert_webhook_url' }),
+    body: Type.Record(Type.String(), Type.String(), { description: 'Teams (MessageCard) and Slack (text) incoming-webhook JSON' }),
+  }),
+]);
 
 export async function alertRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const dashboardUrl = `${ctx.config.publicBaseUrl}/dashboard`;
@@ -56,11 +71,11 @@ export async function alertRoutes(app: FastifyInstance, ctx: AppContext): Promis
         summary: 'KPI target breaches of a day: one item per breach, one status per tenant, the messages still to send',
         description:
           'Evaluates each tenant\'s kpi_targets against the day\'s KPIs (default: yesterday in each tenant\'s time zone; every ' +
-          'active tenant unless tenant_id). A missing or stale day is reported as such in `tenants`, never as ok. `email` and ' +
-          '`webhook` hold the messages of the breaches not yet recorded as delivered on that channel.',
+          'active tenant unless tenant_id). A missing or stale day is reported as such in `tenants`, never as ok. `deliveries` ' +
+          'holds one message per tenant and channel for the breaches not yet recorded as delivered on that channel.',
         security: [{ serviceToken: [] }],
         querystring: Type.Object({ date: Type.Optional(DATE), tenant_id: Type.Optional(Type.String({ description: 'tenant UUID' })) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ items: Type.Array(AlertItemSchema), tenants: Type.Array(TenantDaySchema) }) },
+        response: { 200: Type.Object({ items: Type.Array(AlertItemSchema), tenants: Type.Array(TenantDaySchema), deliveries: Type.Array(DeliverySchema) }) },
       },
     },
     async (request) => {

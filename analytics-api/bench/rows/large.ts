@@ -15,6 +15,7 @@ import { atLeast, atMost, errorRow, limitRow, ratioRow, type ResultRow } from '.
 import { TABLES } from '../../src/exports/tables.js';
 import { COMPUTE_ONLY, SESSION_SETTINGS } from '../../src/kpi/compute.sql.js';
 import { addDays } from '../../src/kpi/dates.js';
+import { DEFAULT_CONFIG, kpiSettings } from '../../src/tenant-config/config-schema.js';
 import { checkpoint } from './ingest.js';
 import { cli, expectStatus, freePort, profilingArgs, request, RssSampler, Service } from '../lib/service.js';
 
@@ -160,7 +161,7 @@ async function explainKpi(ctx: BenchContext, url: string, tenantId: string, from
     await c.query('BEGIN');
     try {
       await c.query(SESSION_SETTINGS);
-      const { rows } = await c.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${COMPUTE_ONLY}`, [tenantId, from, to, LARGE_TENANT.timezone, 8]);
+      const { rows } = await c.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${COMPUTE_ONLY}`, [tenantId, from, to, LARGE_TENANT.timezone, 8, JSON.stringify(kpiSettings(DEFAULT_CONFIG))]);
       writeFileSync(file, `${rows.map((r) => r['QUERY PLAN']).join('\n')}\n`);
     } finally {
       await c.query('ROLLBACK');

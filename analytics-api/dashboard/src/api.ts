@@ -1,4 +1,5 @@
-/** The only server calls the page makes: GET /v1/kpis/daily with the tenant's X-API-Key. */
+/** The only server calls the page makes: GET /v1/kpis/daily and GET /v1/config with the tenant's X-API-Key. */
+import type { KpiTargets } from './targets.js';
 import type { DailyList, GroupBy } from './types.js';
 
 export type ApiErrorKind = 'refused' | 'unreachable' | 'rate_limited' | 'bad_request' | 'server';
@@ -39,6 +40,7 @@ export class KpiClient {
   /** Forget cached answers (the Refresh button). */
   clear(): void {
     this.cache.clear();
+    this.targets = undefined;
   }
 
   /**
@@ -56,6 +58,16 @@ export class KpiClient {
       pending.catch(() => this.cache.delete(url));
     }
     return pending;
+  }
+
+  private targets: Promise<KpiTargets> | undefined;
+
+  /** The tenant's kpi_targets; none when the configuration cannot be read (the charts then show no configured target). */
+  kpiTargets(): Promise<KpiTargets> {
+    this.targets ??= fetch('/v1/config', { headers: { 'X-API-Key': this.apiKey, Accept: 'application/json' }, cache: 'no-store', credentials: 'omit' })
+      .then(async (res) => (res.ok ? (((await res.json()) as { config?: { kpi_targets?: KpiTargets } }).config?.kpi_targets ?? {}) : {}))
+      .catch(() => ({}));
+    return this.targets;
   }
 
   private async request(url: string): Promise<DailyList> {

@@ -18,6 +18,7 @@ import { aggregateTotal } from './aggregate.js';
 import { eachDay, longDay, rangeText, shortDay } from './dates.js';
 import { formatValue, type ValueKind } from './format.js';
 import { renderDataTable } from './table.js';
+import { missedIndexes, targetText, targetValue, type KpiTargets } from './targets.js';
 import type { DailyItem } from './types.js';
 
 Chart.register(BarController, LineController, BarElement, LineElement, PointElement, CategoryScale, LinearScale, Legend, Tooltip);
@@ -46,6 +47,7 @@ export const COLORS = {
   worked: '#6b9ac4',
   billable: '#0b3c6e',
   utilization: '#c2410c',
+  missed: '#b91c1c',
 } as const;
 
 export const SLA_TARGET = 85;
@@ -94,8 +96,51 @@ function argMax(xs: (number | null)[]): number {
   return best;
 }
 
-/** Draws every chart for the computed days in `items` (sorted by date, at least one). */
-export function renderCharts(items: DailyItem[]): void {
+/** A dashed line at the tenant's target for `key`, or nothing when it has none. */
+function targetLine(targets: KpiTargets, key: string, label: string, days: string[], kind: ValueKind, extra: Partial<ChartDataset<'line'>> = {}): ChartDataset<'line'>[] {
+  const target = targets[key];
+  if (!target) return [];
+  const text = targetText(target, (v) => formatValue(v, kind));
+  return [{
+    type: 'line', label: `${label} target (${text})`, data: days.map(() => targetValue(target)), borderColor: COLORS.target,
+    backgroundColor: COLORS.target, borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0, pointHoverRadius: 0, ...extra,
+  } as ChartDataset<'line'>];
+}
+
+/** Larger red crosses on the points of a line that miss the target. */
+function missedPoints(series: (number | null)[], targets: KpiTargets, key: string, color: string, radius: number): Partial<ChartDataset<'line'>> {
+  const missed = new Set(missedIndexes(series, targets[key]));
+  if (missed.size === 0) return {};
+  return {
+    pointRadius: series.map((_, i) => (missed.has(i) ? 6 : radius)),
+    pointStyle: series.map((_, i) => (missed.has(i) ? 'crossRot' : 'circle')),
+    pointBorderColor: series.map((_, i) => (missed.has(i) ? COLORS.missed : color)),
+    pointBorderWidth: series.map((_, i) => (missed.has(i) ? 2.5 : 1)),
+  } as Partial<ChartDataset<'line'>>;
+}
+
+/** A red outline on the bars that miss the target. */
+function missedBars(series: (number | null)[], targets: KpiTargets, key: string): Partial<ChartDataset<'bar'>> {
+  const missed = new Set(missedIndexes(series, targets[key]));
+  if (missed.size === 0) return {};
+  return { borderColor: series.map((_, i) => (missed.has(i) ? COLORS.missed : 'transparent')), borderWidth: series.map((_, i) => (missed.has(i) ? 2 : 0)) };
+}
+
+/** " Response missed its target (at least 90 %) on 3 of 30 days: 2 Jan, …" or nothing. */
+function missedNote(name: string, series: (number | null)[], targets: KpiTargets, key: string, days: string[], kind: ValueKind): string {
+  const target = targets[key];
+  if (!target) return '';
+  const missed = missedIndexes(series, target);
+  const counted = series.filter((v) => v !== null).length;
+  return ` ${name} missed its target (${targetText(target, (v) => formatValue(v, kind))}) on ${missed.length} of ${counted} days` +
+    (missed.length ? `: ${missed.map((i) => shortDay(days[i]!)).join(', ')}.` : '.');
+}
+
+/**
+ * Draws every chart for the computed days in `items` (sorted by date, at least one), with the
+ * tenant's KPI targets as dashed lines and the days that missed them marked.
+ */
+export function renderCharts(items: DailyItem[], targets: KpiTargets = {}): void {
   const first = items[0]!.date;
   const last = items[items.length - 1]!.date;
   const days = eachDay(first, last);
@@ -118,8 +163,10 @@ export function renderCharts(items: DailyItem[]): void {
     data: {
       labels,
       datasets: [
-        { label: 'Opened', data: opened, backgroundColor: COLORS.opened },
-        { label: 'Closed', data: closed, backgroundColor: COLORS.closed },
+        { label: 'Opened', data: opened, backgroundColor: COLORS.opened, ...missedBars(opened, targets, 'tickets_opened') },
+        { label: 'Closed', data: closed, backgroundColor: COLORS.closed, ...missedBars(closed, targets, 'tickets_closed') },
+        ...(targetLine(targets, 'tickets_opened', 'Opened', days, 'count') as unknown as ChartDataset<'bar'>[]),
+        ...(targetLine(targets, 'tickets_closed', 'Closed', days, 'count') as unknown as ChartDataset<'bar'>[]),
       ],
     },
     options: {
@@ -131,7 +178,8 @@ export function renderCharts(items: DailyItem[]): void {
   describe(
     'chart-tickets',
     `Bars per day, ${span}: ${formatValue(total.tickets_opened, 'count')} tickets opened and ${formatValue(total.tickets_closed, 'count')} closed in total` +
-      (peak >= 0 ? `; the most were opened on ${longDay(days[peak]!)} (${formatValue(opened[peak], 'count')}).` : '.') + gapNote,
+      (peak >= 0 ? `; the most were opened on ${longDay(days[peak]!)} (${formatValue(opened[peak], 'count')}).` : '.') +
+      missedNote('Opened', opened, targets, 'tickets_opened', days, 'count') + missedNote('Closed', closed, targets, 'tickets_closed', days, 'count') + gapNote,
   );
   dataTable('chart-tickets', 'Tickets opened and closed per day', ['Day', 'Opened', 'Closed'], days.map((d, i) => [longDay(d), formatValue(opened[i], 'count'), formatValue(closed[i], 'count')]));
 
@@ -149,7 +197,7 @@ export function renderCharts(items: DailyItem[]): void {
       labels,
       datasets: ages.map(([, label, color], i) => ({
         label, data: ageSeries[i]!, backgroundColor: color, borderColor: '#ffffff', borderWidth: { top: 1 }, stack: 'age',
-      })),
+      })).concat(targetLine(targets, 'backlog_open', 'Backlog', days, 'count', { stack: 'target' } as Partial<ChartDataset<'line'>>) as never[]),
     },
     options: {
       scales: { x: { ...x, stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: 'Open tickets' } } },
@@ -160,7 +208,8 @@ export function renderCharts(items: DailyItem[]): void {
   describe(
     'chart-backlog',
     `Open tickets at the end of each day, stacked by age, ${span}. On ${longDay(last)}: ${formatValue(value(lastItem, 'backlog_open'), 'count')} open — ` +
-      ages.map(([, label], i) => `${formatValue(lastAges[i], 'count')} aged ${label.toLowerCase()}`).join(', ') + '.' + gapNote,
+      ages.map(([, label], i) => `${formatValue(lastAges[i], 'count')} aged ${label.toLowerCase()}`).join(', ') + '.' +
+      missedNote('The backlog', series('backlog_open'), targets, 'backlog_open', days, 'count') + gapNote,
   );
   dataTable('chart-backlog', 'Backlog at the end of each day by age', ['Day', 'Total', ...ages.map(([, l]) => l)],
     days.map((d, i) => [longDay(d), formatValue(value(rows[i], 'backlog_open'), 'count'), ...ageSeries.map((s) => formatValue(s[i], 'count'))]));
@@ -171,15 +220,20 @@ export function renderCharts(items: DailyItem[]): void {
   const slaValues = [...resp, ...reso].filter((v): v is number => v !== null);
   const maxSla = Math.max(100, ...slaValues);
   // Zoom in on the band the values live in (always showing the target), in steps of 10 %.
-  const minSla = Math.max(0, Math.floor((Math.min(SLA_TARGET, ...slaValues) - 5) / 10) * 10);
+  const configured = ['sla_response_pct', 'sla_resolution_pct'].filter((key) => targets[key]);
+  const slaLines = configured.length
+    ? [...targetLine(targets, 'sla_response_pct', 'Response', days, 'pct'), ...targetLine(targets, 'sla_resolution_pct', 'Resolution', days, 'pct', { borderDash: [2, 3] })]
+    : [{ label: `Target ${SLA_TARGET} %`, data: days.map(() => SLA_TARGET), borderColor: COLORS.target, backgroundColor: COLORS.target, borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0, pointHoverRadius: 0 } as ChartDataset<'line'>];
+  const lineLevels = slaLines.map((line) => (line.data[0] as number) ?? SLA_TARGET);
+  const minSla = Math.max(0, Math.floor((Math.min(...lineLevels, ...slaValues) - 5) / 10) * 10);
   mount('chart-sla', {
     type: 'line',
     data: {
       labels,
       datasets: [
-        { label: 'Response met', data: resp, borderColor: COLORS.response, backgroundColor: COLORS.response, pointRadius: 2.5, pointStyle: 'circle', borderWidth: 2, spanGaps: false },
-        { label: 'Resolution met', data: reso, borderColor: COLORS.resolution, backgroundColor: COLORS.resolution, pointRadius: 3, pointStyle: 'rect', borderWidth: 2, spanGaps: false },
-        { label: `Target ${SLA_TARGET} %`, data: days.map(() => SLA_TARGET), borderColor: COLORS.target, backgroundColor: COLORS.target, borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0, pointHoverRadius: 0 },
+        { label: 'Response met', data: resp, borderColor: COLORS.response, backgroundColor: COLORS.response, pointRadius: 2.5, pointStyle: 'circle', borderWidth: 2, spanGaps: false, ...missedPoints(resp, targets, 'sla_response_pct', COLORS.response, 2.5) },
+        { label: 'Resolution met', data: reso, borderColor: COLORS.resolution, backgroundColor: COLORS.resolution, pointRadius: 3, pointStyle: 'rect', borderWidth: 2, spanGaps: false, ...missedPoints(reso, targets, 'sla_resolution_pct', COLORS.resolution, 3) },
+        ...slaLines,
       ] satisfies ChartDataset<'line'>[],
     },
     options: {
@@ -191,8 +245,12 @@ export function renderCharts(items: DailyItem[]): void {
   const daysAtTarget = (s: (number | null)[]) => `${s.filter((v) => v !== null && v >= SLA_TARGET).length} of ${s.filter((v) => v !== null).length}`;
   describe(
     'chart-sla',
-    `Share of tickets within SLA per day, ${span}, against the ${SLA_TARGET} % target. Over the range: response ${formatValue(total.sla_response_pct, 'pct')} ` +
-      `(at or above target on ${daysAtTarget(resp)} days), resolution ${formatValue(total.sla_resolution_pct, 'pct')} (on ${daysAtTarget(reso)} days). Days without an SLA verdict are blank.` + gapNote,
+    configured.length
+      ? `Share of tickets within SLA per day, ${span}, against the tenant's targets. Over the range: response ${formatValue(total.sla_response_pct, 'pct')}, ` +
+          `resolution ${formatValue(total.sla_resolution_pct, 'pct')}.` + missedNote('Response', resp, targets, 'sla_response_pct', days, 'pct') +
+          missedNote('Resolution', reso, targets, 'sla_resolution_pct', days, 'pct') + ' Days without an SLA verdict are blank.' + gapNote
+      : `Share of tickets within SLA per day, ${span}, against the ${SLA_TARGET} % target. Over the range: response ${formatValue(total.sla_response_pct, 'pct')} ` +
+          `(at or above target on ${daysAtTarget(resp)} days), resolution ${formatValue(total.sla_resolution_pct, 'pct')} (on ${daysAtTarget(reso)} days). Days without an SLA verdict are blank.` + gapNote,
   );
   dataTable('chart-sla', 'SLA attainment per day', ['Day', 'Response met', 'Resolution met'], days.map((d, i) => [longDay(d), formatValue(resp[i], 'pct'), formatValue(reso[i], 'pct')]));
 
@@ -201,7 +259,7 @@ export function renderCharts(items: DailyItem[]): void {
   const billable = series('hours_billable');
   const util = series('utilization_pct');
   const capacity = series('capacity_hours');
-  const maxUtil = Math.max(100, ...util.filter((v): v is number => v !== null));
+  const maxUtil = Math.max(100, ...util.filter((v): v is number => v !== null), targets.utilization_pct ? targetValue(targets.utilization_pct) : 0);
   mount('chart-hours', {
     type: 'bar',
     data: {
@@ -209,7 +267,9 @@ export function renderCharts(items: DailyItem[]): void {
       datasets: [
         { type: 'bar', label: 'Hours worked', data: worked, backgroundColor: COLORS.worked, yAxisID: 'y', order: 2 },
         { type: 'bar', label: 'Billable hours', data: billable, backgroundColor: COLORS.billable, yAxisID: 'y', order: 2 },
-        { type: 'line', label: 'Utilization', data: util, borderColor: COLORS.utilization, backgroundColor: COLORS.utilization, yAxisID: 'y1', pointRadius: 2.5, borderWidth: 2, order: 1, spanGaps: false },
+        { type: 'line', label: 'Utilization', data: util, borderColor: COLORS.utilization, backgroundColor: COLORS.utilization, yAxisID: 'y1', pointRadius: 2.5, borderWidth: 2, order: 1, spanGaps: false, ...missedPoints(util, targets, 'utilization_pct', COLORS.utilization, 2.5) },
+        ...targetLine(targets, 'utilization_pct', 'Utilization', days, 'pct', { yAxisID: 'y1', order: 0 } as Partial<ChartDataset<'line'>>),
+        ...targetLine(targets, 'hours_billable', 'Billable hours', days, 'hours', { yAxisID: 'y', order: 0, borderDash: [2, 3] } as Partial<ChartDataset<'line'>>),
       ] as ChartDataset<'bar' | 'line'>[] as ChartDataset<'bar'>[],
     },
     options: {
@@ -232,7 +292,8 @@ export function renderCharts(items: DailyItem[]): void {
   describe(
     'chart-hours',
     `Hours logged per day, ${span}: ${formatValue(total.hours_worked, 'hours')} worked, ${formatValue(total.hours_billable, 'hours')} billable ` +
-      `(${formatValue(total.billable_ratio_pct, 'pct')}). Utilization, billable hours over capacity, was ${formatValue(total.utilization_pct, 'pct')} over the range; the line uses the right-hand axis.` + gapNote,
+      `(${formatValue(total.billable_ratio_pct, 'pct')}). Utilization, billable hours over capacity, was ${formatValue(total.utilization_pct, 'pct')} over the range; the line uses the right-hand axis.` +
+      missedNote('Utilization', util, targets, 'utilization_pct', days, 'pct') + missedNote('Billable hours', billable, targets, 'hours_billable', days, 'hours') + gapNote,
   );
   dataTable('chart-hours', 'Hours and utilization per day', ['Day', 'Worked', 'Billable', 'Capacity', 'Utilization'],
     days.map((d, i) => [longDay(d), formatValue(worked[i], 'hours'), formatValue(billable[i], 'hours'), formatValue(capacity[i], 'hours'), formatValue(util[i], 'pct')]));

@@ -257,7 +257,8 @@ async function loadRange(range: DateRange, existing?: AbortController): Promise<
     hasContent = true;
     setView('ready', `Showing KPIs for ${rangeText(range.from, range.to)}.`);
     // Charts measure their container, so they are drawn once the content is visible.
-    renderCharts(items);
+    renderCharts(items, await api.kpiTargets());
+    if (ctl.signal.aborted) return;
     const lastDate = latest.date;
     void loadBreakdown(api, range, 'client', lastDate, ctl);
     void loadBreakdown(api, range, 'technician', lastDate, ctl);

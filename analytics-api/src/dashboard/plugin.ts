@@ -9,7 +9,7 @@ import { problem, sendProblem } from '../http/problem.js';
  * The KPI dashboard: one HTML page, one JS bundle, one CSS file and a favicon, built by
  * scripts/build-dashboard.mjs into dist/dashboard/ (next to this file once compiled) and served
  * from memory. Routes: GET / → 302 /dashboard; GET /dashboard (and /dashboard/) → the page;
- * GET /dashboard/<asset>. The page calls only GET /v1/kpis/daily with the tenant's X-API-Key.
+ * GET /dashboard/<asset>. The page calls only GET /v1/kpis/daily and GET /v1/config (its KPI targets) with the tenant's X-API-Key.
  */
 
 /** Self only: no inline script or style, no third-party origin, no framing. */

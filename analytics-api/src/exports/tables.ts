@@ -1,5 +1,8 @@
 import type { Queryable } from '../db/database.js';
+import { configSql } from '../kpi/config.sql.js';
 import { COUNT_KEYS, KPI_KEYS, roundKpi } from '../kpi/kpi-keys.js';
+import { kpiSettings } from '../tenant-config/config-schema.js';
+import { effectiveConfig } from '../tenant-config/effective-config.js';
 import {
   boolean,
   date,
@@ -54,8 +57,14 @@ export interface TableSpec {
 }
 
 const ms = millisSql;
-const tenantAndZone = (ctx: TableContext) => [ctx.tenantId, ctx.timezone];
 const tenantOnly = (ctx: TableContext) => [ctx.tenantId];
+/** $1 tenant, $2 time zone, $3 the KPI settings of the tenant's configuration (for the facts). */
+const tenantZoneAndSettings = async (ctx: TableContext) => {
+  const { config } = await effectiveConfig(ctx.db, { id: ctx.tenantId, timezone: ctx.timezone, daily_capacity_hours: 8 });
+  return [ctx.tenantId, ctx.timezone, JSON.stringify(kpiSettings(config))];
+};
+/** The configuration's effects (priority map, SLA targets and source, exclusions), as in the KPIs. */
+const cfg = configSql('$3', '$2');
 
 // ---------------------------------------------------------------------------------------------
 // Facts
@@ -88,26 +97,29 @@ const FACT_TICKETS: TableSpec = {
     timestamp('source_updated_at'),
     timestamp('modified_at', false),
   ],
-  // The SLA columns are the KPI verdicts (kpis.md § SLA verdicts): the source's flag when it gave
-  // one, else the due date; NULL when there is no verdict (no response / not closed / no SLA).
+  // The SLA columns are the KPI verdicts (kpis.md § SLA verdicts and the tenant's configuration):
+  // the source's flag when it gave one, else the due date, else the configured target's (or only
+  // the target with sla_source config_only); NULL when there is no verdict (no response / not
+  // closed / no SLA). The due columns are the due instants those verdicts use; `priority` is the
+  // normalized label (priority_map), as in kpi_daily_by_priority. Excluded tickets are left out.
   // Durations are NULL when negative (responded or closed before created), as in the KPIs.
   sql: `
 SELECT t.external_id AS ticket_key,
        t.client_id AS client_key,
        t.technician_id AS technician_key,
-       t.summary, t.board, t.priority, t.status,
+       t.summary, t.board, ${cfg.normalizedPriority('t.priority')} AS priority, t.status,
        ${ms('t.created_at')} AS created_at,
        ${ms('t.first_response_at')} AS first_response_at,
        ${ms('t.closed_at')} AS closed_at,
-       ${ms('t.sla_response_due_at')} AS sla_response_due_at,
-       ${ms('t.sla_resolution_due_at')} AS sla_resolution_due_at,
+       ${ms(cfg.effectiveDue('t', 'sla_response_met', 'sla_response_due_at', 'response_minutes'))} AS sla_response_due_at,
+       ${ms(cfg.effectiveDue('t', 'sla_resolution_met', 'sla_resolution_due_at', 'resolution_hours'))} AS sla_resolution_due_at,
        ${daysSql(localDateSql('t.created_at'))} AS created_date,
        ${daysSql(localDateSql('t.first_response_at'))} AS first_response_date,
        ${daysSql(localDateSql('t.closed_at'))} AS closed_date,
        CASE WHEN t.first_response_at IS NOT NULL
-            THEN COALESCE(t.sla_response_met, t.first_response_at <= t.sla_response_due_at) END AS sla_response_met,
+            THEN ${cfg.verdict('t', 'first_response_at', 'sla_response_met', 'sla_response_due_at', 'response_minutes')} END AS sla_response_met,
        CASE WHEN t.closed_at IS NOT NULL
-            THEN COALESCE(t.sla_resolution_met, t.closed_at <= t.sla_resolution_due_at) END AS sla_resolution_met,
+            THEN ${cfg.verdict('t', 'closed_at', 'sla_resolution_met', 'sla_resolution_due_at', 'resolution_hours')} END AS sla_resolution_met,
        t.reopen_count,
        CASE WHEN t.first_response_at >= t.created_at
             THEN date_part('epoch', t.first_response_at - t.created_at) / 60 END AS first_response_minutes,
@@ -116,9 +128,9 @@ SELECT t.external_id AS ticket_key,
        ${ms('t.source_updated_at')} AS source_updated_at,
        ${ms('t.changed_at')} AS modified_at
   FROM raw_tickets t
- WHERE t.tenant_id = $1::uuid
+ WHERE t.tenant_id = $1::uuid AND ${cfg.ticketKept('t')}
  ORDER BY t.external_id`,
-  params: tenantAndZone,
+  params: tenantZoneAndSettings,
   bulk: true,
   changedAt: 'modified_at',
 };
@@ -148,7 +160,8 @@ const FACT_TIME_ENTRIES: TableSpec = {
     timestamp('source_updated_at'),
     timestamp('modified_at', false),
   ],
-  // client_key falls back to the linked ticket's client, as the KPI breakdown by client does.
+  // client_key falls back to the linked ticket's client, as the KPI breakdown by client does;
+  // entries of an excluded client or work type are left out, as in the KPIs.
   sql: `
 SELECT e.external_id AS time_entry_key,
        e.technician_id AS technician_key,
@@ -170,9 +183,9 @@ SELECT e.external_id AS time_entry_key,
        ${ms('e.changed_at')} AS modified_at
   FROM raw_time_entries e
   LEFT JOIN raw_tickets t ON t.tenant_id = e.tenant_id AND t.external_id = e.ticket_external_id
- WHERE e.tenant_id = $1::uuid
+ WHERE e.tenant_id = $1::uuid AND ${cfg.entryKept('e.work_type', 'COALESCE(e.client_id, t.client_id)')}
  ORDER BY e.external_id`,
-  params: tenantAndZone,
+  params: tenantZoneAndSettings,
   bulk: true,
   changedAt: 'modified_at',
 };
@@ -207,6 +220,34 @@ SELECT ${daysSql('k.kpi_date')} AS date_key,
  ORDER BY k.kpi_date`,
   params: tenantOnly,
   map: roundKpis,
+};
+
+/** Which configuration version each stored KPI day used, and whether a newer one is pending. */
+const DIM_CONFIG: TableSpec = {
+  name: 'dim_config',
+  description:
+    'one row per KPI day: the tenant configuration version it was computed with (0 = defaults), when and by what that ' +
+    'version was set, and stale = true while a newer configuration is being applied',
+  key: ['date_key'],
+  columns: [
+    date('date_key', false),
+    int32('config_version', false),
+    boolean('stale', false),
+    timestamp('config_changed_at'),
+    string('config_changed_by'),
+  ],
+  sql: `
+SELECT ${daysSql('k.kpi_date')} AS date_key,
+       k.config_version,
+       k.config_version < current_version.version AS stale,
+       ${ms('v.changed_at')} AS config_changed_at,
+       v.changed_by AS config_changed_by
+  FROM kpi_daily k
+ CROSS JOIN (SELECT COALESCE(max(version), 0) AS version FROM tenant_config_versions WHERE tenant_id = $1::uuid) AS current_version
+  LEFT JOIN tenant_config_versions v ON v.tenant_id = k.tenant_id AND v.version = k.config_version
+ WHERE k.tenant_id = $1::uuid
+ ORDER BY k.kpi_date`,
+  params: tenantOnly,
 };
 
 function kpiBreakdown(dimension: 'client' | 'technician' | 'priority'): TableSpec {
@@ -379,6 +420,7 @@ export const TABLE_STAGES: readonly (readonly TableSpec[])[] = [
     personDimension('dim_client', 'client_id', 'client_name', 'client', 'client'),
     personDimension('dim_technician', 'technician_id', 'technician_name', 'technician', 'technician'),
     DIM_DATE,
+    DIM_CONFIG,
   ],
 ];
 

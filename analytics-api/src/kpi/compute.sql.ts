@@ -12,7 +12,7 @@
  * `ticketKept` / `entryKept` (exclusions; every read of raw_tickets and raw_time_entries goes
  * through them, so a filter added there applies to every KPI), `normalizedPriority` (priority_map),
  * `verdict` (sla_source, sla_targets, business hours: kpi_target_due(), migration 005) and
- * `capacity` (workdays, holidays, technician_capacity_hours). With the defaults each of them
+ * `technician_capacity` (workdays, holidays, technician_capacity_hours); config.sql.ts has them. With the defaults each of them
  * reduces to the fixed definition.
  *
  * Day bounds are `(day::timestamp AT TIME ZONE tz)`, so 23- and 25-hour DST days come out right,
@@ -47,6 +47,8 @@
  * becomes NULL, which keeps the ticket in counts and out of avg() and percentile_cont().
  */
 
+import { configSql } from './config.sql.js';
+
 /** The range's bounds, as SQL expressions on the parameters. */
 const RANGE_START = `($2::date::timestamp AT TIME ZONE $4::text)`;
 const RANGE_END = `(($3::date + 1)::timestamp AT TIME ZONE $4::text)`;
@@ -54,29 +56,8 @@ const FIRST_DAY_END = `(($2::date + 1)::timestamp AT TIME ZONE $4::text)`;
 const localDate = (instant: string) => `(${instant} AT TIME ZONE $4::text)::date`;
 /** When a record last changed as far as we know: its change, its ingestion, its source's update. */
 const fresh = (t: string) => `GREATEST(${t}.changed_at, ${t}.ingested_at, ${t}.source_updated_at)`;
-/** The configuration's KPI settings ($6). */
-const setting = (path: string) => `($6::jsonb->${path})`;
-/** A ticket counts unless its board or client is excluded. */
-const ticketKept = (t: string) =>
-  `NOT COALESCE(${setting("'excluded'->'boards'")} ? ${t}.board, false) AND NOT COALESCE(${setting("'excluded'->'client_ids'")} ? ${t}.client_id, false)`;
-/** A time entry counts unless its work type or its client (its own, else its ticket's) is excluded. */
-const entryKept = (workType: string, clientId: string) =>
-  `NOT COALESCE(${setting("'excluded'->'work_types'")} ? ${workType}, false) AND NOT COALESCE(${setting("'excluded'->'client_ids'")} ? ${clientId}, false)`;
-/** priority_map: the normalized label of a PSA priority; unmapped labels stay as they are. */
-const normalizedPriority = (priority: string) => `COALESCE(${setting("'priority_map'")}->>${priority}, ${priority})`;
-/**
- * A verdict (true met, false breached, NULL none) from the source's flag, its due instant and the
- * configured target (`minutes` after creation, in business time when business hours are set):
- * psa_first takes the first of the three that exists; config_only only the target.
- */
-function verdict(t: string, at: string, sourceMet: string, sourceDue: string, targetMinutes: string): string {
-  const targetDue = `kpi_target_due(${t}.created_at, ${targetMinutes}, $4::text, $6::jsonb)`;
-  return `CASE WHEN ${setting("'sla_source'")} #>> '{}' = 'config_only' THEN ${t}.${at} <= ${targetDue}
-              ELSE COALESCE(${t}.${sourceMet}, ${t}.${at} <= COALESCE(${t}.${sourceDue}, ${targetDue})) END`;
-}
-/** The target of a ticket's normalized priority, in minutes (NULL without one). */
-const targetMinutes = (t: string, field: 'response_minutes' | 'resolution_hours') =>
-  `(${setting("'sla_targets'")}->${normalizedPriority(`${t}.priority`)}->>'${field}')::numeric${field === 'resolution_hours' ? ' * 60' : ''}`;
+/** The configuration's effects on this statement's parameters (config.sql.ts). */
+const { ticketKept, entryKept, normalizedPriority, verdict, capacityDay, technicianCapacity } = configSql('$6', '$4');
 /** What the backlog and the entries read of each row (never the payload). */
 const TICKET_COLUMNS = `t.created_at, t.closed_at, t.client_id, t.client_name, t.technician_id, t.technician_name, t.priority,
                   t.board, t.changed_at, t.ingested_at, t.source_updated_at`;
@@ -208,7 +189,7 @@ opened AS (
 closed AS (
   SELECT ${localDate('t.closed_at')} AS day, ${ticketDimensions('t')},
          CASE WHEN t.closed_at >= t.created_at THEN extract(epoch FROM t.closed_at - t.created_at) / 3600 END AS hours,
-         ${verdict('t', 'closed_at', 'sla_resolution_met', 'sla_resolution_due_at', targetMinutes('t', 'resolution_hours'))} AS verdict,
+         ${verdict('t', 'closed_at', 'sla_resolution_met', 'sla_resolution_due_at', 'resolution_hours')} AS verdict,
          ${localDate('t.created_at')} = ${localDate('t.closed_at')} AS same_day,
          t.reopen_count > 0 AS reopened
     FROM raw_tickets t
@@ -218,7 +199,7 @@ closed AS (
 responded AS (
   SELECT ${localDate('t.first_response_at')} AS day, ${ticketDimensions('t')},
          CASE WHEN t.first_response_at >= t.created_at THEN extract(epoch FROM t.first_response_at - t.created_at) / 60 END AS minutes,
-         ${verdict('t', 'first_response_at', 'sla_response_met', 'sla_response_due_at', targetMinutes('t', 'response_minutes'))} AS verdict
+         ${verdict('t', 'first_response_at', 'sla_response_met', 'sla_response_due_at', 'response_minutes')} AS verdict
     FROM raw_tickets t
    WHERE t.tenant_id = $1::uuid AND t.first_response_at >= ${RANGE_START} AND t.first_response_at < ${RANGE_END} AND ${ticketKept('t')}
 ),
@@ -295,10 +276,7 @@ entries AS (
 -- a workday that is not a holiday, 0 otherwise. The tenant's capacity is the sum over its technicians.
 technician_capacity AS (
   SELECT day, technician_id,
-         CASE WHEN COALESCE(${setting("'workdays'")} @> to_jsonb(extract(isodow FROM day)::integer), true)
-                   AND NOT COALESCE(${setting("'holidays'")} ? day::text, false)
-              THEN COALESCE((${setting("'technician_capacity_hours'")}->>technician_id)::numeric, $5::numeric)
-              ELSE 0 END AS capacity
+         CASE WHEN ${capacityDay('day')} THEN ${technicianCapacity('technician_id', '$5::numeric')} ELSE 0 END AS capacity
     FROM (SELECT DISTINCT day, technician_id FROM entries WHERE technician_id IS NOT NULL) AS d
 ),
 tenant_capacity AS (

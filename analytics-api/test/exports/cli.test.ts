@@ -11,7 +11,7 @@ import { openDatabase } from '../../src/db/open-database.js';
 import { DomainError } from '../../src/errors.js';
 import { createTenant } from '../../src/tenants/tenant-service.js';
 import { createTestDatabase, onPostgres, type TestDatabase } from '../helpers/test-database.js';
-import { insertTicket, PARIS, readParquet } from './helpers.js';
+import { insertTicket, PARIS, readParquet, TABLE_NAMES } from './helpers.js';
 
 describe('cli export [--tenant ID] [--format both|csv|parquet] [--json]', () => {
   const exportsPath = mkdtempSync(join(tmpdir(), 'exports-cli-'));
@@ -56,7 +56,7 @@ describe('cli export [--tenant ID] [--format both|csv|parquet] [--json]', () => 
     const json = output.json as { exports: { tenant_id: string; path: string; files: { name: string; rows: number }[] }[] };
     expect(json.exports).toHaveLength(1);
     expect(json.exports[0]!.path).toBe(join(exportsPath, PARIS, 'current'));
-    expect(json.exports[0]!.files).toHaveLength(18);
+    expect(json.exports[0]!.files).toHaveLength(2 * TABLE_NAMES.length);
     const tickets = await readParquet(join(json.exports[0]!.path, 'fact_tickets.parquet'));
     expect(tickets.map((row) => row.ticket_key)).toEqual(['A']);
     expect(output.text).toContain('fact_tickets.parquet');
@@ -67,7 +67,7 @@ describe('cli export [--tenant ID] [--format both|csv|parquet] [--json]', () => 
     for (const format of ['csv', 'parquet'] as const) {
       const output = await exportCommand.run(parseArgs(['--tenant', PARIS, '--format', format, '--json']));
       const files = (output.json as { exports: { files: { name: string; format: string }[] }[] }).exports[0]!.files;
-      expect(files).toHaveLength(9);
+      expect(files).toHaveLength(TABLE_NAMES.length);
       expect(new Set(files.map((file) => file.format))).toEqual(new Set([format]));
     }
     await expect(exportCommand.run(parseArgs(['--format', 'xml']))).rejects.toThrow(/both, csv, parquet/);

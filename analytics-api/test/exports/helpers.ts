@@ -192,6 +192,7 @@ export const TABLE_NAMES = [
   'dim_client',
   'dim_technician',
   'dim_date',
+  'dim_config',
 ] as const;
 
 export function currentFile(exportsPath: string, tenantId: string, name: string): string {

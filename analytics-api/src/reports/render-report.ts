@@ -73,7 +73,7 @@ export function renderReport(input: ReportInput): RenderedReport {
     '',
     ...tiles.map((t) => `${t.label}${words.colon}${t.value} (${t.previous})`),
     ...(tiles.length > 0 ? [''] : []),
-    `${words.weekTrend}${words.colon.trimEnd()}`,
+    words.weekTrend,
     ...input.week.map((d) => `  ${d.date}  ${words.opened} ${d.opened ?? '—'}, ${words.closed} ${d.closed ?? '—'}`),
     '',
     ...(breaches.length > 0 ? [`${words.breaches}${words.colon.trimEnd()}`, ...breaches.map((s) => `- ${s}`), ''] : []),

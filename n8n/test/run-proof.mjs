@@ -18,6 +18,14 @@
 // 7. resilience: re-imports the workflows pointed at a fault-injecting proxy in front of the API that
 //    fails every call for one tenant, and checks that WF-01 and WF-10 retry that tenant 3 times,
 //    still process the other tenants, and end the run as an error naming the failed tenant;
+// 7a. alerts and the morning report: before WF-10 the tenants get kpi_targets, recipients and a
+//    chat webhook (PUT /internal/tenants/{id}/config); a real SMTP server (smtp-server + mailparser,
+//    one address of it bouncing) and a webhook receiver listen on 127.0.0.1. WF-31 must e-mail each
+//    tenant its report with the numbers of /v1/kpis/daily; WF-30 must e-mail and post the breaches
+//    (naming KPI and target, Teams/Slack webhook JSON), fail only the bouncing tenant, mark the rest
+//    notified, and send nothing new on a second run;
+// 7b. the error workflow: `n8n start` (server mode) with a published webhook workflow that fails; WF-99
+//    must run and post its alert to the webhook receiver (n8n skips error workflows on manual runs);
 // 8. prints one line per check and the closing line "N passed, M failed"; exits 1 on any failure.
 // The API is always stopped and the database dropped. Logs go to n8n/test-artifacts/latest/.
 //
@@ -40,6 +48,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { ensureRuntime } from '../scripts/install-runtime.mjs';
 import { writeCredential } from '../scripts/make-credential.mjs';
+import { chatMessageProblems, startSmtpServer, startWebhookReceiver } from './mail-and-webhook.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const N8N_DIR = resolve(here, '..');
@@ -51,6 +60,9 @@ const ADMIN_URL = process.env.N8N_PROOF_ADMIN_URL || 'postgresql://postgres@127.
 const EXEC_TIMEOUT_MS = Number(process.env.N8N_PROOF_EXEC_TIMEOUT_MS || 15 * 60 * 1000);
 const CLI_TIMEOUT_MS = 3 * 60 * 1000;
 const EXPECTED_TRIES = 3; // retryOnFail + maxTries 3 on every HTTP Request node
+const FIXTURES_DIR = join(here, 'fixtures');
+const ERROR_WORKFLOW_ID = 'mspWf99ErrorAlert';
+const BOUNCING_ADDRESS = 'nobody@bounce.test';
 
 // ----------------------------------------------------------------------------------------------
 // Checks and reporting
@@ -207,12 +219,20 @@ function loadWorkflows() {
 }
 
 /** Writes a copy of every workflow in which only the base URL is rewritten. */
-function writeWorkflowCopies(workflows, dir, baseUrl) {
+function writeWorkflowCopies(workflows, dir, baseUrl, errorWebhookUrl) {
   mkdirSync(dir, { recursive: true });
   for (const wf of workflows) {
     const occurrences = wf.text.split(SHIPPED_BASE_URL).length - 1;
     if (occurrences > 1) throw new Error(`${wf.file}: base URL appears ${occurrences} times (must be set in one place)`);
-    writeFileSync(join(dir, wf.file), wf.text.split(SHIPPED_BASE_URL).join(baseUrl));
+    let text = wf.text.split(SHIPPED_BASE_URL).join(baseUrl);
+    if (wf.json.id === ERROR_WORKFLOW_ID && errorWebhookUrl) {
+      // The operator's step: paste a chat webhook URL into WF-99's "Alert Settings".
+      const copy = JSON.parse(text);
+      const settings = copy.nodes.find((n) => n.name === 'Alert Settings');
+      settings.parameters.assignments.assignments.find((a) => a.name === 'error_webhook_url').value = errorWebhookUrl;
+      text = JSON.stringify(copy, null, 2);
+    }
+    writeFileSync(join(dir, wf.file), text);
   }
 }
 
@@ -271,8 +291,12 @@ async function main() {
   rmSync(ARTIFACTS, { recursive: true, force: true });
   mkdirSync(ARTIFACTS, { recursive: true });
   const tmpRoot = mkdtempSync(join(tmpdir(), 'msp-n8n-proof-'));
-  const state = { api: null, dbName: null, tmpRoot, proxy: null };
+  const state = { api: null, dbName: null, tmpRoot, proxy: null, smtp: null, receiver: null };
   const cleanup = async () => {
+    for (const key of ['smtp', 'receiver']) {
+      if (state[key]) await state[key].close().catch(() => {});
+      state[key] = null;
+    }
     if (state.proxy) await new Promise((r) => state.proxy.server.close(r)).catch(() => {});
     state.proxy = null;
     if (state.api) {
@@ -452,13 +476,30 @@ async function proof(state, token) {
     'every seeded tenant is listed', `${listed.body.length} listed, ${active.length} active: ${active.map((t) => t.name).join(', ')}`);
   const tenantLabel = (id) => `${listed.body.find((t) => t.id === id)?.name ?? '?'} (${id})`;
 
+  // 4b. receivers and the tenants' alert settings (before WF-10, so the days it computes are current)
+  state.smtp = await startSmtpServer({ bounce: [BOUNCING_ADDRESS] });
+  state.receiver = await startWebhookReceiver();
+  record(true, 'SMTP server (smtp-server) and webhook receiver listening', `smtp 127.0.0.1:${state.smtp.port}, webhooks ${state.receiver.url}`);
+  const alertPlan = planAlertSettings(active, state.receiver.url);
+  for (const { tenant, config } of alertPlan) {
+    // PUT replaces the whole document: start from the current one (time zone, capacity, …).
+    const current = await httpJson('GET', `${apiUrl}/internal/tenants/${tenant.id}/config`, { token });
+    const r = await fetch(`${apiUrl}/internal/tenants/${tenant.id}/config`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...current.body.config, ...config }),
+    });
+    require_(r.status === 200, `configuration of ${tenant.name} set (targets, language, recipients)`, `PUT /internal/tenants/{id}/config → ${r.status}: ${JSON.stringify(config).slice(0, 300)}`);
+  }
+
   // 5. n8n: credential, workflows, publish --------------------------------------------------------
   const workflows = loadWorkflows();
   const byPrefix = (p) => workflows.find((w) => w.json.name.startsWith(`${p} `));
   const wf01 = byPrefix('WF-01');
   const wf10 = byPrefix('WF-10');
   const wf20 = byPrefix('WF-20');
-  require_(wf01 && wf10 && wf20 && byPrefix('WF-01A') && byPrefix('WF-01B'), 'the five workflows are in n8n/workflows', workflows.map((w) => w.file).join(', '));
+  require_(wf01 && wf10 && wf20 && byPrefix('WF-01A') && byPrefix('WF-01B') && byPrefix('WF-30') && byPrefix('WF-31') && byPrefix('WF-99'),
+    'the shipped workflows are in n8n/workflows', workflows.map((w) => w.file).join(', '));
   const toPublish = workflows.filter((w) => w.json.nodes.some((n) => ['n8n-nodes-base.executeWorkflowTrigger', 'n8n-nodes-base.errorTrigger'].includes(n.type)));
 
   const brokerPort = await freePort();
@@ -475,10 +516,17 @@ async function proof(state, token) {
   rmSync(credFile, { force: true });
   require_(ci.code === 0 && /imported 1 credential/i.test(ci.stdout + ci.stderr),
     `credential "${cred.name}" imported from SERVICE_TOKEN`, `n8n import:credentials exit ${ci.code ?? 'timeout'} (${ci.seconds.toFixed(1)} s)`);
+  const smtpTemplate = JSON.parse(readFileSync(join(N8N_DIR, 'credentials', 'smtp.template.json'), 'utf8'));
+  const smtpCredFile = join(tmpRoot, 'smtp-credential.json');
+  writeFileSync(smtpCredFile, JSON.stringify([{ ...smtpTemplate[0], data: { host: '127.0.0.1', port: state.smtp.port, secure: false, disableStartTls: true, user: '', password: '' } }]), { mode: 0o600 });
+  const si = await n8n(['import:credentials', `--input=${smtpCredFile}`]);
+  rmSync(smtpCredFile, { force: true });
+  require_(si.code === 0 && /imported 1 credential/i.test(si.stdout + si.stderr),
+    `credential "${smtpTemplate[0].name}" (n8n's own SMTP type) imported, pointing at the proof's SMTP server`, `n8n import:credentials exit ${si.code ?? 'timeout'}`);
 
   const importAndPublish = async (baseUrl, tag, beforePublish = async () => {}) => {
     const dir = join(tmpRoot, `workflows-${tag}`);
-    writeWorkflowCopies(workflows, dir, baseUrl);
+    writeWorkflowCopies(workflows, dir, baseUrl, `${state.receiver.url}/errors`);
     const wi = await n8n(['import:workflow', '--separate', `--input=${dir}`]);
     const importedOk = wi.code === 0 && new RegExp(`imported ${workflows.length} workflows`, 'i').test(wi.stdout + wi.stderr);
     require_(importedOk, `[${tag}] ${workflows.length} workflows imported (base URL rewritten to ${baseUrl})`, `n8n import:workflow exit ${wi.code ?? 'timeout'} (${wi.seconds.toFixed(1)} s)`);
@@ -554,6 +602,12 @@ async function proof(state, token) {
       record(missing.length === 0, 'every file listed by POST /internal/exports/generate exists', `${listedByApi.length} listed${missing.length ? `, missing: ${missing.slice(0, 5).join(', ')}` : ''}`);
     }
 
+    // 7a. morning report and alerts -----------------------------------------------------------------
+    await proveAlertsAndReports({ state, apiUrl, token, seeded, alertPlan, execute, successDetail, wf30: byPrefix('WF-30'), wf31: byPrefix('WF-31') });
+
+    // 7b. the error workflow in server mode ----------------------------------------------------------
+    await proveErrorWorkflow({ state, runtime, n8n, n8nEnv, tmpRoot });
+
     // 7. resilience ---------------------------------------------------------------------------------
     if (process.env.N8N_PROOF_SKIP_RESILIENCE) {
       log('resilience step skipped (N8N_PROOF_SKIP_RESILIENCE)');
@@ -600,6 +654,163 @@ async function proof(state, token) {
     }
   } finally {
     await db.end().catch(() => {});
+  }
+}
+
+// ----------------------------------------------------------------------------------------------
+// Alerts and the morning report (step 7a), the error workflow in server mode (step 7b)
+
+/**
+ * What each active tenant is given: the first writes French, misses a target, has alert and report
+ * recipients and a chat webhook; the second misses a target but its only alert address bounces; the
+ * others set no target and only receive the report. "At least a million tickets opened" is a target
+ * no day of the mock data meets, so the breach does not depend on the day.
+ */
+function planAlertSettings(tenants, receiverUrl) {
+  const missed = { tickets_opened: { min: 1000000 }, first_response_median_minutes: { max: 1000000 } };
+  // The French-speaking MSP of the mock data (Paris) gets the French settings when it is there.
+  const ordered = [...tenants].sort((a, b) => Number(b.timezone === 'Europe/Paris') - Number(a.timezone === 'Europe/Paris'));
+  return ordered.map((tenant, index) => {
+    const slug = `t${index + 1}`;
+    if (index === 0) {
+      return { tenant, slug, config: { language: 'fr', kpi_targets: missed, alert_recipients: [`ops@${slug}.test`], report_recipients: [`owner@${slug}.test`], alert_webhook_url: `${receiverUrl}/chat/${slug}` } };
+    }
+    if (index === 1) {
+      return { tenant, slug, config: { language: 'en', kpi_targets: missed, alert_recipients: [BOUNCING_ADDRESS], report_recipients: [`owner@${slug}.test`] } };
+    }
+    return { tenant, slug, config: { language: 'en', report_recipients: [`owner@${slug}.test`] } };
+  });
+}
+
+const LABELS = {
+  en: { tickets_opened: 'Tickets opened', tickets_closed: 'Tickets closed', backlog_open: 'Open backlog', sla_response_pct: 'SLA response compliance' },
+  fr: { tickets_opened: 'Tickets ouverts', tickets_closed: 'Tickets fermés', backlog_open: 'Tickets en cours', sla_response_pct: 'Conformité SLA réponse' },
+};
+/** The line a tile prints in the text part, from the value /v1/kpis/daily answers (nbsp read as a space). */
+function tileLine(lang, kpi, value) {
+  const number = value === null ? '—' : lang === 'fr' ? String(value).replace('.', ',') : String(value);
+  const unit = kpi.endsWith('_pct') && value !== null ? ' %' : '';
+  return `${LABELS[lang][kpi]}${lang === 'fr' ? ' : ' : ': '}${number}${unit}`;
+}
+const plain = (text) => text.replaceAll('\u00a0', ' ');
+
+async function proveAlertsAndReports({ state, apiUrl, token, seeded, alertPlan, execute, successDetail, wf30, wf31 }) {
+  const { smtp, receiver } = state;
+  const mailsTo = (address) => smtp.messages.filter((m) => m.envelopeTo.includes(address));
+  const keyOf = (tenantId) => seeded.api_keys.find((k) => k.tenant_id === tenantId)?.key;
+
+  // WF-31: one report per tenant, its numbers those of /v1/kpis/daily ------------------------------
+  const r31 = await execute(wf31, 'main');
+  record(r31.code === 0 && r31.execution?.status === 'success', `n8n execute ${wf31.json.name} succeeded`, successDetail(r31));
+  for (const { tenant, config } of alertPlan) {
+    const address = config.report_recipients[0];
+    const mails = mailsTo(address);
+    const mail = mails[0];
+    const lang = config.language;
+    const report = await httpJson('GET', `${apiUrl}/internal/reports/daily?tenant_id=${tenant.id}`, { token });
+    const key = keyOf(tenant.id);
+    const day = key ? await fetch(`${apiUrl}/v1/kpis/daily?date=${report.body.date}`, { headers: { 'x-api-key': key } }).then((r) => r.json()) : null;
+    const expected = day?.kpis ? Object.keys(LABELS.en).map((k) => tileLine(lang, k, day.kpis[k])) : [];
+    const missing = mail ? expected.filter((line) => !plain(mail.text).includes(line)) : expected;
+    record(mails.length === 1 && expected.length > 0 && missing.length === 0 && mail.subject === report.body.subject,
+      `morning report e-mailed to ${tenant.name} (${lang}), its numbers equal /v1/kpis/daily`,
+      `${mails.length} mail(s) to ${address}, day ${report.body.date}, subject "${mail?.subject ?? '-'}"${missing.length ? `; lines not found: ${missing.join(' | ')}` : `; checked: ${expected.join(' | ')}`}`);
+    record(Boolean(mail) && /<svg[\s>]/.test(mail.html) && !/<script|<img|src=/i.test(mail.html) && mail.text.length > 0,
+      `report e-mail for ${tenant.name} has text and HTML with the inline SVG trend, no script, no image`, mail ? `${mail.html.length} bytes HTML, ${mail.text.length} bytes text` : 'no mail');
+    if (mail) writeFileSync(join(ARTIFACTS, `captured-report-${tenant.id}.txt`), `From: ${mail.from}\nTo: ${mail.to}\nSubject: ${mail.subject}\n\n${mail.text}`);
+  }
+
+  // WF-30, first run: breaches sent, the bouncing tenant fails alone -------------------------------
+  const [first, bouncing] = alertPlan;
+  const before = { mails: smtp.messages.length, posts: receiver.posts.length };
+  const a1 = await execute(wf30, 'main');
+  const bounced = bouncing ? `${bouncing.tenant.name} (${bouncing.tenant.id}) email` : null;
+  record(bouncing ? a1.code !== 0 && a1.execution?.status === 'error' && (a1.errorMessage ?? '').includes(bounced) : a1.code === 0,
+    'WF-30 first run: delivers every alert and ends in error naming only the bouncing tenant', successDetail(a1));
+  const alertMails = mailsTo(first.config.alert_recipients[0]);
+  const alertMail = alertMails[0];
+  const alerts1 = await httpJson('GET', `${apiUrl}/internal/alerts?tenant_id=${first.tenant.id}`, { token });
+  const items = alerts1.body.items ?? [];
+  const namesKpiAndTarget = alertMail && plain(alertMail.text).includes('Tickets ouverts : ') && plain(alertMail.text).includes('objectif au moins 1000000');
+  record(alertMails.length === 1 && namesKpiAndTarget && items.length > 0,
+    `alert e-mail to ${first.tenant.name} names the KPI and the target`, alertMail ? `subject "${alertMail.subject}"; ${items.length} breach(es): ${items.map((i) => `${i.kpi}=${i.value}`).join(', ')}` : `${alertMails.length} mail(s)`);
+  if (alertMail) writeFileSync(join(ARTIFACTS, 'captured-alert-email.txt'), `From: ${alertMail.from}\nTo: ${alertMail.to}\nSubject: ${alertMail.subject}\n\n${alertMail.text}`);
+  const chat = receiver.posts.filter((p) => p.path === `/chat/${first.slug}`);
+  const problems = chat[0] ? chatMessageProblems(chat[0].body) : ['nothing received'];
+  record(chat.length === 1 && problems.length === 0 && chat[0].authorization === null && plain(chat[0].body.text).includes('objectif au moins 1000000'),
+    'alert webhook body is a valid Teams/Slack incoming-webhook message, without the service token', problems.length ? problems.join('; ') : `${chat[0].raw.length} bytes, content-type ${chat[0].contentType}`);
+  if (chat[0]) writeFileSync(join(ARTIFACTS, 'captured-alert-webhook.json'), JSON.stringify(chat[0].body, null, 2) + '\n');
+  record(items.length > 0 && items.every((i) => i.notified && i.notifications.length === 2),
+    `every alert of ${first.tenant.name} is recorded as notified on e-mail and webhook`, items.map((i) => `${i.kpi}: ${i.notifications.map((n) => n.channel).join('+')}`).join('; '));
+  if (bouncing) {
+    const b = await httpJson('GET', `${apiUrl}/internal/alerts?tenant_id=${bouncing.tenant.id}`, { token });
+    record(smtp.refused.some((r) => r.address === BOUNCING_ADDRESS) && b.body.items.length > 0 && b.body.items.every((i) => !i.notified) && b.body.deliveries.some((d) => d.channel === 'email'),
+      `the bounced alert of ${bouncing.tenant.name} is not marked notified (sent again next run)`, `${smtp.refused.length} refused RCPT; ${b.body.items.length} alert(s) pending`);
+  }
+  const statuses = (await httpJson('GET', `${apiUrl}/internal/alerts`, { token })).body.tenants ?? [];
+  record(statuses.length === alertPlan.length && statuses.every((t) => ['breached', 'no_targets'].includes(t.status)),
+    'GET /internal/alerts reports a status for every tenant (breached / no_targets, none stale or missing after WF-10)', statuses.map((t) => `${t.tenant_name}: ${t.status}`).join('; '));
+
+  // WF-30, second run: nothing new ------------------------------------------------------------------
+  const mark = { mails: smtp.messages.length, posts: receiver.posts.length, refused: smtp.refused.length };
+  const a2 = await execute(wf30, 'main');
+  record(smtp.messages.length === mark.mails && receiver.posts.length === mark.posts,
+    'WF-30 second run sends nothing new', `${smtp.messages.length - before.mails} e-mail(s) and ${receiver.posts.length - before.posts} webhook post(s) over both runs; second run: ${smtp.refused.length - mark.refused} new attempt(s) to the bouncing address, ${successDetail(a2)}`);
+}
+
+async function proveErrorWorkflow({ state, runtime, n8n, n8nEnv, tmpRoot }) {
+  const dir = join(tmpRoot, 'fixtures');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'proof-failing-workflow.json'), readFileSync(join(FIXTURES_DIR, 'proof-failing-workflow.json')));
+  const imported = await n8n(['import:workflow', '--separate', `--input=${dir}`]);
+  const published = await n8n(['publish:workflow', '--id=mspProofFailing']);
+  require_(imported.code === 0 && published.code === 0, 'failing webhook workflow imported and published (its error workflow: WF-99)', `import exit ${imported.code}, publish exit ${published.code}`);
+  const port = await freePort();
+  const logFile = join(ARTIFACTS, 'n8n-server.log');
+  const out = createWriteStream(logFile);
+  const server = spawn(runtime.nodeBin, [runtime.n8nBin, 'start'], {
+    env: { ...n8nEnv, N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_HOST: '127.0.0.1' },
+    cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+  });
+  children.add(server);
+  server.stdout.pipe(out);
+  server.stderr.pipe(out);
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    let up = false;
+    for (const deadline = Date.now() + 180_000; Date.now() < deadline && server.exitCode === null; ) {
+      try {
+        if ((await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2000) })).ok) {
+          up = true;
+          break;
+        }
+      } catch {}
+      await sleep(1000);
+    }
+    require_(up, 'n8n start (server mode) answers /healthz', up ? base : `not up: ${tail(logFile, 8)}`);
+    let hook = { status: 0 };
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+      hook = await fetch(`${base}/webhook/msp-proof-fail`, { signal: AbortSignal.timeout(10_000) }).catch((e) => ({ status: 0, error: e }));
+      if (hook.status === 200) break;
+      await sleep(1000); // the webhook is registered a moment after /healthz
+    }
+    record(hook.status === 200, 'the published failing workflow was triggered through its production webhook', `GET /webhook/msp-proof-fail → ${hook.status}`);
+    let alert;
+    for (const deadline = Date.now() + 90_000; Date.now() < deadline && !alert; ) {
+      alert = state.receiver.posts.find((p) => p.path === '/errors');
+      if (!alert) await sleep(500);
+    }
+    const problems = alert ? chatMessageProblems(alert.body) : ['nothing received'];
+    record(Boolean(alert) && problems.length === 0 && alert.body.text.includes('Proof: a published workflow that fails') && alert.body.text.includes('deliberate failure'),
+      'WF-99 ran in server mode and posted the failure to the webhook receiver', alert ? `${alert.body.summary}` : `no POST within 90 s: ${tail(logFile, 6)}`);
+    if (alert) writeFileSync(join(ARTIFACTS, 'captured-error-webhook.json'), JSON.stringify(alert.body, null, 2) + '\n');
+  } finally {
+    killGroup(server, 'SIGTERM');
+    const exited = await Promise.race([new Promise((r) => server.once('exit', () => r(true))), sleep(20_000).then(() => false)]);
+    if (!exited) killGroup(server, 'SIGKILL');
+    children.delete(server);
+    // Deactivate it again, so the later CLI steps run on the same published set as before.
+    await n8n(['unpublish:workflow', '--id=mspProofFailing']);
   }
 }
 

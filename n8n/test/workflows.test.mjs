@@ -33,7 +33,13 @@ const EXPECTED = [
   { prefix: 'WF-01B', name: 'WF-01B Ingest Time Entries', http: ['Call Ingest API'], entity: 'time_entries' },
   { prefix: 'WF-10', name: 'WF-10 Daily KPI Compute', http: ['Get Tenants', 'Compute KPIs'] },
   { prefix: 'WF-20', name: 'WF-20 Export Power BI', http: ['Generate Exports'] },
+  { prefix: 'WF-30', name: 'WF-30 KPI Alerts', http: ['Get Alerts', 'Mark Notified', 'Post Chat Message'] },
+  { prefix: 'WF-31', name: 'WF-31 Morning Report', http: ['Get Tenants', 'Get Report'] },
 ];
+/** HTTP Request nodes that post to a third party (a chat incoming webhook), not to the API. */
+const OUTBOUND = new Set(['Post Chat Message', 'Post Error Alert']);
+const apiCalls = (wf) => ofType(wf, 'httpRequest').filter((n) => !OUTBOUND.has(n.name));
+const SMTP_CRED = { smtp: { id: 'mspSmtp', name: 'MSP Analytics SMTP' } };
 
 test('one importable JSON file per workflow, with fixed, unique, valid ids', () => {
   for (const e of EXPECTED) assert.ok(byPrefix(e.prefix), `missing ${e.name}`);
@@ -72,9 +78,9 @@ test("the plan's node names are present", () => {
   }
 });
 
-test('every HTTP Request node uses the Header Auth credential, the Config base URL, retries and a timeout', () => {
+test('every HTTP Request node to the API uses the Header Auth credential, the Config base URL, retries and a timeout', () => {
   for (const wf of workflows) {
-    for (const n of ofType(wf, 'httpRequest')) {
+    for (const n of apiCalls(wf)) {
       const where = `${wf.name} / ${n.name}`;
       assert.equal(n.parameters.authentication, 'genericCredentialType', where);
       assert.equal(n.parameters.genericAuthType, 'httpHeaderAuth', where);
@@ -92,7 +98,7 @@ test('every HTTP Request node uses the Header Auth credential, the Config base U
 test('the base URL http://analytics-api:8000 is set once per workflow, in the Config node', () => {
   for (const wf of workflows) {
     const count = wf.text.split(BASE_URL).length - 1;
-    if (ofType(wf, 'httpRequest').length === 0) {
+    if (apiCalls(wf).length === 0) {
       assert.equal(count, 0, `${wf.file}`);
       continue;
     }
@@ -193,8 +199,88 @@ test('schedules: ingestion 02:00, KPIs 02:30, exports 03:00 (UTC); each main wor
 test('the error workflow exists; the scheduled workflows point at it, the sub-workflows do not (one alert per failed run)', () => {
   const err = workflows.find((w) => ofType(w, 'errorTrigger').length === 1);
   assert.ok(err, 'an Error Trigger workflow');
-  for (const p of ['WF-01', 'WF-10', 'WF-20']) assert.equal(byPrefix(p).settings.errorWorkflow, err.id, p);
+  for (const p of ['WF-01', 'WF-10', 'WF-20', 'WF-30', 'WF-31']) assert.equal(byPrefix(p).settings.errorWorkflow, err.id, p);
   for (const p of ['WF-01A', 'WF-01B']) assert.equal(byPrefix(p).settings.errorWorkflow, undefined, `${p}: WF-01 reports its failures`);
+});
+
+test('posts to a chat webhook carry no credential (the service token never leaves), take their URL from data, retry and time out', () => {
+  const outbound = workflows.flatMap((wf) => ofType(wf, 'httpRequest').filter((n) => OUTBOUND.has(n.name)).map((n) => ({ wf, n })));
+  assert.deepEqual(outbound.map(({ n }) => n.name).sort(), ['Post Chat Message', 'Post Error Alert']);
+  for (const { wf, n } of outbound) {
+    const where = `${wf.name} / ${n.name}`;
+    assert.equal(n.credentials, undefined, `${where}: no credential`);
+    assert.ok(!n.parameters.authentication || n.parameters.authentication === 'none', `${where}: no authentication`);
+    assert.equal(n.parameters.method, 'POST');
+    assert.ok(n.parameters.url.startsWith('={{') && !/https?:\/\//.test(n.parameters.url), `${where}: URL from data, not literal`);
+    assert.equal(n.retryOnFail, true, where);
+    assert.ok(n.parameters.options.timeout > 0, where);
+  }
+  // WF-99 ships without a webhook URL: the operator pastes one (the proof sets its receiver's).
+  const settings = nodeOf(byPrefix('WF-99'), 'Alert Settings');
+  assert.deepEqual(settings.parameters.assignments.assignments.map((a) => [a.name, a.value]), [['error_webhook_url', '']]);
+  assert.deepEqual(targets(byPrefix('WF-99'), 'Webhook Configured?', 0), ['Post Error Alert']);
+});
+
+test('WF-30: alerts of the day, one delivery per tenant and channel, each alert marked notified after a successful send only', () => {
+  const wf = byPrefix('WF-30');
+  assert.ok(nodeOf(wf, 'Get Alerts').parameters.url.endsWith('/internal/alerts'));
+  assert.ok(!nodeOf(wf, 'Get Alerts').parameters.sendQuery, 'no date: yesterday in each tenant time zone');
+  const mark = nodeOf(wf, 'Mark Notified');
+  assert.equal(mark.parameters.method, 'POST');
+  assert.ok(mark.parameters.url.endsWith('/internal/alerts/{{ $json.alert_id }}/notified'));
+  assert.deepEqual(mark.parameters.bodyParameters.parameters.map((p) => p.name), ['channel']);
+  assert.deepEqual(targets(wf, 'Get Alerts'), ['Deliveries']);
+  assert.equal(nodeOf(wf, 'Deliveries').parameters.fieldToSplitOut, 'deliveries');
+  assert.deepEqual(targets(wf, 'Loop Over Deliveries', 1), ['Route Channel']);
+  assert.deepEqual(targets(wf, 'Route Channel', 0), ['Send Alert Email']);
+  assert.deepEqual(targets(wf, 'Route Channel', 1), ['Post Chat Message']);
+  assert.deepEqual(targets(wf, 'Sent?', 0), ['Delivered Alerts'], 'marked only when sent');
+  assert.deepEqual(targets(wf, 'Sent?', 1), ['Delivery Failed']);
+  assert.deepEqual(targets(wf, 'Delivered Alerts'), ['Split Alerts']);
+  assert.deepEqual(targets(wf, 'Split Alerts'), ['Mark Notified']);
+  for (const last of ['Delivery Result', 'Delivery Failed']) assert.deepEqual(targets(wf, last), ['Loop Over Deliveries'], `${last} → next delivery`);
+  for (const n of ['Send Alert Email', 'Post Chat Message']) assert.equal(nodeOf(wf, n).onError, 'continueRegularOutput', `${n}: a failure does not stop the loop`);
+});
+
+test('WF-31: one report e-mail per active tenant with recipients; a tenant without recipients is skipped, not failed', () => {
+  const wf = byPrefix('WF-31');
+  const report = nodeOf(wf, 'Get Report');
+  assert.ok(report.parameters.url.endsWith('/internal/reports/daily'));
+  assert.deepEqual(Object.fromEntries(report.parameters.queryParameters.parameters.map((p) => [p.name, p.value])), { tenant_id: '={{ $json.id }}' });
+  assert.equal(report.onError, 'continueRegularOutput');
+  assert.deepEqual(targets(wf, 'Active Tenants'), ['Loop Over Tenants']);
+  assert.deepEqual(targets(wf, 'Loop Over Tenants', 1), ['Get Report']);
+  assert.deepEqual(targets(wf, 'Has Recipients?', 0), ['Send Report']);
+  assert.deepEqual(targets(wf, 'Has Recipients?', 1), ['Report Not Sent']);
+  for (const last of ['Report Result', 'Report Not Sent']) assert.deepEqual(targets(wf, last), ['Loop Over Tenants']);
+});
+
+test('e-mails: Send Email nodes use the SMTP credential, both text and HTML, no n8n attribution, sender from Mail Settings', () => {
+  const senders = workflows.flatMap((wf) => ofType(wf, 'emailSend').map((n) => ({ wf, n })));
+  assert.deepEqual(senders.map(({ n }) => n.name).sort(), ['Send Alert Email', 'Send Report']);
+  for (const { wf, n } of senders) {
+    const where = `${wf.name} / ${n.name}`;
+    assert.deepEqual(n.credentials, SMTP_CRED, where);
+    assert.equal(n.parameters.emailFormat, 'both', where);
+    assert.equal(n.parameters.options.appendAttribution, false, where);
+    assert.equal(n.parameters.fromEmail, "={{ $('Mail Settings').first().json.from_email }}", where);
+    assert.equal(n.onError, 'continueRegularOutput', `${where}: a bounce fails one tenant only`);
+  }
+  for (const p of ['WF-30', 'WF-31']) {
+    for (const name of ['Run Summary', 'Any Failures?']) assert.ok(nodeOf(byPrefix(p), name), `${p}: ${name}`);
+    assert.deepEqual(targets(byPrefix(p), 'Any Failures?', 0), ['Fail Run']);
+  }
+});
+
+test('schedules: alerts 02:45 (after WF-10) and 07:45, morning report 06:00 (UTC)', () => {
+  const times = (p) => ofType(byPrefix(p), 'scheduleTrigger')[0].parameters.rule.interval.map((r) => r.triggerAtHour * 60 + (r.triggerAtMinute ?? 0));
+  assert.deepEqual(times('WF-30'), [165, 465]);
+  assert.deepEqual(times('WF-31'), [360]);
+  for (const p of ['WF-30', 'WF-31']) assert.equal(ofType(byPrefix(p), 'manualTrigger').length, 1, `${p}: Manual Trigger`);
+});
+
+test('no Code node: the workflows need no task runner', () => {
+  for (const wf of workflows) assert.deepEqual(ofType(wf, 'code'), [], wf.name);
 });
 
 test('credential template: Header Auth named as in the plan, placeholder instead of the secret', () => {

@@ -26,6 +26,8 @@ export interface Config {
   statementTimeoutMs: number;
   rateLimitPerMinute: number;
   authFailuresPerMinute: number;
+  /** Where users reach this service (no trailing slash): the dashboard link of reports and alerts. */
+  publicBaseUrl: string;
   /** Identifies this process in ingestion runs and in pg_stat_activity. */
   instanceId: string;
 }
@@ -109,9 +111,10 @@ export function loadConfig(env: Env = process.env, purpose: 'server' | 'cli' = '
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
   }
   const host = text(env, 'HOST') ?? '0.0.0.0';
+  const port = integer(env, 'PORT', 8000, 0, 65535);
 
   return {
-    port: integer(env, 'PORT', 8000, 0, 65535),
+    port,
     host,
     databaseUrl,
     dataDir: resolve(text(env, 'DATA_DIR') ?? '.data'),
@@ -131,6 +134,7 @@ export function loadConfig(env: Env = process.env, purpose: 'server' | 'cli' = '
     statementTimeoutMs: integer(env, 'STATEMENT_TIMEOUT_MS', 60_000, 1_000, 3_600_000),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
     authFailuresPerMinute: integer(env, 'AUTH_FAILURES_PER_MINUTE', 30, 1, 1_000_000),
+    publicBaseUrl: (url(env, 'PUBLIC_BASE_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     instanceId: randomUUID(),
   };
 }

@@ -13,6 +13,7 @@ import { installRateLimits } from './plugins/rate-limit.js';
 import { requireServiceToken } from './plugins/service-auth.js';
 import { requireTenant } from './plugins/tenant-auth.js';
 import { installSecurityHeaders } from './plugins/security-headers.js';
+import { alertRoutes } from './routes/alerts.js';
 import { authTokenRoutes } from './routes/auth-token.js';
 import { exportRoutes } from './routes/exports.js';
 import { healthRoutes } from './routes/health.js';
@@ -20,6 +21,7 @@ import { ingestRoutes } from './routes/ingest.js';
 import { kpiComputeRoutes } from './routes/kpi-compute.js';
 import { kpiReadRoutes } from './routes/kpis.js';
 import { ownConfigRoutes, tenantConfigRoutes } from './routes/tenant-config.js';
+import { reportRoutes } from './routes/reports.js';
 import { tenantRoutes } from './routes/tenants.js';
 
 export interface BuildAppOptions {
@@ -102,6 +104,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     await ingestRoutes(internal, ctx);
     await kpiComputeRoutes(internal, ctx);
     await exportRoutes(internal, ctx);
+    await alertRoutes(internal, ctx);
+    await reportRoutes(internal, ctx);
   });
 
   await app.register(async (publicApi) => {

@@ -25,6 +25,11 @@ export interface KpiDay {
   timezone: string;
   computed_at: string;
   data_as_of: string | null;
+  /**
+   * ISO 4217 code of the amounts (billable_amount, effective_hourly_rate): the currency the
+   * tenant's time entries carry when they agree, else null (unknown or mixed).
+   */
+  currency: string | null;
   kpis: Kpis;
   groups?: KpiGroup[];
 }
@@ -55,6 +60,7 @@ async function loadDays(db: Queryable, tenantId: string, from: string, to: strin
       groupsByDate.set(row.date, list);
     }
   }
+  const currency = rows.length > 0 ? await store.readAmountCurrency(db, tenantId) : null;
   return rows.map((row) => {
     const day: KpiDay = {
       tenant_id: tenantId,
@@ -62,6 +68,7 @@ async function loadDays(db: Queryable, tenantId: string, from: string, to: strin
       timezone: row.timezone,
       computed_at: row.computed_at.toISOString(),
       data_as_of: row.data_as_of ? row.data_as_of.toISOString() : null,
+      currency,
       kpis: serializeKpis(row),
     };
     if (groupBy) day.groups = groupsByDate.get(row.date) ?? [];

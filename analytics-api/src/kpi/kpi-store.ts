@@ -102,3 +102,17 @@ export async function readGroups(db: Queryable, tenantId: string, from: string, 
   );
   return rows;
 }
+
+/**
+ * The currency of the tenant's amounts (billable_amount, effective_hourly_rate): the one currency
+ * its time entries carry, or null when they carry none or disagree. Two probes of the partial
+ * index raw_time_entries_currency_idx (migration 004), whatever the tenant's size.
+ */
+export async function readAmountCurrency(db: Queryable, tenantId: string): Promise<string | null> {
+  const { rows } = await db.query<{ lowest: string | null; highest: string | null }>(
+    `SELECT min(currency) AS lowest, max(currency) AS highest FROM raw_time_entries WHERE tenant_id = $1 AND currency IS NOT NULL`,
+    [tenantId],
+  );
+  const row = rows[0];
+  return row && row.lowest !== null && row.lowest === row.highest ? row.lowest : null;
+}

@@ -134,6 +134,10 @@ describe('ConnectWise (issue #23 points 1-6)', () => {
     expect(record.currency).toBe('ISK');
     expect(record.hourly_rate).toBe(19500);
     expect(entryOf(cwMapEntry(cwEntry())).currency).toBeNull();
+    // A currency that is no ISO code never costs the entry.
+    const odd = cwMapEntry(cwEntry({ currency: { id: 3, currencyCode: 'Z-US$' } }));
+    expect(entryOf(odd).currency).toBeNull();
+    expect(warningsOf(odd).join('\n')).toMatch(/currency.*not an ISO 4217 code/);
   });
 
   it('6: an entry without _info takes updated_at from its dateEntered, with a warning', () => {

@@ -159,7 +159,7 @@ export function mapConnectWiseTimeEntry(entry: NativeObject): CanonicalDraft {
   draft.set('ticket_external_id', chargedToTicket ? entry.chargeToId : null, 'chargeToId');
   // Charge codes (leave, internal admin) and activities are not service-desk work.
   draft.set('non_service_desk', typeof chargeType === 'string' && !chargedToTicket, 'chargeToType');
-  draft.set('currency', currencyOf(entry.currency), 'currency.currencyCode');
+  setCurrency(draft, entry.currency);
   draft.set('client_id', company?.id ?? null, 'company.id');
   draft.set('client_name', company?.name ?? null, 'company.name');
   draft.set('work_type', refOf(entry, 'workType')?.name ?? null, 'workType.name');
@@ -167,10 +167,16 @@ export function mapConnectWiseTimeEntry(entry: NativeObject): CanonicalDraft {
   return draft;
 }
 
-/** CW nests the currency as `{id, symbol, currencyCode, …}`; `currencyIdentifier` is a site label, not ISO. */
-function currencyOf(value: unknown): unknown {
-  if (typeof value === 'string') return value;
-  return asObject(value)?.currencyCode ?? null;
+/**
+ * CW nests the currency as `{id, symbol, currencyCode, …}` (`currencyIdentifier` is a site label,
+ * not ISO). A code that is not three letters is dropped with a warning rather than losing the entry.
+ */
+function setCurrency(draft: CanonicalDraft, value: unknown): void {
+  const code = typeof value === 'string' ? value : asObject(value)?.currencyCode;
+  if (!isPresent(code)) return draft.set('currency', null, 'currency.currencyCode');
+  if (typeof code === 'string' && /^\s*[A-Za-z]{3}\s*$/.test(code)) return draft.set('currency', code, 'currency.currencyCode');
+  draft.set('currency', null, 'currency.currencyCode');
+  draft.warnings.push(`currency (currency.currencyCode): ${JSON.stringify(code)} is not an ISO 4217 code; ignored`);
 }
 
 /** `actualHours` is the worked time; older payloads without it still carry timeStart/timeEnd. */

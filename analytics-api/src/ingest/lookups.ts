@@ -17,7 +17,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 function checkKey(key: string, path: string): void {
-  if (key.trim() === '' || key.length > MAX_KEY_LENGTH) {
+  // "__proto__" would set the prototype of the plain objects the maps are built in.
+  if (key.trim() === '' || key.length > MAX_KEY_LENGTH || key === '__proto__') {
     throw invalid(`${path}: keys must be 1 to ${MAX_KEY_LENGTH} characters`, [{ field: path, detail: 'bad key' }]);
   }
 }

@@ -60,7 +60,6 @@ async function loadDays(db: Queryable, tenantId: string, from: string, to: strin
       groupsByDate.set(row.date, list);
     }
   }
-  const currency = rows.length > 0 ? await store.readAmountCurrency(db, tenantId) : null;
   return rows.map((row) => {
     const day: KpiDay = {
       tenant_id: tenantId,
@@ -68,7 +67,7 @@ async function loadDays(db: Queryable, tenantId: string, from: string, to: strin
       timezone: row.timezone,
       computed_at: row.computed_at.toISOString(),
       data_as_of: row.data_as_of ? row.data_as_of.toISOString() : null,
-      currency,
+      currency: row.currency,
       kpis: serializeKpis(row),
     };
     if (groupBy) day.groups = groupsByDate.get(row.date) ?? [];

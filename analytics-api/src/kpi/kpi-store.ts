@@ -20,6 +20,8 @@ export interface DayRow extends Record<string, unknown> {
   timezone: string;
   computed_at: Date;
   data_as_of: Date | null;
+  /** The one currency of the tenant's time entries, null when none or several (see readDays). */
+  currency: string | null;
 }
 
 export interface GroupRow extends Record<string, unknown> {
@@ -78,12 +80,22 @@ export async function yesterdayIn(db: Queryable, timezone: string): Promise<stri
   return rows[0]!.day;
 }
 
+/**
+ * The currency of the tenant's amounts (billable_amount, effective_hourly_rate): the one currency
+ * its time entries carry, or null when they carry none or disagree. min() and max() are two probes
+ * of the partial index raw_time_entries_currency_idx (migration 004), whatever the tenant's size;
+ * read in the same statement as the days, so a read stays one statement.
+ */
+const AMOUNT_CURRENCY = `SELECT CASE WHEN min(x.currency) = max(x.currency) THEN min(x.currency) END AS currency
+                           FROM raw_time_entries x WHERE x.tenant_id = $1::uuid AND x.currency IS NOT NULL`;
+
 export async function readDays(db: Queryable, tenantId: string, from: string, to: string): Promise<DayRow[]> {
   const { rows } = await db.query<DayRow>(
     `SELECT k.kpi_date::text AS date, COALESCE(k.timezone, t.timezone) AS timezone, k.computed_at, k.data_as_of,
-            ${KPI_COLUMNS}
+            c.currency, ${KPI_COLUMNS}
        FROM kpi_daily k
        JOIN tenants t ON t.id = k.tenant_id
+      CROSS JOIN (${AMOUNT_CURRENCY}) c
       WHERE k.tenant_id = $1::uuid AND k.kpi_date BETWEEN $2::date AND $3::date
       ORDER BY k.kpi_date`,
     [tenantId, from, to],
@@ -103,16 +115,3 @@ export async function readGroups(db: Queryable, tenantId: string, from: string, 
   return rows;
 }
 
-/**
- * The currency of the tenant's amounts (billable_amount, effective_hourly_rate): the one currency
- * its time entries carry, or null when they carry none or disagree. Two probes of the partial
- * index raw_time_entries_currency_idx (migration 004), whatever the tenant's size.
- */
-export async function readAmountCurrency(db: Queryable, tenantId: string): Promise<string | null> {
-  const { rows } = await db.query<{ lowest: string | null; highest: string | null }>(
-    `SELECT min(currency) AS lowest, max(currency) AS highest FROM raw_time_entries WHERE tenant_id = $1 AND currency IS NOT NULL`,
-    [tenantId],
-  );
-  const row = rows[0];
-  return row && row.lowest !== null && row.lowest === row.highest ? row.lowest : null;
-}

@@ -185,6 +185,7 @@ SELECT e.external_id AS time_entry_key,
   FROM raw_time_entries e
   LEFT JOIN raw_tickets t ON t.tenant_id = e.tenant_id AND t.external_id = e.ticket_external_id
  WHERE e.tenant_id = $1::uuid AND ${cfg.entryKept('e.work_type', 'COALESCE(e.client_id, t.client_id)')}
+   AND NOT e.non_service_desk -- leave and internal charge codes: not in the KPIs, not in the facts
  ORDER BY e.external_id`,
   params: tenantZoneAndSettings,
   bulk: true,

@@ -45,4 +45,28 @@ export interface CanonicalTimeEntry {
   hourly_rate?: number | null;
   work_type?: string | null;
   updated_at?: string | null;
+  /**
+   * True for time that is not service-desk work: charged to a charge code (leave, internal admin)
+   * or an activity instead of a ticket or project task. Stored, left out of the KPIs. Default false.
+   */
+  non_service_desk?: boolean;
+  /** ISO 4217 code of `hourly_rate` as the PSA gives it (e.g. "ISK"); null when the PSA does not say. */
+  currency?: string | null;
+}
+
+/**
+ * Labels of picklist values and references, per native field name: `{ status: { "5": "Complete" },
+ * queueID: { "29683354": "Service Desk" }, companyID: { "0": "Acme" } }`. Autotask (and Halo's
+ * single-ticket shape) send integers where a label belongs; the labels come from the PSA's field
+ * metadata (connectors) or are pushed alongside the records (`picklists` in the body).
+ */
+export type PsaLabels = { [nativeFieldName: string]: { [rawValue: string]: string } };
+
+/**
+ * Hourly rates a PSA keeps apart from its time entries (Autotask: `Roles.hourlyRate` and
+ * `ContractRates.contractHourlyRate`), keyed by role id, and by contract id then role id.
+ */
+export interface PsaRates {
+  roles?: { [roleId: string]: number };
+  contract_roles?: { [contractId: string]: { [roleId: string]: number } };
 }

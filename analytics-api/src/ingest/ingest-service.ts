@@ -3,10 +3,12 @@ import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { conflict, DomainError, invalid, notFound } from '../errors.js';
 import { getTenant } from '../tenants/tenant-service.js';
-import { SOURCES, type Entity, type Source } from './canonical.js';
+import { SOURCES, type Entity, type PsaLabels, type PsaRates, type PsaSource, type Source } from './canonical.js';
 import { storeRejections, upsertBatch, type Rejection, type StoredRecord } from './ingest-store.js';
 import { readJsonArray, mockFilePath, MockFileError } from './json-array-stream.js';
-import { mapRecord } from './mappers/index.js';
+import { loadLookups, saveLookups } from './lookup-store.js';
+import { mergeLabels, mergeRates, parseLabels, parseRates } from './lookups.js';
+import { mapRecord, type MapContext } from './mappers/index.js';
 import { failInterruptedRuns, finishRun, heartbeatRun, startRun, type RunCounts } from './run-store.js';
 import { storableCopy, unstorableReasonOfJson } from './storable-json.js';
 import { storedRecord } from './stored-row.js';
@@ -39,6 +41,14 @@ export interface IngestRequest {
   source: string | undefined;
   /** Push mode: the records of the body. Undefined: no body (mock mode). */
   records: unknown[] | undefined;
+  /**
+   * Labels of picklist values and references of a PSA source (pushed as `picklists`, or filled
+   * by a connector from the entity's field metadata). Stored per tenant, source and entity, so
+   * later calls without them still resolve; the raw ids stay in the stored payload.
+   */
+  labels?: PsaLabels;
+  /** Hourly rates kept apart from the entries (Autotask roles and contract rates); stored likewise. */
+  rates?: PsaRates;
 }
 
 function parseSource(value: string | undefined): Source | undefined {
@@ -99,13 +109,15 @@ export async function ingest(db: Database, config: Config, request: IngestReques
     records = await openMockFile(path.absolute, path.relative);
   }
 
+  const context = await mapContextOf(db, { tenantId: tenant.id, source, entity: request.entity }, request);
+
   // Registered before the row exists, so a concurrent sweep never takes this run for a stale one.
   const runId = randomUUID();
   activeRuns.add(runId);
   try {
     await failInterruptedRuns(db, config.instanceId, [...activeRuns]);
     await startRun(db, { id: runId, tenantId: tenant.id, entity: request.entity, source, mode, instanceId: config.instanceId });
-    return await runBatches(db, request.entity, tenant.id, source, mode, runId, records);
+    return await runBatches(db, request.entity, tenant.id, source, mode, runId, records, context);
   } finally {
     activeRuns.delete(runId);
   }
@@ -119,8 +131,9 @@ async function runBatches(
   mode: 'push' | 'mock',
   runId: string,
   records: AsyncIterable<unknown> | Iterable<unknown>,
+  context: MapContext,
 ): Promise<IngestSummary> {
-  const counts: RunCounts = { received: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0 };
+  const counts: RunCounts = { received: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, skipped: 0 };
   const errors: RecordIssue[] = [];
   const warnings: RecordIssue[] = [];
 
@@ -144,7 +157,13 @@ async function runBatches(
       const position = index;
       index += 1;
       counts.received += 1;
-      const mapped = mapRecord(source, entity, raw);
+      const mapped = mapRecord(source, entity, raw, context);
+      if (!mapped.ok && mapped.skipped) {
+        // Not a record of this entity (an action that logs no time): counted and named, not stored.
+        counts.skipped += 1;
+        warnings.push({ index: position, external_id: mapped.externalId, detail: `skipped: ${mapped.reasons.join('; ')}` });
+        continue;
+      }
       // Stringified once: the unstorable check, the hash and the row all read this text.
       const rawJson = mapped.ok ? JSON.stringify(raw) : '';
       const unstorable = mapped.ok ? unstorableReasonOfJson(rawJson) : null;
@@ -178,6 +197,27 @@ async function runBatches(
   }
 
   return { run_id: runId, tenant_id: tenantId, entity, source, mode, ...counts, errors, warnings };
+}
+
+/**
+ * The labels and rates the mappers of a PSA source use: what is stored for the tenant, with what
+ * this call brings on top (stored first, so a later call without them still resolves).
+ */
+async function mapContextOf(
+  db: Database,
+  key: { tenantId: string; source: Source; entity: Entity },
+  request: IngestRequest,
+): Promise<MapContext> {
+  if (key.source === 'canonical') {
+    if (request.labels || request.rates) throw invalid('picklists and rates are read by the PSA mappers only: give source=connectwise, autotask or halopsa');
+    return {};
+  }
+  const lookupKey = { ...key, source: key.source as PsaSource };
+  const labels = parseLabels(request.labels, 'labels');
+  const rates = parseRates(request.rates, 'rates');
+  if (labels || rates) await saveLookups(db, lookupKey, labels, rates);
+  const stored = await loadLookups(db, lookupKey);
+  return { labels: mergeLabels(stored.labels, labels), rates: mergeRates(stored.rates, rates) };
 }
 
 async function openMockFile(absolute: string, relative: string): Promise<AsyncIterable<unknown>> {

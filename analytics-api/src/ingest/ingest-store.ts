@@ -53,22 +53,22 @@ const UPSERT_TIME_ENTRIES = /* SQL */ `
   INSERT INTO raw_time_entries AS e (
     tenant_id, external_id, source, technician_id, technician_name, ticket_external_id, client_id, client_name,
     work_type, started_at, ended_at, work_date, hours_worked, hours_billed, hourly_rate, billable,
-    source_updated_at, payload, record_hash, last_run_id)
+    non_service_desk, currency, source_updated_at, payload, record_hash, last_run_id)
   SELECT $1::uuid, r.external_id, $2, r.technician_id, r.technician_name, r.ticket_external_id, r.client_id, r.client_name,
          r.work_type, r.started_at, r.ended_at, r.work_date, r.hours_worked, r.hours_billed, r.hourly_rate, r.billable,
-         r.updated_at, r.payload, r.record_hash, $3::uuid
+         COALESCE(r.non_service_desk, false), r.currency, r.updated_at, r.payload, r.record_hash, $3::uuid
     FROM jsonb_to_recordset($4::jsonb) AS r(
          external_id text, technician_id text, technician_name text, ticket_external_id text, client_id text,
          client_name text, work_type text, started_at timestamptz, ended_at timestamptz, work_date date,
          hours_worked numeric, hours_billed numeric, hourly_rate numeric, billable boolean, updated_at timestamptz,
-         payload jsonb, record_hash text)
+         non_service_desk boolean, currency text, payload jsonb, record_hash text)
   ON CONFLICT (tenant_id, external_id) DO UPDATE SET
     source = EXCLUDED.source, technician_id = EXCLUDED.technician_id, technician_name = EXCLUDED.technician_name,
     ticket_external_id = EXCLUDED.ticket_external_id, client_id = EXCLUDED.client_id,
     client_name = EXCLUDED.client_name, work_type = EXCLUDED.work_type, started_at = EXCLUDED.started_at,
     ended_at = EXCLUDED.ended_at, work_date = EXCLUDED.work_date, hours_worked = EXCLUDED.hours_worked,
     hours_billed = EXCLUDED.hours_billed, hourly_rate = EXCLUDED.hourly_rate, billable = EXCLUDED.billable,
-    source_updated_at = EXCLUDED.source_updated_at, payload = EXCLUDED.payload, record_hash = EXCLUDED.record_hash,
+    non_service_desk = EXCLUDED.non_service_desk, currency = EXCLUDED.currency, source_updated_at = EXCLUDED.source_updated_at, payload = EXCLUDED.payload, record_hash = EXCLUDED.record_hash,
     last_run_id = EXCLUDED.last_run_id, ingested_at = now(), changed_at = now()
   WHERE e.record_hash IS DISTINCT FROM EXCLUDED.record_hash
   RETURNING (xmax = 0) AS inserted`;

@@ -9,6 +9,8 @@ export interface RunCounts {
   updated: number;
   unchanged: number;
   rejected: number;
+  /** Records that are not of the entity ingested (e.g. HaloPSA actions that log no time). */
+  skipped: number;
 }
 
 export async function startRun(
@@ -23,9 +25,10 @@ export async function startRun(
 
 export async function heartbeatRun(db: Queryable, tenantId: string, runId: string, counts: RunCounts): Promise<void> {
   await db.query(
-    `UPDATE ingestion_runs SET heartbeat_at = now(), received = $3, inserted = $4, updated = $5, unchanged = $6, rejected = $7
+    `UPDATE ingestion_runs SET heartbeat_at = now(), received = $3, inserted = $4, updated = $5, unchanged = $6, rejected = $7,
+            skipped = $8
       WHERE tenant_id = $1 AND id = $2`,
-    [tenantId, runId, counts.received, counts.inserted, counts.updated, counts.unchanged, counts.rejected],
+    [tenantId, runId, counts.received, counts.inserted, counts.updated, counts.unchanged, counts.rejected, counts.skipped],
   );
 }
 
@@ -39,9 +42,9 @@ export async function finishRun(
   await db.query(
     `UPDATE ingestion_runs
         SET status = $3, finished_at = now(), heartbeat_at = now(),
-            received = $4, inserted = $5, updated = $6, unchanged = $7, rejected = $8, error = $9
+            received = $4, inserted = $5, updated = $6, unchanged = $7, rejected = $8, error = $9, skipped = $10
       WHERE tenant_id = $1 AND id = $2`,
-    [tenantId, runId, outcome.status, c.received, c.inserted, c.updated, c.unchanged, c.rejected, outcome.error ?? null],
+    [tenantId, runId, outcome.status, c.received, c.inserted, c.updated, c.unchanged, c.rejected, outcome.error ?? null, c.skipped],
   );
 }
 

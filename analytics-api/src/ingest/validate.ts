@@ -44,7 +44,7 @@ const TICKET_FIELDS = [
 const TIME_ENTRY_FIELDS = [
   'external_id', 'technician_id', 'hours_worked', 'billable', 'started_at', 'work_date', 'ended_at',
   'technician_name', 'ticket_external_id', 'client_id', 'client_name', 'hours_billed', 'hourly_rate',
-  'work_type', 'updated_at',
+  'work_type', 'updated_at', 'non_service_desk', 'currency',
 ] as const satisfies readonly (keyof CanonicalTimeEntry)[];
 
 const TICKET_FIELD_SET: ReadonlySet<string> = new Set(TICKET_FIELDS);
@@ -147,6 +147,16 @@ class FieldChecker {
     if (typeof value !== 'number' || !Number.isFinite(value)) return this.reject(field, `must be a number, got ${describe(value)}`);
     if (value < min || value > max) return this.reject(field, `must be between ${min} and ${max}, got ${value}`);
     return value;
+  }
+
+  /** An ISO 4217 code such as "EUR"; lower case is accepted and upper-cased. */
+  currency(field: string): string | null {
+    const value = this.present(field);
+    if (value === null) return null;
+    if (typeof value !== 'string' || !/^[A-Za-z]{3}$/.test(value.trim())) {
+      return this.reject(field, `must be a three-letter ISO 4217 currency code, got ${describe(value)}`);
+    }
+    return value.trim().toUpperCase();
   }
 
   reopenCount(field: string): number {
@@ -263,6 +273,8 @@ export function validateTimeEntry(input: unknown, options: ValidateOptions = {})
     hourly_rate: check.number('hourly_rate', false, 0, MAX_HOURLY_RATE),
     work_type: check.text('work_type'),
     updated_at: check.instant('updated_at', false),
+    non_service_desk: check.boolean('non_service_desk', false) ?? false,
+    currency: check.currency('currency'),
   };
   if (check.isAbsent('started_at') && check.isAbsent('work_date')) {
     check.reasons.push(`${check.labelOf('started_at')} or ${check.labelOf('work_date')}: one of them is required`);

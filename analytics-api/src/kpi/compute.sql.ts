@@ -240,14 +240,17 @@ backlog AS (
    WHERE c.created_at < b.day_end AND (c.closed_at IS NULL OR c.closed_at >= b.day_end)
 ),
 -- ENTRIES(D): entry_date is work_date when present, else local_date(started_at). The client falls
--- back to the linked ticket's; the priority is the linked ticket's.
+-- back to the linked ticket's; the priority is the linked ticket's. Time that is not service-desk
+-- work (non_service_desk: leave and internal charge codes, migration 004) is left out.
 entry_rows AS MATERIALIZED (
   SELECT ${ENTRY_COLUMNS}, x.work_date AS day FROM raw_time_entries x
    WHERE x.tenant_id = $1::uuid AND x.work_date >= $2::date AND x.work_date <= $3::date
+     AND NOT x.non_service_desk
   UNION ALL
   SELECT ${ENTRY_COLUMNS}, ${localDate('x.started_at')} FROM raw_time_entries x
    WHERE x.tenant_id = $1::uuid AND x.work_date IS NULL
      AND x.started_at >= ${RANGE_START} AND x.started_at < ${RANGE_END}
+     AND NOT x.non_service_desk
 ),
 -- The tickets the range's entries link to, each looked up once by primary key (entries share
 -- tickets), then hash-joined to the entries. Materialised, so the planner neither probes once per

@@ -30,6 +30,11 @@ export interface KpiDay {
   stale: boolean;
   computed_at: string;
   data_as_of: string | null;
+  /**
+   * ISO 4217 code of the amounts (billable_amount, effective_hourly_rate): the currency the
+   * tenant's time entries carry when they agree, else null (unknown or mixed).
+   */
+  currency: string | null;
   kpis: Kpis;
   groups?: KpiGroup[];
 }
@@ -69,6 +74,7 @@ async function loadDays(db: Queryable, tenantId: string, from: string, to: strin
       stale: row.stale,
       computed_at: row.computed_at.toISOString(),
       data_as_of: row.data_as_of ? row.data_as_of.toISOString() : null,
+      currency: row.currency,
       kpis: serializeKpis(row),
     };
     if (groupBy) day.groups = groupsByDate.get(row.date) ?? [];

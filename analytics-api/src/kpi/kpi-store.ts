@@ -26,6 +26,8 @@ export interface DayRow extends Record<string, unknown> {
   stale: boolean;
   computed_at: Date;
   data_as_of: Date | null;
+  /** The configured currency, else the one currency of the tenant's time entries, else null (see readDays). */
+  currency: string | null;
 }
 
 export interface GroupRow extends Record<string, unknown> {
@@ -127,14 +129,28 @@ export async function yesterdayIn(db: Queryable, timezone: string): Promise<stri
   return rows[0]!.day;
 }
 
+/**
+ * The currency of the tenant's amounts (billable_amount, effective_hourly_rate) when its
+ * configuration names none: the one currency its time entries carry, or null when they carry none
+ * or disagree. min() and max() are two probes
+ * of the partial index raw_time_entries_currency_idx (migration 004), whatever the tenant's size;
+ * read in the same statement as the days, so a read stays one statement.
+ */
+const AMOUNT_CURRENCY = `SELECT CASE WHEN min(x.currency) = max(x.currency) THEN min(x.currency) END AS currency
+                           FROM raw_time_entries x WHERE x.tenant_id = $1::uuid AND x.currency IS NOT NULL`;
+
 export async function readDays(db: Queryable, tenantId: string, from: string, to: string): Promise<DayRow[]> {
   const { rows } = await db.query<DayRow>(
     `SELECT k.kpi_date::text AS date, COALESCE(k.timezone, t.timezone) AS timezone, k.computed_at, k.data_as_of,
             k.config_version, k.config_version < COALESCE(v.version, 0) AS stale,
+            COALESCE(v.currency, cur.currency) AS currency,
             ${KPI_COLUMNS}
        FROM kpi_daily k
        JOIN tenants t ON t.id = k.tenant_id
-       LEFT JOIN LATERAL (SELECT max(version) AS version FROM tenant_config_versions c WHERE c.tenant_id = k.tenant_id) AS v ON true
+       LEFT JOIN LATERAL (SELECT c.version, c.document->>'currency' AS currency
+                            FROM tenant_config_versions c WHERE c.tenant_id = k.tenant_id
+                           ORDER BY c.version DESC LIMIT 1) AS v ON true
+      CROSS JOIN (${AMOUNT_CURRENCY}) cur
       WHERE k.tenant_id = $1::uuid AND k.kpi_date BETWEEN $2::date AND $3::date
       ORDER BY k.kpi_date`,
     [tenantId, from, to],
@@ -153,3 +169,4 @@ export async function readGroups(db: Queryable, tenantId: string, from: string, 
   );
   return rows;
 }
+

@@ -36,8 +36,12 @@ export interface GeneratedRecord {
   record: JsonObject;
   /** Set when the record was broken on purpose: ingestion must reject it. */
   defect: TicketDefect | TimeEntryDefect | null;
-  /** Set when the record is valid but odd on purpose: ingestion must accept it with a warning. */
-  expectedWarning: 'closed-before-created' | null;
+  /**
+   * Set when the record is valid but odd on purpose: ingestion must accept it with a warning. A
+   * ticket closed on creation has its first response at the creation, which the PSA mappers take
+   * for no response with a warning (docs/psa-mapping.md); canonical records keep it as sent.
+   */
+  expectedWarning: 'closed-before-created' | 'response-at-creation' | null;
 }
 
 export interface TenantRecords {
@@ -116,7 +120,8 @@ export function generateTenantData(profile: TenantProfile, options: GenerateOpti
     for (const record of format.leadingTickets(sim, renderRng('tickets', -1))) yield emit(record, null);
     for (const ticket of sim.tickets()) {
       const record = format.ticket(ticket, renderRng('tickets', ticket.seq), sim);
-      yield emit(record, ticket.quirk === 'closed-before-created' ? 'closed-before-created' : null);
+      const atCreation = ticket.quirk === 'closed-on-creation' && resolved.format === 'native';
+      yield emit(record, ticket.quirk === 'closed-before-created' ? 'closed-before-created' : atCreation ? 'response-at-creation' : null);
     }
   }
 

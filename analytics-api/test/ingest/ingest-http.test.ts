@@ -120,7 +120,7 @@ describe('POST /internal/ingest/* (push mode, canonical records)', () => {
     ['an unknown entity', 'invoices', [], 'tenant_id=TENANT', 400, /entity/],
     ['a body that is not JSON', 'tickets', 'not json', 'tenant_id=TENANT', 400, /not valid JSON/],
     ['a body that is a JSON string', 'tickets', '"records"', 'tenant_id=TENANT', 400, /JSON array/],
-    ['a body that is an object without records', 'tickets', { items: [] }, 'tenant_id=TENANT', 400, /JSON array/],
+    ['a body that is an object without records', 'tickets', { rows: [] }, 'tenant_id=TENANT', 400, /JSON array/],
     ['too many records', 'tickets', Array.from({ length: 501 }, (_, i) => ticket(`M-${i}`)), 'tenant_id=TENANT', 413, /limit is 500/],
   ])('refuses %s with a clear problem', async (_name, entity, body, query, status, detail) => {
     const res = await post(entity as string, body, (query as string).replace('TENANT', tenantId));

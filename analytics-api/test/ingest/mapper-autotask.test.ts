@@ -87,17 +87,17 @@ describe('Autotask tickets', () => {
       board: '29682833',
       priority: '3',
       status: '10',
-      first_response_at: '2012-06-18T01:00:00.000Z',
+      first_response_at: null, // six years before the creation: no response (issue #23 point 3)
       closed_at: null,
       sla_response_due_at: null,
-      sla_resolution_due_at: null,
+      sla_resolution_due_at: '2012-09-07T01:00:00.000Z', // dueDateTime (issue #23 point 9)
       sla_response_met: null,
       sla_resolution_met: null,
       reopen_count: 0,
       updated_at: '2019-09-23T11:00:00.000Z',
     });
-    // The sample's first response precedes its creation: kept, with a warning.
-    expect(result.ok && result.warnings).toEqual(['first_response_at (firstResponseDateTime): is earlier than created_at']);
+    // The sample's first response precedes its creation: no response, with a warning.
+    expect(result.ok && result.warnings.join('\n')).toMatch(/^first_response_at \(firstResponseDateTime\): .* taken as no response$/);
   });
 
   it('closes a ticket with status 5 (Complete) at completedDate, else resolvedDateTime', () => {
@@ -107,11 +107,13 @@ describe('Autotask tickets', () => {
     expect(ticketOf(resolvedOnly).closed_at).toBe('2019-09-04T10:00:00.000Z');
   });
 
-  it('warns and uses the last modification when a Complete ticket has no completion date', () => {
-    const { completedDate: _c, ...rest } = fixtureTicket();
+  it('warns and uses the last activity when a Complete ticket has no completion date', () => {
+    const { completedDate: _c, lastActivityDate: _l, ...rest } = fixtureTicket();
     const result = mapTicket({ ...rest, status: 5, lastTrackedModificationDateTime: '2019-09-06T00:00:00.000Z' });
     expect(ticketOf(result).closed_at).toBe('2019-09-06T00:00:00.000Z');
     expect(result.ok && result.warnings).toContain('closed_at: status is Complete but completedDate is empty; lastTrackedModificationDateTime used');
+    const withActivity = mapTicket({ ...fixtureTicket(), completedDate: undefined, status: 5, lastTrackedModificationDateTime: '2019-08-18T01:00:00.000Z' });
+    expect(ticketOf(withActivity).closed_at).toBe('2019-09-23T11:00:00.000Z');
   });
 
   it('maps due dates, and serviceLevelAgreementHasBeenMet only once the ticket is complete', () => {
@@ -181,6 +183,8 @@ describe('Autotask time entries', () => {
       hourly_rate: null,
       work_type: null,
       updated_at: '2018-01-23T13:00:00.000Z',
+      non_service_desk: false,
+      currency: null,
     });
   });
 

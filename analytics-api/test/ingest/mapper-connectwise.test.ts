@@ -188,6 +188,8 @@ describe('ConnectWise time entries', () => {
       hourly_rate: 100,
       work_type: 'Regular',
       updated_at: '2017-10-17T18:33:20.000Z',
+      non_service_desk: false,
+      currency: null,
     });
   });
 

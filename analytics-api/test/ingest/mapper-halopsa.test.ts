@@ -101,7 +101,7 @@ describe('HaloPSA tickets', () => {
       summary: 'New computer request',
       client_id: '12',
       client_name: 'York University',
-      technician_id: '1',
+      technician_id: null, // agent 1 is Halo's built-in "Unassigned" (issue #23 point 12)
       technician_name: null,
       board: 'UIT - CTS - Orders/Deployment',
       priority: 'Medium',
@@ -113,7 +113,7 @@ describe('HaloPSA tickets', () => {
       sla_response_met: null,
       sla_resolution_met: null,
       reopen_count: 0,
-      updated_at: null,
+      updated_at: '2022-09-30T08:24:02.202Z', // lastactiondate: the sample has no last_update
     });
   });
 
@@ -190,6 +190,8 @@ describe('HaloPSA actions', () => {
       hourly_rate: 165,
       work_type: 'Remote Support',
       updated_at: '2026-01-23T23:40:12.553Z',
+      non_service_desk: false,
+      currency: null,
     });
   });
 

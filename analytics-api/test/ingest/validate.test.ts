@@ -172,6 +172,15 @@ describe('validateTicket', () => {
 });
 
 describe('validateTimeEntry', () => {
+  it('reads currency (ISO 4217, upper-cased) and non_service_desk (default false)', () => {
+    const result = validateTimeEntry(entry({ currency: 'isk', non_service_desk: true }));
+    expect(result.ok && result.record).toMatchObject({ currency: 'ISK', non_service_desk: true });
+    const plain = validateTimeEntry(entry());
+    expect(plain.ok && plain.record).toMatchObject({ currency: null, non_service_desk: false });
+    expect(reasonsOf(validateTimeEntry(entry({ currency: 'euro' })))).toEqual(['currency: must be a three-letter ISO 4217 currency code, got "euro"']);
+    expect(reasonsOf(validateTimeEntry(entry({ non_service_desk: 'yes' })))).toEqual(['non_service_desk: must be true or false, got "yes"']);
+  });
+
   it('accepts a work_date-only entry and keeps the date as given', () => {
     const result = validateTimeEntry(entry());
     expect(result.ok && result.record).toMatchObject({ work_date: '2026-01-24', started_at: null, hours_worked: 1.5, billable: true });

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { invalid } from '../../errors.js';
+import { parseIngestBody } from '../../ingest/envelope.js';
 import { ingest } from '../../ingest/ingest-service.js';
 import type { AppContext } from '../context.js';
 
@@ -17,19 +17,10 @@ export const IngestSummarySchema = Type.Object({
   updated: Type.Integer(),
   unchanged: Type.Integer(),
   rejected: Type.Integer(),
+  skipped: Type.Integer({ description: 'records that are not of this entity (e.g. HaloPSA actions that log no time): neither stored nor rejected' }),
   errors: Type.Array(Issue),
   warnings: Type.Array(Issue),
 });
-
-/** The body may be an array of records or `{"records": [...]}`; anything else is refused. */
-function recordsOfBody(body: unknown): unknown[] | undefined {
-  if (body === undefined || body === null) return undefined;
-  if (Array.isArray(body)) return body;
-  if (typeof body === 'object' && Array.isArray((body as { records?: unknown }).records)) {
-    return (body as { records: unknown[] }).records;
-  }
-  throw invalid('the body must be a JSON array of records, or an object {"records": [...]}');
-}
 
 export async function ingestRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.post(
@@ -40,7 +31,9 @@ export async function ingestRoutes(app: FastifyInstance, ctx: AppContext): Promi
         tags: ['internal'],
         summary: 'Ingest tickets or time entries of one tenant: pushed in the body, or read from its mock files',
         description:
-          'With a JSON body (an array of records, or {"records":[...]}) the records are upserted (push mode). ' +
+          'With a JSON body (an array of records, {"records":[...]}, or a PSA page as it came: Autotask {"items":[...]} / ' +
+          '{"item":{...}}, HaloPSA {"tickets":[...]} / {"actions":[...]}) the records are upserted (push mode); an object body ' +
+          'may carry "picklists" ({field: {value: label}}) and "rates" ({roles, contract_roles}) for the PSA mappers. ' +
           'Without a body and MOCK_MODE=true the tenant\'s mock files are read. source: canonical (default for push), connectwise, autotask, halopsa.',
         security: [{ serviceToken: [] }],
         params: Type.Object({ entity: Type.Union([Type.Literal('tickets'), Type.Literal('time_entries')]) }),
@@ -54,11 +47,14 @@ export async function ingestRoutes(app: FastifyInstance, ctx: AppContext): Promi
     async (request) => {
       const { entity } = request.params as { entity: 'tickets' | 'time_entries' };
       const query = request.query as { tenant_id: string; source?: string };
+      const body = parseIngestBody(request.body, entity);
       return ingest(ctx.db, ctx.config, {
         tenantId: query.tenant_id,
         entity,
         source: query.source,
-        records: recordsOfBody(request.body),
+        records: body?.records,
+        labels: body?.labels,
+        rates: body?.rates,
       });
     },
   );

@@ -35,6 +35,9 @@ export const KpiDaySchema = Type.Object({
   data_as_of: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
     description: 'latest change or ingest time of the records the day was computed from',
   }),
+  currency: Type.Union([Type.String(), Type.Null()], {
+    description: 'ISO 4217 code of billable_amount and effective_hourly_rate: the currency the tenant\'s time entries carry when they agree; null when unknown or mixed',
+  }),
   kpis: KpisSchema,
   groups: Type.Optional(Type.Array(KpiGroupSchema, { description: 'present with group_by' })),
 });

@@ -3,7 +3,7 @@
  * Tickets as returned by `/service/tickets`, time entries as returned by `/time/entries`.
  * Field facts: shared/research/msp-psa-data-and-kpis.md §1.1 and §1.5.
  */
-import { CanonicalDraft, asObject, isPresent, numberOrNull, refOf, reopenCountFrom, type NativeObject } from './draft.js';
+import { CanonicalDraft, asObject, dropInstantResponse, firstPresent, isPresent, numberOrNull, refOf, reopenCountFrom, type NativeObject } from './draft.js';
 import { parseInstant } from '../validate.js';
 
 /**
@@ -15,9 +15,32 @@ export const CW_REOPEN_FIELD_CAPTION = 'Reopen Count';
 /** Time charged to these record types belongs to a ticket; ChargeCode and Activity time does not. */
 const TICKET_CHARGE_TYPES = new Set(['ServiceTicket', 'ProjectTicket']);
 
-function memberName(member: NativeObject | null): unknown {
-  if (!member) return null;
-  return isPresent(member.name) ? member.name : member.identifier;
+/**
+ * A member or owner reference carries `name`; the full member objects some dumps embed carry only
+ * `identifier` (and first/last names): the identifier is then the name, with a warning.
+ */
+function setMemberName(draft: CanonicalDraft, member: NativeObject | null, origin: string): void {
+  if (member && !isPresent(member.name) && isPresent(member.identifier)) {
+    draft.set('technician_name', member.identifier, `${origin}.identifier`);
+    draft.warnings.push(`technician_name: ${origin} has no name; its identifier is used`);
+    return;
+  }
+  draft.set('technician_name', member?.name ?? null, `${origin}.name`);
+}
+
+/**
+ * `_info.lastUpdated` is the change stamp. Some dumps (a production time-entry export) have no
+ * `_info`: the record's own `dateEntered` is then the best known instant, with a warning.
+ */
+function setUpdatedAt(draft: CanonicalDraft, record: NativeObject, info: NativeObject | null): void {
+  if (info && isPresent(info.lastUpdated)) {
+    draft.set('updated_at', info.lastUpdated, '_info.lastUpdated');
+  } else if (isPresent(record.dateEntered)) {
+    draft.set('updated_at', record.dateEntered, 'dateEntered');
+    draft.warnings.push('updated_at: _info.lastUpdated is absent; dateEntered used');
+  } else {
+    draft.set('updated_at', null, '_info.lastUpdated');
+  }
 }
 
 export function mapConnectWiseTicket(ticket: NativeObject): CanonicalDraft {
@@ -33,14 +56,18 @@ export function mapConnectWiseTicket(ticket: NativeObject): CanonicalDraft {
   draft.set('client_id', company?.id ?? null, 'company.id');
   draft.set('client_name', company?.name ?? null, 'company.name');
   draft.set('technician_id', owner?.id ?? null, 'owner.id');
-  draft.set('technician_name', memberName(owner), 'owner.name');
+  setMemberName(draft, owner, 'owner');
   draft.set('board', refOf(ticket, 'board')?.name ?? null, 'board.name');
   draft.set('priority', refOf(ticket, 'priority')?.name ?? null, 'priority.name');
   draft.set('status', refOf(ticket, 'status')?.name ?? null, 'status.name');
-  draft.set('first_response_at', ticket.dateResponded, 'dateResponded');
-  draft.set('updated_at', info?.lastUpdated ?? null, '_info.lastUpdated');
+  // dateResplan is stamped when the ticket reaches the responded/planned stage: the same instant
+  // on every real ticket that has both, and the only one on some.
+  const response = firstPresent(ticket, ['dateResponded', 'dateResplan']);
+  draft.set('first_response_at', response.value, response.key);
+  setUpdatedAt(draft, ticket, info);
   mapClosure(draft, ticket, info);
   mapSla(draft, ticket);
+  dropInstantResponse(draft);
   const reopenField = Array.isArray(ticket.customFields)
     ? ticket.customFields.map(asObject).find((f) => f?.caption === CW_REOPEN_FIELD_CAPTION)
     : undefined;
@@ -70,22 +97,42 @@ function mapClosure(draft: CanonicalDraft, ticket: NativeObject, info: NativeObj
   }
 }
 
+/** ConnectWise writes 999 hours as the targets of its "No SLA" SLA. */
+const CW_NO_SLA_HOURS = 999;
+
+/** A real SLA: referenced, not named "No SLA", and without the 999-hour placeholder targets. */
+function realSla(ticket: NativeObject): NativeObject | null {
+  const sla = refOf(ticket, 'sla');
+  if (!sla) return null;
+  if (typeof sla.name === 'string' && /^\s*no\s*sla\s*$/i.test(sla.name)) return null;
+  const targets = [ticket.respondedHours, ticket.resplanHours, ticket.resolutionHours, sla.respondHours, sla.resolutionHours];
+  if (targets.some((t) => (numberOrNull(t) ?? 0) >= CW_NO_SLA_HOURS)) return null;
+  return sla;
+}
+
 /**
  * ConnectWise gives no due instants, only its own verdicts:
- * - response: met when `respondMinutes + respondedSkippedMinutes <= respondedHours × 60`, the rule
- *   that CW reporting (BrightGauge "Ticket Stats") applies to CW's business-minute counters;
+ * - response: met when `respondMinutes + respondedSkippedMinutes <= target × 60`, the rule that CW
+ *   reporting (BrightGauge "Ticket Stats") applies to CW's business-minute counters. The target is
+ *   the ticket's `respondedHours`; most real tickets lack it, and then the SLA's own `respondHours`
+ *   is used when the SLA object is expanded in the payload;
  * - resolution: `isInSla` once the ticket is closed (on an open ticket it is only a running state).
- * Tickets without an `sla` reference have no verdicts; their `requiredDate`, when set, is used as
- * the resolution due date.
+ * A ticket without a real SLA (no reference, "No SLA", 999-hour targets) has no verdict: `isInSla`
+ * is true on it, which is not a met SLA. Without an SLA reference, `requiredDate` (when set) is the
+ * resolution due date. Tickets left without a verdict get one from the tenant's `sla_targets`.
  */
 function mapSla(draft: CanonicalDraft, ticket: NativeObject): void {
-  if (isPresent(ticket.requiredDate)) draft.set('sla_resolution_due_at', ticket.requiredDate, 'requiredDate');
-  if (!refOf(ticket, 'sla')) return;
+  const reference = refOf(ticket, 'sla');
+  if (!reference && isPresent(ticket.requiredDate)) draft.set('sla_resolution_due_at', ticket.requiredDate, 'requiredDate');
+  const sla = realSla(ticket);
+  if (!sla) return;
   const respondMinutes = numberOrNull(ticket.respondMinutes);
-  const targetHours = numberOrNull(ticket.respondedHours);
-  if (isPresent(ticket.dateResponded) && respondMinutes !== null && targetHours !== null && targetHours > 0) {
+  const target = isPresent(ticket.respondedHours)
+    ? { hours: numberOrNull(ticket.respondedHours), origin: 'respondMinutes/respondedHours' }
+    : { hours: numberOrNull(sla.respondHours), origin: 'respondMinutes/sla.respondHours' };
+  if (isPresent(draft.values.first_response_at) && respondMinutes !== null && target.hours !== null && target.hours > 0) {
     const skipped = numberOrNull(ticket.respondedSkippedMinutes) ?? 0;
-    draft.set('sla_response_met', respondMinutes + skipped <= targetHours * 60, 'respondMinutes/respondedHours');
+    draft.set('sla_response_met', respondMinutes + skipped <= target.hours * 60, target.origin);
   }
   if (draft.values.closed_at && typeof ticket.isInSla === 'boolean') {
     draft.set('sla_resolution_met', ticket.isInSla, 'isInSla');
@@ -99,7 +146,7 @@ export function mapConnectWiseTimeEntry(entry: NativeObject): CanonicalDraft {
 
   draft.set('external_id', entry.id, 'id');
   draft.set('technician_id', member?.id ?? null, 'member.id');
-  draft.set('technician_name', memberName(member), 'member.name');
+  setMemberName(draft, member, 'member');
   draft.set('started_at', entry.timeStart, 'timeStart');
   draft.set('ended_at', entry.timeEnd, 'timeEnd');
   mapHours(draft, entry);
@@ -110,11 +157,26 @@ export function mapConnectWiseTimeEntry(entry: NativeObject): CanonicalDraft {
   const chargeType = entry.chargeToType;
   const chargedToTicket = typeof chargeType === 'string' && TICKET_CHARGE_TYPES.has(chargeType);
   draft.set('ticket_external_id', chargedToTicket ? entry.chargeToId : null, 'chargeToId');
+  // Charge codes (leave, internal admin) and activities are not service-desk work.
+  draft.set('non_service_desk', typeof chargeType === 'string' && !chargedToTicket, 'chargeToType');
+  setCurrency(draft, entry.currency);
   draft.set('client_id', company?.id ?? null, 'company.id');
   draft.set('client_name', company?.name ?? null, 'company.name');
   draft.set('work_type', refOf(entry, 'workType')?.name ?? null, 'workType.name');
-  draft.set('updated_at', refOf(entry, '_info')?.lastUpdated ?? null, '_info.lastUpdated');
+  setUpdatedAt(draft, entry, refOf(entry, '_info'));
   return draft;
+}
+
+/**
+ * CW nests the currency as `{id, symbol, currencyCode, …}` (`currencyIdentifier` is a site label,
+ * not ISO). A code that is not three letters is dropped with a warning rather than losing the entry.
+ */
+function setCurrency(draft: CanonicalDraft, value: unknown): void {
+  const code = typeof value === 'string' ? value : asObject(value)?.currencyCode;
+  if (!isPresent(code)) return draft.set('currency', null, 'currency.currencyCode');
+  if (typeof code === 'string' && /^\s*[A-Za-z]{3}\s*$/.test(code)) return draft.set('currency', code, 'currency.currencyCode');
+  draft.set('currency', null, 'currency.currencyCode');
+  draft.warnings.push(`currency (currency.currencyCode): ${JSON.stringify(code)} is not an ISO 4217 code; ignored`);
 }
 
 /** `actualHours` is the worked time; older payloads without it still carry timeStart/timeEnd. */

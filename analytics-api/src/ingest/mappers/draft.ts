@@ -5,16 +5,36 @@
  * which names the canonical field and, thanks to `label`, the native field it was read from
  * (`created_at (_info.dateEntered): "2026-13-45…" is not a real calendar date`).
  */
+import type { PsaLabels, PsaRates } from '../canonical.js';
+import { parseInstant } from '../instants.js';
+
 export type NativeObject = Record<string, unknown>;
+
+/** What a mapper may know beyond the record: the tenant's labels and rates for this source. */
+export interface MapContext {
+  labels?: PsaLabels;
+  rates?: PsaRates;
+}
 
 export class CanonicalDraft {
   readonly values: Record<string, unknown> = {};
   readonly warnings: string[] = [];
+  /** Set when the record is not what is being ingested (e.g. an action without time): why. */
+  skipReason: string | null = null;
   private readonly origins: Record<string, string> = {};
 
   set(field: string, value: unknown, origin: string): void {
     this.values[field] = value;
     this.origins[field] = origin;
+  }
+
+  skip(reason: string): void {
+    this.skipReason = reason;
+  }
+
+  /** The native field a canonical field was read from (the field itself when unknown). */
+  originOf(field: string): string {
+    return this.origins[field] ?? field;
   }
 
   readonly label = (field: string): string => {
@@ -64,4 +84,46 @@ export function reopenCountFrom(draft: CanonicalDraft, raw: unknown, origin: str
     return;
   }
   draft.set('reopen_count', count, origin);
+}
+
+/**
+ * The label of a picklist value or reference id from the labels map. The field name is matched
+ * exactly, else case-insensitively (`queueID` / `queueid`); the raw value as text (`2` → "2").
+ */
+export function labelOf(labels: PsaLabels | undefined, field: string, raw: unknown): string | null {
+  if (!labels || (typeof raw !== 'number' && typeof raw !== 'string')) return null;
+  let values = Object.hasOwn(labels, field) ? labels[field] : undefined;
+  if (!values) {
+    const wanted = field.toLowerCase();
+    const key = Object.keys(labels).find((k) => k.toLowerCase() === wanted);
+    values = key === undefined ? undefined : labels[key];
+  }
+  const key = String(raw).trim();
+  const label = values && Object.hasOwn(values, key) ? values[key] : undefined;
+  return typeof label === 'string' && label.trim() !== '' ? label : null;
+}
+
+/**
+ * A "first response" this close to the creation is no response (docs/psa-mapping.md): PSAs stamp
+ * it when a ticket is created straight into a responded status or by its own requester's agent,
+ * and a response stamped before the creation is clock noise. Such a ticket has no first response.
+ */
+export const NO_RESPONSE_WITHIN_SECONDS = 60;
+
+/** Applies the rule above to a ticket draft; call it once created_at and first_response_at are set. */
+export function dropInstantResponse(draft: CanonicalDraft): void {
+  const created = draft.values.created_at;
+  const responded = draft.values.first_response_at;
+  if (typeof created !== 'string' || typeof responded !== 'string') return;
+  const c = parseInstant(created.trim());
+  const r = parseInstant(responded.trim());
+  if (!('ms' in c) || !('ms' in r)) return;
+  if (r.ms - c.ms > NO_RESPONSE_WITHIN_SECONDS * 1000) return;
+  const label = draft.label('first_response_at');
+  const seconds = Math.round((r.ms - c.ms) / 1000);
+  draft.set('first_response_at', null, draft.originOf('first_response_at'));
+  draft.set('sla_response_met', null, 'first_response_at');
+  draft.warnings.push(
+    `${label}: ${JSON.stringify(responded)} is ${seconds} s after created_at (at most ${NO_RESPONSE_WITHIN_SECONDS} s, or before it): taken as no response`,
+  );
 }

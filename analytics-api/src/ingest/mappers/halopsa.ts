@@ -3,7 +3,20 @@
  * Tickets are `Tickets` list items (swagger `Faults_List`), time entries are `Actions` that carry
  * time (`timetaken`, hours). Field facts: shared/research/msp-psa-data-and-kpis.md §1.3 and §1.5.
  */
-import { CanonicalDraft, asObject, isPresent, numberOrNull, refOf, reopenCountFrom, type NativeObject } from './draft.js';
+import type { PsaLabels } from '../canonical.js';
+import {
+  CanonicalDraft,
+  asObject,
+  dropInstantResponse,
+  firstPresent,
+  isPresent,
+  labelOf,
+  numberOrNull,
+  refOf,
+  reopenCountFrom,
+  type MapContext,
+  type NativeObject,
+} from './draft.js';
 
 /**
  * Name of the ticket custom field that holds the reopen count. HaloPSA has no reopen counter;
@@ -40,8 +53,56 @@ function agentId(value: unknown): unknown {
   return typeof value === 'number' && value <= 0 ? null : value;
 }
 
-export function mapHaloTicket(ticket: NativeObject): CanonicalDraft {
+/**
+ * Halo's built-in "Unassigned" agent. Tickets nobody took are assigned to it (a ticket type's
+ * `default_agent` is 1 with `default_agent_name` "Unassigned"), so it is no technician.
+ */
+export const HALO_UNASSIGNED_AGENT_ID = 1;
+const UNASSIGNED_NAME = /^\s*unassigned\s*$/i;
+
+/**
+ * The ticket's technician: `agent_id` with `agent_name` (list shape), else the name from the
+ * labels map, else the ticket type's default agent name when the ids match (single shape). An
+ * agent named "Unassigned", or agent 1 without any other name, is none.
+ */
+function mapTechnician(draft: CanonicalDraft, ticket: NativeObject, labels: PsaLabels | undefined): void {
+  const id = agentId(ticket.agent_id);
+  const type = refOf(ticket, 'tickettype');
+  let name: { value: unknown; origin: string } = { value: ticket.agent_name, origin: 'agent_name' };
+  if (!isPresent(name.value)) {
+    const label = labelOf(labels, 'agent_id', id);
+    if (label !== null) name = { value: label, origin: 'labels.agent_id' };
+    else if (type && isPresent(type.default_agent_name) && numberOrNull(type.default_agent) === numberOrNull(id)) {
+      name = { value: type.default_agent_name, origin: 'tickettype.default_agent_name' };
+    }
+  }
+  const unassigned =
+    id === null ||
+    (typeof name.value === 'string' && UNASSIGNED_NAME.test(name.value)) ||
+    (numberOrNull(id) === HALO_UNASSIGNED_AGENT_ID && !isPresent(name.value));
+  draft.set('technician_id', unassigned ? null : id, 'agent_id');
+  draft.set('technician_name', unassigned ? null : (name.value ?? null), name.origin);
+}
+
+/** A label from the list shape's `<x>_name`, else the labels map for `<x>_id`, else the id as text. */
+function nameOrLabel(draft: CanonicalDraft, canonical: string, ticket: NativeObject, prefix: string, labels: PsaLabels | undefined): void {
+  const nameKey = `${prefix}_name`;
+  const idKey = `${prefix}_id`;
+  if (isPresent(ticket[nameKey])) return draft.set(canonical, ticket[nameKey], nameKey);
+  const label = labelOf(labels, idKey, ticket[idKey]);
+  if (label !== null) return draft.set(canonical, label, `labels.${idKey}`);
+  draft.set(canonical, numberText(ticket[idKey]), idKey);
+}
+
+/**
+ * Both ticket shapes: the list item of `GET /api/Tickets` (with `status_name`, `agent_name`,
+ * `responsedate`, `slastate`…) and the single ticket of `GET /api/Tickets/{id}` / `POST
+ * /api/Tickets`, which has ids only (status through the labels map), a nested `priority`, and
+ * `flastupdate` where the list has `last_update`.
+ */
+export function mapHaloTicket(ticket: NativeObject, context: MapContext = {}): CanonicalDraft {
   const draft = new CanonicalDraft();
+  const labels = context.labels;
   draft.set('external_id', ticket.id, 'id');
   // `datecreated` is a row stamp that often falls after the close; `dateoccurred` is the open time.
   if (isPresent(ticket.dateoccurred)) {
@@ -52,16 +113,17 @@ export function mapHaloTicket(ticket: NativeObject): CanonicalDraft {
   }
   draft.set('summary', ticket.summary, 'summary');
   draft.set('client_id', ticket.client_id, 'client_id');
-  draft.set('client_name', ticket.client_name, 'client_name');
-  draft.set('technician_id', agentId(ticket.agent_id), 'agent_id');
-  draft.set('technician_name', agentId(ticket.agent_id) === null ? null : ticket.agent_name, 'agent_name');
+  if (isPresent(ticket.client_name)) draft.set('client_name', ticket.client_name, 'client_name');
+  else draft.set('client_name', labelOf(labels, 'client_id', ticket.client_id), 'labels.client_id');
+  mapTechnician(draft, ticket, labels);
   draft.set('board', ticket.team, 'team');
-  mapPriority(draft, ticket);
-  draft.set('status', isPresent(ticket.status_name) ? ticket.status_name : numberText(ticket.status_id), 'status_name');
+  mapPriority(draft, ticket, labels);
+  nameOrLabel(draft, 'status', ticket, 'status', labels);
   draft.set('first_response_at', haloInstant(ticket.responsedate), 'responsedate');
   // Open means no close date, or a sentinel (research §1.3); the status is not reliable for this.
   draft.set('closed_at', haloInstant(ticket.dateclosed), 'dateclosed');
-  draft.set('updated_at', haloInstant(ticket.last_update), 'last_update');
+  const updated = firstPresent(ticket, ['last_update', 'flastupdate', 'lastactiondate']);
+  draft.set('updated_at', haloInstant(updated.value), updated.key);
   if (ticket.excludefromsla !== true) {
     draft.set('sla_response_due_at', haloInstant(ticket.respondbydate), 'respondbydate');
     draft.set('sla_resolution_due_at', haloInstant(ticket.fixbydate), 'fixbydate');
@@ -72,6 +134,7 @@ export function mapHaloTicket(ticket: NativeObject): CanonicalDraft {
     ? ticket.customfields.map(asObject).find((f) => f?.name === HALO_REOPEN_FIELD_NAME)
     : undefined;
   if (field) reopenCountFrom(draft, field.value, `customfields["${HALO_REOPEN_FIELD_NAME}"]`);
+  dropInstantResponse(draft);
   return draft;
 }
 
@@ -80,10 +143,10 @@ function numberText(value: unknown): unknown {
 }
 
 /** List items carry `priority_name`; single-ticket responses nest it as `priority.name`. */
-function mapPriority(draft: CanonicalDraft, ticket: NativeObject): void {
+function mapPriority(draft: CanonicalDraft, ticket: NativeObject, labels: PsaLabels | undefined): void {
   if (isPresent(ticket.priority_name)) draft.set('priority', ticket.priority_name, 'priority_name');
   else if (isPresent(refOf(ticket, 'priority')?.name)) draft.set('priority', refOf(ticket, 'priority')?.name, 'priority.name');
-  else draft.set('priority', numberText(ticket.priority_id), 'priority_id');
+  else nameOrLabel(draft, 'priority', ticket, 'priority', labels);
 }
 
 export function mapHaloAction(action: NativeObject): CanonicalDraft {
@@ -95,11 +158,40 @@ export function mapHaloAction(action: NativeObject): CanonicalDraft {
   draft.set('technician_id', agentId(action.who_agentid), 'who_agentid');
   draft.set('technician_name', action.who, 'who');
   mapWhen(draft, action);
-  draft.set('hours_worked', action.timetaken, 'timetaken');
+  mapTimeTaken(draft, action);
   mapCharging(draft, action);
   draft.set('work_type', action.outcome, 'outcome');
   draft.set('updated_at', haloInstant(action.last_updated), 'last_updated');
   return draft;
+}
+
+/** Hours per day for an action that logs its time in days only (ticket types with "log time in days"). */
+export const HALO_HOURS_PER_DAY = 8;
+
+/**
+ * The worked hours: `timetaken`, else `timetakenadjusted` (what real action feeds carry), else
+ * `timetakendays` × 8 with a warning. An action that logs no time at all (system actions, notes,
+ * e-mails: `who_agentid` 0, every counter 0) and charges none is no time entry: it is skipped.
+ */
+function mapTimeTaken(draft: CanonicalDraft, action: NativeObject): void {
+  const hours = numberOrNull(action.timetaken);
+  const adjusted = numberOrNull(action.timetakenadjusted);
+  const days = numberOrNull(action.timetakendays);
+  const charged = numberOrNull(action.actionchargehours);
+  // A non-zero timetaken, even a bad one, is used as is: validation rejects what is out of range.
+  if (hours !== null && hours !== 0) return draft.set('hours_worked', hours, 'timetaken');
+  if (adjusted !== null && adjusted > 0) return draft.set('hours_worked', adjusted, 'timetakenadjusted');
+  if (days !== null && days > 0) {
+    draft.warnings.push(`hours_worked: only timetakendays is set; converted at ${HALO_HOURS_PER_DAY} hours per day`);
+    return draft.set('hours_worked', Math.round(days * HALO_HOURS_PER_DAY * 10_000) / 10_000, 'timetakendays');
+  }
+  if (charged !== null && charged > 0) return draft.set('hours_worked', 0, 'timetaken');
+  draft.set('hours_worked', action.timetaken, 'timetaken');
+  // Only an identifiable action is skipped; one without ids is rejected by validation as before.
+  const identified = isPresent(action.ticket_id) && isPresent(action.id);
+  if (identified && (hours === 0 || !isPresent(action.timetaken))) {
+    draft.skip('the action logs no time (timetaken, timetakenadjusted and timetakendays are empty or 0): not a time entry');
+  }
 }
 
 /**

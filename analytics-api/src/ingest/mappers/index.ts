@@ -7,14 +7,18 @@ import type { CanonicalTicket, CanonicalTimeEntry, Entity, Source, PsaSource } f
 import { readableExternalId, validateCanonical } from '../validate.js';
 import { mapAutotaskTicket, mapAutotaskTimeEntry } from './autotask.js';
 import { mapConnectWiseTicket, mapConnectWiseTimeEntry } from './connectwise.js';
-import { asObject, type CanonicalDraft, type NativeObject } from './draft.js';
+import { asObject, type CanonicalDraft, type MapContext, type NativeObject } from './draft.js';
 import { mapHaloAction, mapHaloTicket } from './halopsa.js';
 
 export type MapResult =
   | { ok: true; record: CanonicalTicket | CanonicalTimeEntry; warnings: string[] }
-  | { ok: false; externalId: string | null; reasons: string[] };
+  | { ok: false; skipped?: false; externalId: string | null; reasons: string[] }
+  /** Not a record of this entity (e.g. a HaloPSA action that logs no time): counted, not stored, not rejected. */
+  | { ok: false; skipped: true; externalId: string | null; reasons: string[] };
 
-type Mapper = (record: NativeObject) => CanonicalDraft;
+export type { MapContext };
+
+type Mapper = (record: NativeObject, context: MapContext) => CanonicalDraft;
 
 const MAPPERS: Record<PsaSource, Record<Entity, Mapper>> = {
   connectwise: { tickets: mapConnectWiseTicket, time_entries: mapConnectWiseTimeEntry },
@@ -22,17 +26,21 @@ const MAPPERS: Record<PsaSource, Record<Entity, Mapper>> = {
   halopsa: { tickets: mapHaloTicket, time_entries: mapHaloAction },
 };
 
-export function mapRecord(source: Source, entity: Entity, raw: unknown): MapResult {
+export function mapRecord(source: Source, entity: Entity, raw: unknown, context: MapContext = {}): MapResult {
   if (source === 'canonical') return validateCanonical(entity, raw);
   const native = asObject(raw);
   if (!native) return { ok: false, externalId: null, reasons: ['record must be a JSON object'] };
   let draft: CanonicalDraft;
   try {
-    draft = MAPPERS[source][entity](native);
+    draft = MAPPERS[source][entity](native, context);
   } catch (error) {
     // Mappers read defensively; this only guards against a shape nobody foresaw.
     const detail = error instanceof Error ? error.message : String(error);
     return { ok: false, externalId: readableExternalId(native.id), reasons: [`record could not be mapped from ${source}: ${detail}`] };
+  }
+  if (draft.skipReason !== null) {
+    const externalId = typeof draft.values.external_id === 'string' ? draft.values.external_id : readableExternalId(native.id);
+    return { ok: false, skipped: true, externalId, reasons: [draft.skipReason] };
   }
   const validated = validateCanonical(entity, draft.values, { fieldLabel: draft.label, warnUnknownFields: false });
   if (!validated.ok) {

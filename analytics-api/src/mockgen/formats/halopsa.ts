@@ -94,7 +94,7 @@ function internalTicket(sim: TenantSimulation, rng: Rng): JsonObject {
     team: 'Internal',
     agent_id: 0,
     respondbydate: NEVER,
-    responsedate: haloTicks(opened, rng),
+    responsedate: NEVER, // a bucket for internal time is never responded to
     fixbydate: NEVER,
     dateclosed: NEVER,
     hasbeenclosed: false,

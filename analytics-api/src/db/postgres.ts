@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Database, Queryable, QueryResult, Session } from './database.js';
+import { currentCancelScope } from './cancel-scope.js';
 import { copyCsvOut } from './copy-csv.js';
 import { fetchInBatches } from './cursor.js';
 
@@ -45,7 +46,14 @@ export function openPostgres(options: PostgresOptions): Database {
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', (error) => options.onPoolError?.(error));
 
+  /** Cancels the statements running on these backends (a request past REQUEST_TIMEOUT_MS: cancel-scope.ts). */
+  async function cancelBackends(pids: number[]): Promise<void> {
+    await pool.query('SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
+  }
+
   async function withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const scope = currentCancelScope();
+    scope?.assertActive();
     const client = await pool.connect();
     let broken = false;
     // A checked-out client has no pool listener: if the server drops the connection between two
@@ -55,7 +63,7 @@ export function openPostgres(options: PostgresOptions): Database {
     };
     client.on('error', onError);
     try {
-      return await work(client);
+      return await (scope ? scope.track(backendPid(client), cancelBackends, () => work(client)) : work(client));
     } catch (error) {
       broken ||= isConnectionLevelError(error);
       throw error;
@@ -82,6 +90,8 @@ export function openPostgres(options: PostgresOptions): Database {
   return {
     kind: 'postgres',
     async query<Row>(text: string, params?: readonly unknown[]) {
+      // Inside a cancellable scope (an HTTP request) the statement's backend must be known.
+      if (currentCancelScope()) return withClient(async (client) => asResult<Row>(await client.query(text, params as unknown[] | undefined)));
       return asResult<Row>(await pool.query(text, params as unknown[] | undefined));
     },
     transaction,
@@ -89,12 +99,15 @@ export function openPostgres(options: PostgresOptions): Database {
       await pool.query(sql);
     },
     async *cursor<Row>(text: string, params: readonly unknown[], batchSize = 2_000) {
+      const scope = currentCancelScope();
+      scope?.assertActive();
       const client = await pool.connect();
       let broken = false;
       const onError = () => {
         broken = true;
       };
       client.on('error', onError);
+      const leave = scope?.enter(backendPid(client), cancelBackends);
       try {
         await client.query('BEGIN READ ONLY');
         yield* fetchInBatches<Row>(clientSession(client), text, params, batchSize);
@@ -106,6 +119,7 @@ export function openPostgres(options: PostgresOptions): Database {
       } finally {
         // A generator abandoned half-way (consumer stopped) ends up here too.
         if (!broken) await client.query('ROLLBACK').catch(() => undefined);
+        leave?.();
         client.off('error', onError);
         client.release(broken);
       }
@@ -121,10 +135,14 @@ export function openPostgres(options: PostgresOptions): Database {
       });
       // Errors surface through the stream and the queries; a dropped socket must not crash the process.
       client.on('error', () => undefined);
+      const scope = currentCancelScope();
+      scope?.assertActive();
       await client.connect();
+      const leave = scope?.enter(backendPid(client), cancelBackends);
       try {
         yield* copyCsvOut(client, text, params);
       } finally {
+        leave?.();
         // Also when stopped half-way, inside the COPY: the connection is closed, never reused.
         await client.end().catch(() => undefined);
       }
@@ -136,6 +154,12 @@ export function openPostgres(options: PostgresOptions): Database {
       await pool.end();
     },
   };
+}
+
+/** The server process of a connection (pg reads it from BackendKeyData at connect). */
+function backendPid(client: pg.PoolClient | pg.Client): number | undefined {
+  const pid = (client as unknown as { processID?: number | null }).processID;
+  return typeof pid === 'number' ? pid : undefined;
 }
 
 function isConnectionLevelError(error: unknown): boolean {

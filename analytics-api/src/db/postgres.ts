@@ -1,8 +1,9 @@
 import pg from 'pg';
-import type { Database, Queryable, QueryResult, Session } from './database.js';
+import type { Database, Queryable, QueryResult, ReadOptions, Session } from './database.js';
 import { currentCancelScope } from './cancel-scope.js';
 import { copyCsvOut } from './copy-csv.js';
 import { fetchInBatches } from './cursor.js';
+import { beginReadStatements } from './snapshot.js';
 
 // Fixed once for the whole process: plain JS numbers and date strings instead of strings / local Dates.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
@@ -98,7 +99,7 @@ export function openPostgres(options: PostgresOptions): Database {
     async execScript(sql: string) {
       await pool.query(sql);
     },
-    async *cursor<Row>(text: string, params: readonly unknown[], batchSize = 2_000) {
+    async *cursor<Row>(text: string, params: readonly unknown[], batchSize = 2_000, readOptions: ReadOptions = {}) {
       const scope = currentCancelScope();
       scope?.assertActive();
       const client = await pool.connect();
@@ -109,7 +110,7 @@ export function openPostgres(options: PostgresOptions): Database {
       client.on('error', onError);
       const leave = scope?.enter(backendPid(client), cancelBackends);
       try {
-        await client.query('BEGIN READ ONLY');
+        for (const statement of beginReadStatements(readOptions.snapshot)) await client.query(statement);
         yield* fetchInBatches<Row>(clientSession(client), text, params, batchSize);
         await client.query('COMMIT');
       } catch (error) {
@@ -124,7 +125,7 @@ export function openPostgres(options: PostgresOptions): Database {
         client.release(broken);
       }
     },
-    async *copyCsv(text: string, params: readonly unknown[]) {
+    async *copyCsv(text: string, params: readonly unknown[], readOptions: ReadOptions = {}) {
       // A connection of its own, outside the pool: a COPY is one statement that lasts as long as
       // the table is big, so the pool's statement and read timeouts (meant for API queries) must
       // not apply, and pg's read-timeout timer would outlive a COPY stream (it is never cleared).
@@ -140,7 +141,7 @@ export function openPostgres(options: PostgresOptions): Database {
       await client.connect();
       const leave = scope?.enter(backendPid(client), cancelBackends);
       try {
-        yield* copyCsvOut(client, text, params);
+        yield* copyCsvOut(client, text, params, readOptions.snapshot);
       } finally {
         leave?.();
         // Also when stopped half-way, inside the COPY: the connection is closed, never reused.

@@ -28,11 +28,12 @@ function queued<T>(key: string, work: () => Promise<T>): Promise<T> {
   return run;
 }
 
-const LOCK_KEY = `hashtextextended('export:' || $1::text, 0)`;
+/** The advisory lock key of a tenant ($1 its id), as SQL (tests hold it to hold exports back). */
+export const EXPORT_LOCK_KEY_SQL = `hashtextextended('export:' || $1::text, 0)`;
 
 async function acquire(session: Session, tenantId: string): Promise<void> {
   for (;;) {
-    const { rows } = await session.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS locked`, [tenantId]);
+    const { rows } = await session.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${EXPORT_LOCK_KEY_SQL}) AS locked`, [tenantId]);
     if (rows[0]?.locked) return;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
@@ -50,7 +51,7 @@ export function withTenantExportLock<T>(db: Database, tenantId: string, work: (s
       try {
         return await work(session);
       } finally {
-        await session.query(`SELECT pg_advisory_unlock(${LOCK_KEY})`, [tenantId]).catch(() => undefined);
+        await session.query(`SELECT pg_advisory_unlock(${EXPORT_LOCK_KEY_SQL})`, [tenantId]).catch(() => undefined);
       }
     }),
   );

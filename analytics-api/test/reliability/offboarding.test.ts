@@ -37,7 +37,7 @@ async function rowsOf(db: Queryable, tenantId: string): Promise<Record<string, n
 describe('offboarding: DELETE /internal/tenants/{id}', () => {
   let t: TestApp;
 
-  async function post(url: string, payload?: unknown) {
+  async function post(url: string, payload?: object) {
     const res = await t.app.inject({ method: 'POST', url, headers: t.internalHeaders, ...(payload === undefined ? {} : { payload }) });
     expect(res.statusCode, res.body).toBeLessThan(300);
     return res;

@@ -10,7 +10,8 @@ declare module 'fastify' {
 }
 
 const RESOURCE = Symbol('cancel-scope-resource');
-type WithResource = { [RESOURCE]?: AsyncResource };
+const TIMER = Symbol('handler-timeout');
+type WithResource = { [RESOURCE]?: AsyncResource; [TIMER]?: NodeJS.Timeout };
 
 /**
  * A handler still running REQUEST_TIMEOUT_MS after its request arrived is answered with 503, and
@@ -33,11 +34,18 @@ export function installHandlerTimeout(app: FastifyInstance, timeoutMs: number): 
       void sendProblem(reply, problem(503, `the request took longer than the server's limit of ${timeoutMs} ms and was cancelled; retry later or ask for less`));
     }, timeoutMs);
     timer.unref();
+    (request as WithResource)[TIMER] = timer;
+    // Also when the client goes away before an answer (onResponse does not run then).
     reply.raw.once('close', () => clearTimeout(timer));
     runInCancelScope(scope, () => {
       (request as WithResource)[RESOURCE] = new AsyncResource('msp-request');
       done();
     });
+  });
+
+  app.addHook('onResponse', (request, _reply, done) => {
+    clearTimeout((request as WithResource)[TIMER]);
+    done();
   });
 
   app.addHook('preValidation', (request, _reply, done) => {

@@ -79,6 +79,8 @@ export class TtlMap<V extends Expiring> {
 
 interface KeyEntry extends Expiring {
   keyId: string;
+  /** When the key itself expires (ms); a cached key is not used past it. */
+  expiresAt?: number;
 }
 
 const keys = new TtlMap<KeyEntry>(MAX_ENTRIES);
@@ -94,13 +96,13 @@ export function credentialEpoch(): number {
   return epoch;
 }
 
-export function cachedKey(db: object, keyHash: string): { tenantId: string; keyId: string } | undefined {
+export function cachedKey(db: object, keyHash: string): { tenantId: string; keyId: string; expiresAt?: number } | undefined {
   return keys.get(`${scopeOf(db)}:${keyHash}`);
 }
 
-export function rememberKey(db: object, keyHash: string, tenantId: string, keyId: string, epochAtLookup: number): void {
+export function rememberKey(db: object, keyHash: string, tenantId: string, keyId: string, epochAtLookup: number, keyExpiresAt?: number): void {
   if (epochAtLookup !== epoch) return;
-  keys.set(`${scopeOf(db)}:${keyHash}`, { tenantId, keyId, expires: Date.now() + CREDENTIAL_TTL_MS });
+  keys.set(`${scopeOf(db)}:${keyHash}`, { tenantId, keyId, expires: Date.now() + CREDENTIAL_TTL_MS, expiresAt: keyExpiresAt });
   tenants.set(`${scopeOf(db)}:${tenantId}`, { tenantId, expires: Date.now() + CREDENTIAL_TTL_MS });
 }
 

@@ -10,6 +10,16 @@ export function serviceTokenMatches(presented: string, expected: string): boolea
   return timingSafeEqual(a, b);
 }
 
+/**
+ * Which configured service token the presented one is: the current one, the previous one (during a
+ * rotation), or none. Both comparisons always run, so the time taken does not tell which matched.
+ */
+export function matchingServiceToken(presented: string, current: string, previous?: string): 'current' | 'previous' | null {
+  const isCurrent = serviceTokenMatches(presented, current);
+  const isPrevious = previous !== undefined && serviceTokenMatches(presented, previous);
+  return isCurrent ? 'current' : isPrevious ? 'previous' : null;
+}
+
 /** `Authorization: Bearer <token>` → token; anything else → null. */
 export function bearerToken(header: string | undefined): string | null {
   if (!header) return null;

@@ -28,7 +28,7 @@ export async function authenticateApiKey(db: Queryable, key: string): Promise<Te
   if (!tenantId) throw unauthorized('malformed API key');
   const hash = hashApiKey(trimmed);
   const cached = cachedKey(db, hash);
-  if (cached && cached.tenantId === tenantId) {
+  if (cached && cached.tenantId === tenantId && (cached.expiresAt === undefined || cached.expiresAt > Date.now())) {
     recordKeyUse(db, tenantId, cached.keyId);
     return { tenantId, credentialId: cached.keyId };
   }
@@ -36,8 +36,9 @@ export async function authenticateApiKey(db: Queryable, key: string): Promise<Te
   const owner = await findKeyOwner(db, tenantId, hash);
   if (!owner) throw unauthorized('unknown API key');
   if (owner.revoked) throw unauthorized('API key revoked');
+  if (owner.expired) throw unauthorized(`API key expired at ${owner.expires_at?.toISOString()}: ask for a new key`);
   if (!owner.tenant_active) throw unauthorized('tenant inactive');
-  rememberKey(db, hash, tenantId, owner.key_id, epoch);
+  rememberKey(db, hash, tenantId, owner.key_id, epoch, owner.expires_at?.getTime());
   recordKeyUse(db, tenantId, owner.key_id);
   return { tenantId, credentialId: owner.key_id };
 }

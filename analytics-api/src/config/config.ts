@@ -13,6 +13,8 @@ export interface Config {
   mockDataPath: string;
   /** Undefined only in the embedded quick start, where one is generated and kept in dataDir. */
   serviceToken: string | undefined;
+  /** The token being rotated out: accepted beside serviceToken until it is unset. */
+  serviceTokenPrevious: string | undefined;
   jwtSecretKey: string | undefined;
   jwtTtlSeconds: number;
   exportsPath: string;
@@ -28,6 +30,11 @@ export interface Config {
   authFailuresPerMinute: number;
   /** Where users reach this service (no trailing slash): the dashboard link of reports and alerts. */
   publicBaseUrl: string;
+  /**
+   * Which peers may say who the client is (X-Forwarded-For): false (none, the default), a hop count
+   * (the last N proxies in front of the service) or a list of addresses / CIDRs. Fastify's trustProxy.
+   */
+  trustProxy: boolean | number | string[];
   /** Identifies this process in ingestion runs and in pg_stat_activity. */
   instanceId: string;
 }
@@ -93,6 +100,35 @@ function secret(env: Env, name: string, minLength: number): string | undefined {
   return raw;
 }
 
+/** An IPv4 or IPv6 address, optionally with a /prefix: the shapes proxy-addr accepts. */
+const ADDRESS_OR_CIDR = /^(?:\d{1,3}(?:\.\d{1,3}){3}(?:\/\d{1,2})?|[0-9a-f:.]*:[0-9a-f:.]*(?:\/\d{1,3})?)$/i;
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * TRUST_PROXY: `false` (default), a hop count (1 behind Coolify's Traefik), or a comma-separated list
+ * of addresses, CIDRs or the names loopback / linklocal / uniquelocal. `true` (trust every peer) is
+ * refused: any client could then pick its own address and escape the per-address limits.
+ */
+function trustProxy(env: Env): boolean | number | string[] {
+  const raw = text(env, 'TRUST_PROXY');
+  if (raw === undefined || ['false', '0', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > 10) throw new ConfigError('TRUST_PROXY', `a hop count must be between 0 and 10, got ${hops}`);
+    return hops;
+  }
+  if (['true', 'yes', 'on'].includes(raw.toLowerCase())) {
+    throw new ConfigError('TRUST_PROXY', 'true would trust X-Forwarded-For from any client: give a hop count (e.g. 1) or the proxy addresses/CIDRs');
+  }
+  const entries = raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  for (const entry of entries) {
+    if (!ADDRESS_OR_CIDR.test(entry) && !PROXY_NAMES.includes(entry.toLowerCase())) {
+      throw new ConfigError('TRUST_PROXY', `"${entry}" is not an address, a CIDR or one of ${PROXY_NAMES.join(', ')}`);
+    }
+  }
+  return entries;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /**
@@ -105,6 +141,10 @@ export function loadConfig(env: Env = process.env, purpose: 'server' | 'cli' = '
   const serviceToken = secret(env, 'SERVICE_TOKEN', 32);
   if (purpose === 'server' && !embedded && serviceToken === undefined) {
     throw new ConfigError('SERVICE_TOKEN', 'is required when DATABASE_URL is set (at least 32 characters)');
+  }
+  const serviceTokenPrevious = secret(env, 'SERVICE_TOKEN_PREVIOUS', 32);
+  if (serviceTokenPrevious !== undefined && serviceToken === undefined) {
+    throw new ConfigError('SERVICE_TOKEN_PREVIOUS', 'is only accepted beside SERVICE_TOKEN (the new token)');
   }
   const logLevel = (text(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -121,6 +161,7 @@ export function loadConfig(env: Env = process.env, purpose: 'server' | 'cli' = '
     mockMode: boolean(env, 'MOCK_MODE', embedded),
     mockDataPath: resolve(text(env, 'MOCK_DATA_PATH') ?? resolve(packageRoot, 'mock-data')),
     serviceToken,
+    serviceTokenPrevious,
     jwtSecretKey: secret(env, 'JWT_SECRET_KEY', 32),
     jwtTtlSeconds: integer(env, 'JWT_TTL_SECONDS', 900, 60, 86_400),
     exportsPath: resolve(text(env, 'EXPORTS_PATH') ?? 'exports'),
@@ -135,6 +176,7 @@ export function loadConfig(env: Env = process.env, purpose: 'server' | 'cli' = '
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
     authFailuresPerMinute: integer(env, 'AUTH_FAILURES_PER_MINUTE', 30, 1, 1_000_000),
     publicBaseUrl: (url(env, 'PUBLIC_BASE_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    trustProxy: trustProxy(env),
     instanceId: randomUUID(),
   };
 }

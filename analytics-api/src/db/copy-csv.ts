@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
+import { beginReadStatements } from './snapshot.js';
 
 /**
  * COPY takes no bind parameters, so each `$n` of the query is read back from a transaction-local
@@ -36,10 +37,11 @@ const READ_BUFFER_BYTES = 64 << 10;
  * - enable_sort off: the rows come in key order from the primary key instead of a parallel sort,
  *   whose workers spill the table to disk and take the cores the transcoding needs (fact_tickets
  *   7.9–8.5 s and 13–14 s of CPU, against 8.5–9.2 s and 14.4–16 s);
- * - the parameters, `msp.copy_param_<n>`.
+ * - the parameters, `msp.copy_param_<n>`;
+ * - with `snapshot`, the export's shared snapshot (db/snapshot.ts).
  */
-export async function* copyCsvOut(client: pg.Client, text: string, params: readonly unknown[]): AsyncGenerator<Uint8Array> {
-  await client.query('BEGIN READ ONLY');
+export async function* copyCsvOut(client: pg.Client, text: string, params: readonly unknown[], snapshot?: string): AsyncGenerator<Uint8Array> {
+  for (const statement of beginReadStatements(snapshot)) await client.query(statement);
   const names = ['extra_float_digits', 'jit', 'enable_sort'];
   const values = ['1', 'off', 'off'];
   for (let i = 0; i < params.length; i += 1) {

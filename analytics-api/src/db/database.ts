@@ -23,7 +23,16 @@ export interface Session extends Queryable {
  * record ends), streamed as raw bytes in a read-only transaction. `$n` in the text are parameters,
  * as in query(); none may be null.
  */
-export type CsvCopySource = (text: string, params: readonly unknown[]) => AsyncIterable<Uint8Array>;
+export type CsvCopySource = (text: string, params: readonly unknown[], options?: ReadOptions) => AsyncIterable<Uint8Array>;
+
+/** How a streamed read (cursor, COPY) starts its read-only transaction. */
+export interface ReadOptions {
+  /**
+   * A snapshot id from pg_export_snapshot() (db/snapshot.ts): the read sees exactly what that
+   * snapshot saw (REPEATABLE READ + SET TRANSACTION SNAPSHOT). PostgreSQL only; PGlite ignores it.
+   */
+  snapshot?: string;
+}
 
 export interface Database extends Queryable {
   readonly kind: 'postgres' | 'pglite';
@@ -35,7 +44,7 @@ export interface Database extends Queryable {
    * Streams the rows of a query in batches through a server-side cursor inside a read-only
    * transaction, so memory stays bounded whatever the row count.
    */
-  cursor<Row = Record<string, unknown>>(text: string, params: readonly unknown[], batchSize?: number): AsyncIterable<Row[]>;
+  cursor<Row = Record<string, unknown>>(text: string, params: readonly unknown[], batchSize?: number, options?: ReadOptions): AsyncIterable<Row[]>;
   /** PostgreSQL only (undefined on PGlite): bulk export of a query's rows as CSV bytes. */
   readonly copyCsv?: CsvCopySource;
   /** Holds a dedicated session (one connection) for work that needs session state such as advisory locks. */

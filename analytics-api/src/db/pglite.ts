@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
 import type { Database, Queryable, QueryResult, Session } from './database.js';
+import { currentCancelScope } from './cancel-scope.js';
 import { fetchInBatches } from './cursor.js';
 
 /**
@@ -45,6 +46,9 @@ function directSession(pglite: PGlite): Session {
       await pglite.exec(sql);
     },
     async query<Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+      // One connection: a running statement cannot be cancelled, but abandoned work (a request past
+      // REQUEST_TIMEOUT_MS) starts no further statement.
+      currentCancelScope()?.assertActive();
       const result = await pglite.query<Row>(text, params as unknown[] | undefined);
       return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
     },

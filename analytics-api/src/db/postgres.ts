@@ -1,7 +1,9 @@
 import pg from 'pg';
-import type { Database, Queryable, QueryResult, Session } from './database.js';
+import type { Database, Queryable, QueryResult, ReadOptions, Session } from './database.js';
+import { currentCancelScope } from './cancel-scope.js';
 import { copyCsvOut } from './copy-csv.js';
 import { fetchInBatches } from './cursor.js';
+import { beginReadStatements } from './snapshot.js';
 
 // Fixed once for the whole process: plain JS numbers and date strings instead of strings / local Dates.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
@@ -45,7 +47,14 @@ export function openPostgres(options: PostgresOptions): Database {
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', (error) => options.onPoolError?.(error));
 
+  /** Cancels the statements running on these backends (a request past REQUEST_TIMEOUT_MS: cancel-scope.ts). */
+  async function cancelBackends(pids: number[]): Promise<void> {
+    await pool.query('SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
+  }
+
   async function withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const scope = currentCancelScope();
+    scope?.assertActive();
     const client = await pool.connect();
     let broken = false;
     // A checked-out client has no pool listener: if the server drops the connection between two
@@ -55,7 +64,7 @@ export function openPostgres(options: PostgresOptions): Database {
     };
     client.on('error', onError);
     try {
-      return await work(client);
+      return await (scope ? scope.track(backendPid(client), cancelBackends, () => work(client)) : work(client));
     } catch (error) {
       broken ||= isConnectionLevelError(error);
       throw error;
@@ -82,21 +91,26 @@ export function openPostgres(options: PostgresOptions): Database {
   return {
     kind: 'postgres',
     async query<Row>(text: string, params?: readonly unknown[]) {
+      // Inside a cancellable scope (an HTTP request) the statement's backend must be known.
+      if (currentCancelScope()) return withClient(async (client) => asResult<Row>(await client.query(text, params as unknown[] | undefined)));
       return asResult<Row>(await pool.query(text, params as unknown[] | undefined));
     },
     transaction,
     async execScript(sql: string) {
       await pool.query(sql);
     },
-    async *cursor<Row>(text: string, params: readonly unknown[], batchSize = 2_000) {
+    async *cursor<Row>(text: string, params: readonly unknown[], batchSize = 2_000, readOptions: ReadOptions = {}) {
+      const scope = currentCancelScope();
+      scope?.assertActive();
       const client = await pool.connect();
       let broken = false;
       const onError = () => {
         broken = true;
       };
       client.on('error', onError);
+      const leave = scope?.enter(backendPid(client), cancelBackends);
       try {
-        await client.query('BEGIN READ ONLY');
+        for (const statement of beginReadStatements(readOptions.snapshot)) await client.query(statement);
         yield* fetchInBatches<Row>(clientSession(client), text, params, batchSize);
         await client.query('COMMIT');
       } catch (error) {
@@ -106,11 +120,12 @@ export function openPostgres(options: PostgresOptions): Database {
       } finally {
         // A generator abandoned half-way (consumer stopped) ends up here too.
         if (!broken) await client.query('ROLLBACK').catch(() => undefined);
+        leave?.();
         client.off('error', onError);
         client.release(broken);
       }
     },
-    async *copyCsv(text: string, params: readonly unknown[]) {
+    async *copyCsv(text: string, params: readonly unknown[], readOptions: ReadOptions = {}) {
       // A connection of its own, outside the pool: a COPY is one statement that lasts as long as
       // the table is big, so the pool's statement and read timeouts (meant for API queries) must
       // not apply, and pg's read-timeout timer would outlive a COPY stream (it is never cleared).
@@ -121,10 +136,14 @@ export function openPostgres(options: PostgresOptions): Database {
       });
       // Errors surface through the stream and the queries; a dropped socket must not crash the process.
       client.on('error', () => undefined);
+      const scope = currentCancelScope();
+      scope?.assertActive();
       await client.connect();
+      const leave = scope?.enter(backendPid(client), cancelBackends);
       try {
-        yield* copyCsvOut(client, text, params);
+        yield* copyCsvOut(client, text, params, readOptions.snapshot);
       } finally {
+        leave?.();
         // Also when stopped half-way, inside the COPY: the connection is closed, never reused.
         await client.end().catch(() => undefined);
       }
@@ -136,6 +155,12 @@ export function openPostgres(options: PostgresOptions): Database {
       await pool.end();
     },
   };
+}
+
+/** The server process of a connection (pg reads it from BackendKeyData at connect). */
+function backendPid(client: pg.PoolClient | pg.Client): number | undefined {
+  const pid = (client as unknown as { processID?: number | null }).processID;
+  return typeof pid === 'number' ? pid : undefined;
 }
 
 function isConnectionLevelError(error: unknown): boolean {

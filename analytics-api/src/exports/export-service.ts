@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
-import type { Database } from '../db/database.js';
+import type { Database, Queryable, Session } from '../db/database.js';
+import { exportSnapshot } from '../db/snapshot.js';
 import { getTenant, listTenants, type Tenant } from '../tenants/tenant-service.js';
-import { invalid } from '../errors.js';
+import { invalid, notFound } from '../errors.js';
+import { withTenantExportLock } from './export-lock.js';
 import { asExportsUnavailable } from './fs-errors.js';
 import {
   createStaging,
@@ -64,15 +66,6 @@ export interface ExportOptions {
 
 type ExportConfig = Pick<Config, 'exportsPath' | 'exportsKeep'>;
 
-// One export at a time per process: two exports of a tenant never race on its `current` link, and
-// on PGlite (one connection) their cursors never wait on each other mid-table.
-let queue: Promise<unknown> = Promise.resolve();
-function serialized<T>(work: () => Promise<T>): Promise<T> {
-  const run = queue.then(work, work);
-  queue = run.catch(() => undefined);
-  return run;
-}
-
 interface Freshness {
   last_sync: Date | null;
   kpis_computed_at: Date | null;
@@ -84,7 +77,7 @@ interface Freshness {
  * other part of `data_as_of`, the latest change among the records, is read from the fact rows as they
  * are written (TableSpec.changedAt) rather than by scanning the tenant's history once more.
  */
-async function freshness(db: Database, tenantId: string): Promise<Freshness> {
+async function freshness(db: Queryable, tenantId: string): Promise<Freshness> {
   const { rows } = await db.query<Freshness>(
     `SELECT (SELECT max(finished_at) FROM ingestion_runs WHERE tenant_id = $1::uuid AND status = 'succeeded') AS last_sync,
             (SELECT max(computed_at) FROM kpi_daily WHERE tenant_id = $1::uuid) AS kpis_computed_at`,
@@ -142,13 +135,53 @@ async function writeTables(
   return outcomes.map((outcome) => (outcome as PromiseFulfilledResult<WrittenTable>).value);
 }
 
-async function exportTenant(
+/** `db` whose streamed reads (cursors, COPY) all import `snapshot`. */
+function readingSnapshot(db: Database, snapshot: string): Database {
+  const copyCsv = db.copyCsv;
+  return Object.assign(Object.create(db) as Database, {
+    cursor: <Row>(text: string, params: readonly unknown[], batchSize?: number) => db.cursor<Row>(text, params, batchSize, { snapshot }),
+    copyCsv: copyCsv && ((text: string, params: readonly unknown[]) => copyCsv(text, params, { snapshot })),
+  });
+}
+
+/**
+ * One export of a tenant, holding its export lock (export-lock.ts): a second export of the tenant,
+ * from this process or another replica, starts once this one is published, from the data as it is
+ * then. On PostgreSQL every table of the generation reads one snapshot: the lock's session opens a
+ * REPEATABLE READ transaction and exports its snapshot, every cursor and COPY imports it (and the
+ * small queries — freshness, table parameters — run in that transaction), so the dimensions hold
+ * every key the facts reference whatever is ingested meanwhile. On PGlite (one connection) the tables
+ * are read one after another, each in its own transaction: a write landing between two tables shows
+ * only in the later ones, which the stage order (facts first, dimensions last) keeps harmless.
+ */
+function exportTenant(
   db: Database,
   config: ExportConfig,
   tenant: Tenant,
   formats: readonly FileFormat[],
   hooks: ExportHooks | undefined,
 ): Promise<TenantExport> {
+  return withTenantExportLock(db, tenant.id, async (session) => {
+    if (!session) return exportTenantFrom(db, db, config, tenant, formats, hooks);
+    const snapshot = await exportSnapshot(session);
+    try {
+      return await exportTenantFrom(readingSnapshot(db, snapshot.id), session, config, tenant, formats, hooks);
+    } finally {
+      await snapshot.end().catch(() => undefined);
+    }
+  });
+}
+
+async function exportTenantFrom(
+  db: Database,
+  small: Queryable,
+  config: ExportConfig,
+  tenant: Tenant,
+  formats: readonly FileFormat[],
+  hooks: ExportHooks | undefined,
+): Promise<TenantExport> {
+  // The tenant may have been offboarded while this export waited for the lock.
+  if ((await small.query('SELECT 1 FROM tenants WHERE id = $1', [tenant.id])).rows.length === 0) throw notFound(`tenant ${tenant.id} does not exist`);
   const generatedAt = new Date();
   const generation = newGenerationId(generatedAt);
   const layout = tenantLayout(config.exportsPath, tenant.id);
@@ -159,9 +192,9 @@ async function exportTenant(
   let dataAsOf: Date | null;
   try {
     // Started first, so that what it reports is never newer than the files' contents.
-    const pendingFreshness = freshness(db, tenant.id);
+    const pendingFreshness = freshness(small, tenant.id);
     pendingFreshness.catch(() => undefined); // awaited below; a table failing first must not leave it unhandled
-    const ctx = { db, tenantId: tenant.id, timezone: tenant.timezone };
+    const ctx = { db: small, tenantId: tenant.id, timezone: tenant.timezone };
     const tables = await writeTables(db, ctx, staging, formats, async (written) => {
       for (const file of written.files) await hooks?.afterFile?.({ tenant_id: tenant.id, name: file.name, staging });
     });
@@ -218,14 +251,12 @@ export async function generateExports(db: Database, config: ExportConfig, option
   }
   const tenants =
     options.tenantId === undefined ? (await listTenants(db)).filter((tenant) => tenant.active) : [await getTenant(db, options.tenantId)];
-  return serialized(async () => {
-    try {
-      await ensureExportsRoot(config.exportsPath);
-      const exports: TenantExport[] = [];
-      for (const tenant of tenants) exports.push(await exportTenant(db, config, tenant, FILE_FORMATS[format], options.hooks));
-      return { generated_at: startedAt.toISOString(), exports };
-    } catch (error) {
-      throw asExportsUnavailable(error, config.exportsPath);
-    }
-  });
+  try {
+    await ensureExportsRoot(config.exportsPath);
+    const exports: TenantExport[] = [];
+    for (const tenant of tenants) exports.push(await exportTenant(db, config, tenant, FILE_FORMATS[format], options.hooks));
+    return { generated_at: startedAt.toISOString(), exports };
+  } catch (error) {
+    throw asExportsUnavailable(error, config.exportsPath);
+  }
 }

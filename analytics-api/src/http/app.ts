@@ -7,12 +7,16 @@ import { registerDashboard } from '../dashboard/plugin.js';
 import type { AppContext } from './context.js';
 import { installErrorHandlers } from './error-handler.js';
 import { installJsonBodyParser } from './json-body.js';
-import { loggerOptions } from './logger.js';
+import { handleClientError } from './client-errors.js';
+import { credentialParametersIn } from './credentials-in-url.js';
+import { loggerOptions, type LogDestination } from './logger.js';
+import { invalid } from '../errors.js';
+import { installHandlerTimeout } from './plugins/handler-timeout.js';
 import { problem, sendProblem } from './problem.js';
 import { installRateLimits } from './plugins/rate-limit.js';
 import { requireServiceToken } from './plugins/service-auth.js';
 import { requireTenant } from './plugins/tenant-auth.js';
-import { installSecurityHeaders } from './plugins/security-headers.js';
+import { API_CSP, installSecurityHeaders, SECURITY_HEADERS } from './plugins/security-headers.js';
 import { alertRoutes } from './routes/alerts.js';
 import { authTokenRoutes } from './routes/auth-token.js';
 import { exportRoutes } from './routes/exports.js';
@@ -27,6 +31,8 @@ import { tenantRoutes } from './routes/tenants.js';
 export interface BuildAppOptions {
   /** Tests pass false to keep their output quiet; the server passes the configured level. */
   logger?: boolean;
+  /** Where log lines go instead of stdout (tests collect them to check that no secret is logged). */
+  logStream?: LogDestination;
   version?: string;
 }
 
@@ -38,7 +44,10 @@ const REQUEST_ID = /^[\w.:-]{1,100}$/;
  */
 export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger === false ? false : loggerOptions(ctx.config.logLevel),
+    logger: options.logger === false ? false : loggerOptions(ctx.config.logLevel, options.logStream),
+    // request.ip is the client's address only when the peer is a trusted proxy (TRUST_PROXY); the
+    // failed-authentication limit counts per request.ip.
+    trustProxy: trustedProxies(ctx.config.trustProxy),
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -55,25 +64,21 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     // Hooks do not run for these, so the headers of plugins/security-headers.ts are set here.
     frameworkErrors: (error, request, reply) => {
       const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
-      reply.headers({
-        'x-content-type-options': 'nosniff',
-        'x-frame-options': 'DENY',
-        'referrer-policy': 'no-referrer',
-        'cross-origin-opener-policy': 'same-origin',
-        'x-request-id': request.id,
-        'cache-control': 'no-store',
-        'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-      });
+      reply.headers({ ...SECURITY_HEADERS, 'x-request-id': request.id, 'cache-control': 'no-store', 'content-security-policy': API_CSP });
       void sendProblem(reply, problem(tooLong ? 414 : 400, tooLong ? 'a URL parameter is too long' : 'the URL is malformed (invalid percent-encoding)'));
     },
     return503OnClosing: true,
+    // Requests Node refuses before Fastify sees them (408 after REQUEST_TIMEOUT_MS, 431, bad HTTP).
+    clientErrorHandler: handleClientError,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandlers(app);
   installJsonBodyParser(app);
   installSecurityHeaders(app);
+  refuseCredentialsInUrl(app);
   installRateLimits(app, ctx);
+  installHandlerTimeout(app, ctx.config.requestTimeoutMs);
 
   await app.register(swagger, {
     openapi: {
@@ -98,7 +103,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await registerDashboard(app);
 
   await app.register(async (internal) => {
-    requireServiceToken(internal, ctx.serviceToken);
+    requireServiceToken(internal, ctx.serviceToken, ctx.config.serviceTokenPrevious);
     await tenantRoutes(internal, ctx);
     await tenantConfigRoutes(internal, ctx);
     await ingestRoutes(internal, ctx);
@@ -119,4 +124,22 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   });
 
   return app;
+}
+
+/** Fastify's typings leave out the hop count its runtime accepts: the same rule as a function. */
+function trustedProxies(setting: boolean | number | string[]): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
+}
+
+/** A credential in the query string is refused before anything else looks at it (credentials-in-url.ts). */
+function refuseCredentialsInUrl(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request) => {
+    const names = credentialParametersIn(request.url);
+    if (names.length > 0) {
+      throw invalid(
+        `credentials are not accepted in the URL (query parameter ${names.map((n) => `"${n}"`).join(', ')}): send an API key in the X-API-Key header, a token in "Authorization: Bearer <token>"`,
+        names.map((name) => ({ field: `query.${name}`, detail: 'credential in the URL' })),
+      );
+    }
+  });
 }

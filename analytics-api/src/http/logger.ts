@@ -1,4 +1,5 @@
 import type { FastifyServerOptions } from 'fastify';
+import { redactUrl } from './credentials-in-url.js';
 
 /**
  * pino options shared by the server. Credentials are redacted wherever they could appear; request
@@ -18,18 +19,27 @@ export const REDACTED_PATHS = [
   '*.databaseUrl',
   '*.jwtSecretKey',
   '*.access_token',
+  '*.api_key',
+  '*.serviceTokenPrevious',
   'config',
 ];
 
-export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+/** Where the log lines go: stdout by default; tests pass a stream that collects them (test/helpers/log-capture.ts). */
+export interface LogDestination {
+  write(line: string): void;
+}
+
+export function loggerOptions(level: string, stream?: LogDestination): FastifyServerOptions['logger'] {
   return {
     level,
+    ...(stream ? { stream } : {}),
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     serializers: {
       req(request: { method: string; url: string; id: string; ip?: string }) {
-        // The full URL is logged (tenant ids and dates in queries help operators); no route takes
-        // a credential in the query, and headers are never logged.
-        return { method: request.method, url: request.url, id: request.id, remote: request.ip };
+        // The URL is logged (tenant ids and dates in queries help operators) with the value of any
+        // credential parameter replaced (such requests are refused: credentials-in-url.ts); headers
+        // are never logged.
+        return { method: request.method, url: redactUrl(request.url), id: request.id, remote: request.ip };
       },
     },
   };

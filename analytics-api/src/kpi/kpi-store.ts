@@ -118,9 +118,19 @@ export async function storeStaged(tx: Queryable, callId: string): Promise<void> 
   for (const statement of MOVE_FROM_STAGING) await tx.query(statement, [callId]);
 }
 
-/** Removes the rows staged under `callId` (and stale ones of crashed calls). */
+/**
+ * Every split range inserts and deletes a few hundred to thousands of rows in the staging tables: left
+ * to autovacuum (a minute apart at best) the dead rows pile up — measured: all 62,700 rows of 200
+ * calls still dead — and the table grows. A VACUUM of these small tables after each call costs a few
+ * milliseconds and reclaims them at once; SKIP_LOCKED: when another call is vacuuming them, this one
+ * leaves it to that one (or to the next call). Must not run inside a transaction.
+ */
+const VACUUM_STAGING = 'VACUUM (SKIP_LOCKED) kpi_daily_staging, kpi_daily_breakdown_staging';
+
+/** Removes the rows staged under `callId` (and stale ones of crashed calls), then reclaims their space. */
 export async function clearStaging(db: Queryable, callId: string): Promise<void> {
   for (const statement of CLEAR_STAGING) await db.query(statement, [callId]);
+  await db.query(VACUUM_STAGING);
 }
 
 /** Yesterday in the given IANA time zone, as PostgreSQL's time zone data sees it. */

@@ -33,6 +33,7 @@ export interface IssuedApiKey {
   tenant_id: string;
   name: string;
   key: string;
+  expires_at?: string;
 }
 
 export function toTenant(row: store.TenantRow): Tenant {
@@ -93,13 +94,53 @@ export async function setTenantActive(db: Queryable, id: string, active: boolean
   return toTenant(row);
 }
 
-export async function createApiKey(db: Queryable, tenantId: string, name: string): Promise<IssuedApiKey> {
+const EXPIRY = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/** `YYYY-MM-DD` (midnight UTC) or an ISO instant with its offset, strictly in the future. */
+export function parseExpiry(value: string, now = new Date()): Date {
+  const trimmed = value.trim();
+  const instant = EXPIRY.test(trimmed) ? new Date(trimmed.length === 10 ? `${trimmed}T00:00:00Z` : trimmed) : new Date(Number.NaN);
+  if (Number.isNaN(instant.getTime())) {
+    throw invalid(`expires_at "${value}" is not a date (YYYY-MM-DD) or an ISO 8601 instant with its offset`, [{ field: 'expires_at', detail: 'not a date' }]);
+  }
+  if (instant.getTime() <= now.getTime()) throw invalid(`expires_at ${instant.toISOString()} is not in the future`, [{ field: 'expires_at', detail: 'in the past' }]);
+  return instant;
+}
+
+export async function createApiKey(db: Queryable, tenantId: string, name: string, expiresAt?: string): Promise<IssuedApiKey> {
   const tenant = await getTenant(db, tenantId);
   const keyName = name.trim();
   if (!keyName) throw invalid('key name is required', [{ field: 'name', detail: 'empty' }]);
+  const expiry = expiresAt === undefined ? undefined : parseExpiry(expiresAt);
   const generated = generateApiKey(tenant.id);
-  await store.insertApiKey(db, { tenantId: tenant.id, name: keyName, hash: generated.hash, prefix: generated.prefix });
-  return { tenant_id: tenant.id, name: keyName, key: generated.key };
+  await store.insertApiKey(db, { tenantId: tenant.id, name: keyName, hash: generated.hash, prefix: generated.prefix, expiresAt: expiry });
+  return { tenant_id: tenant.id, name: keyName, key: generated.key, ...(expiry ? { expires_at: expiry.toISOString() } : {}) };
+}
+
+export interface ApiKeyInfo {
+  id: string;
+  name: string;
+  key_prefix: string;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+  state: 'active' | 'expired' | 'revoked';
+}
+
+/** The tenant's keys, oldest first, without anything secret (only the hash is stored anyway). */
+export async function listApiKeys(db: Queryable, tenantId: string, now = new Date()): Promise<ApiKeyInfo[]> {
+  const tenant = await getTenant(db, tenantId);
+  return (await store.listApiKeys(db, tenant.id)).map((row) => ({
+    id: row.id,
+    name: row.name,
+    key_prefix: row.key_prefix,
+    created_at: row.created_at.toISOString(),
+    last_used_at: row.last_used_at?.toISOString() ?? null,
+    expires_at: row.expires_at?.toISOString() ?? null,
+    revoked_at: row.revoked_at?.toISOString() ?? null,
+    state: row.revoked_at ? 'revoked' : row.expires_at && row.expires_at <= now ? 'expired' : 'active',
+  }));
 }
 
 export interface RevokeMatch {

@@ -72,18 +72,19 @@ export interface ApiKeyRow {
   key_prefix: string;
   created_at: Date;
   last_used_at: Date | null;
+  expires_at: Date | null;
   revoked_at: Date | null;
 }
 
-const KEY_COLUMNS = 'tenant_id, id, name, key_prefix, created_at, last_used_at, revoked_at';
+const KEY_COLUMNS = 'tenant_id, id, name, key_prefix, created_at, last_used_at, expires_at, revoked_at';
 
 export async function insertApiKey(
   db: Queryable,
-  key: { tenantId: string; name: string; hash: string; prefix: string },
+  key: { tenantId: string; name: string; hash: string; prefix: string; expiresAt?: Date },
 ): Promise<ApiKeyRow> {
   const { rows } = await db.query<ApiKeyRow>(
-    `INSERT INTO api_keys (tenant_id, name, key_hash, key_prefix) VALUES ($1, $2, $3, $4) RETURNING ${KEY_COLUMNS}`,
-    [key.tenantId, key.name, key.hash, key.prefix],
+    `INSERT INTO api_keys (tenant_id, name, key_hash, key_prefix, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING ${KEY_COLUMNS}`,
+    [key.tenantId, key.name, key.hash, key.prefix, key.expiresAt ?? null],
   );
   return rows[0]!;
 }
@@ -99,7 +100,7 @@ export async function listApiKeys(db: Queryable, tenantId: string): Promise<ApiK
 /** Tenants (of the given ids) that have at least one key that is not revoked. */
 export async function tenantsWithLiveKeys(db: Queryable, tenantIds: string[]): Promise<Set<string>> {
   const { rows } = await db.query<{ tenant_id: string }>(
-    'SELECT DISTINCT tenant_id FROM api_keys WHERE tenant_id = ANY($1::uuid[]) AND revoked_at IS NULL',
+    'SELECT DISTINCT tenant_id FROM api_keys WHERE tenant_id = ANY($1::uuid[]) AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())',
     [tenantIds],
   );
   return new Set(rows.map((row) => row.tenant_id));
@@ -129,11 +130,15 @@ export interface KeyOwner {
   tenant_id: string;
   tenant_active: boolean;
   revoked: boolean;
+  /** Null: the key never expires. */
+  expires_at: Date | null;
+  expired: boolean;
 }
 
 export async function findKeyOwner(db: Queryable, tenantId: string, keyHash: string): Promise<KeyOwner | undefined> {
   const { rows } = await db.query<KeyOwner>(
-    `SELECT k.id AS key_id, k.tenant_id, t.active AS tenant_active, (k.revoked_at IS NOT NULL) AS revoked
+    `SELECT k.id AS key_id, k.tenant_id, t.active AS tenant_active, (k.revoked_at IS NOT NULL) AS revoked,
+            k.expires_at, (k.expires_at IS NOT NULL AND k.expires_at <= now()) AS expired
        FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
       WHERE k.tenant_id = $1 AND k.key_hash = $2`,
     [tenantId, keyHash],

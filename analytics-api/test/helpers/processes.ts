@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { packageRoot } from '../../src/config/config.js';
+import { findSecrets } from './log-capture.js';
 
 /** Runs TypeScript entry points straight from src/ (the tests need no build). */
 const TSX = ['--import', 'tsx'];
@@ -74,7 +75,13 @@ export async function startServer(env: Record<string, string>, deadlineMs = 60_0
     output: () => output,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null) child.kill(signal);
-      return exited;
+      const code = await exited;
+      // Every log line of the process (pino's JSON lines; the quick start's banner shows its key
+      // and token on purpose): no secret of its environment, no key or token (log-capture.ts).
+      const logLines = output.split('\n').filter((line) => line.startsWith('{')).join('\n');
+      const leaks = findSecrets(logLines, [env.SERVICE_TOKEN, env.SERVICE_TOKEN_PREVIOUS, env.JWT_SECRET_KEY]);
+      if (leaks.length > 0) throw new Error(`secrets in the server's log: ${leaks.join(', ')}`);
+      return code;
     },
   };
 }

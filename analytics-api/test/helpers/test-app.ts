@@ -8,6 +8,7 @@ import { HealthService } from '../../src/health/health-service.js';
 import { buildApp } from '../../src/http/app.js';
 import type { AppContext } from '../../src/http/context.js';
 import { connectRedis } from '../../src/redis/redis-connection.js';
+import { LogCapture, registerSecret } from './log-capture.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 export const TEST_SERVICE_TOKEN = 'test-service-token-0123456789abcdefghijklmnop';
@@ -20,6 +21,8 @@ export interface TestApp {
   ctx: AppContext;
   config: Config;
   database: TestDatabase;
+  /** Every log line the app wrote (checked for secrets as written; close() fails on a leak). */
+  logs: LogCapture;
   /** `{ authorization: 'Bearer <service token>' }` */
   internalHeaders: Record<string, string>;
   close(): Promise<void>;
@@ -39,7 +42,8 @@ export async function createTestApp(env: Record<string, string> = {}, database?:
     MOCK_MODE: 'true',
     MOCK_DATA_PATH,
     EXPORTS_PATH: mkdtempSync(join(tmpdir(), 'exports-')),
-    LOG_LEVEL: 'silent',
+    // Every line is kept in memory and checked for secrets (log-capture.ts), not printed.
+    LOG_LEVEL: 'trace',
     // Tests fire far more requests than a client would; the limits have their own tests
     // (test/reliability/rate-limits.test.ts), which set these explicitly.
     RATE_LIMIT_PER_MINUTE: '1000000',
@@ -55,7 +59,9 @@ export async function createTestApp(env: Record<string, string> = {}, database?:
     redis,
     serviceToken: config.serviceToken!,
   };
-  const app = await buildApp(ctx, { logger: false });
+  for (const secret of [config.serviceToken, config.serviceTokenPrevious, config.jwtSecretKey]) registerSecret(secret);
+  const logs = new LogCapture();
+  const app = await buildApp(ctx, { logStream: logs });
   await options.beforeReady?.(app, ctx);
   await app.ready();
   return {
@@ -63,11 +69,13 @@ export async function createTestApp(env: Record<string, string> = {}, database?:
     ctx,
     config,
     database: db,
+    logs,
     internalHeaders: { authorization: `Bearer ${TEST_SERVICE_TOKEN}` },
     async close() {
       await app.close();
       await redis?.close();
       if (!database) await db.drop();
+      logs.assertNoSecrets();
     },
   };
 }

@@ -209,12 +209,16 @@ describe('tenant isolation', () => {
     expect(dayA.json().groups.map((g: { key: string }) => g.key)).toEqual(['acme', null]);
     expect(dayA.body).not.toContain('secret-client');
     expect(dayA.body).not.toContain(tenantB);
-    for (const query of [`date=${D}&tenant=${tenantB}`, `date=${D}&tenantId=${tenantB}`, `date=${D}&x-api-key=${keyB}`]) {
+    for (const query of [`date=${D}&tenant=${tenantB}`, `date=${D}&tenantId=${tenantB}`]) {
       const res = await get(`/v1/kpis/daily?${query}`, { 'x-api-key': keyA });
       expect(res.statusCode).toBe(200);
       expect(res.json().tenant_id).toBe(tenantA);
       expect(res.json().kpis.tickets_opened).toBe(1);
     }
+    // Another tenant's key in the query string is refused outright (credentials only in headers).
+    const keyInUrl = await get(`/v1/kpis/daily?date=${D}&x-api-key=${keyB}`, { 'x-api-key': keyA });
+    expect(keyInUrl.statusCode).toBe(400);
+    expect(keyInUrl.body).not.toContain(tenantB);
   });
 
   it('refuses a token whose payload was swapped to another tenant', async () => {

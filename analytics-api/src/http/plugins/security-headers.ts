@@ -1,16 +1,22 @@
 import type { FastifyInstance } from 'fastify';
 
+/** The headers of every response, also those written outside the hooks (client-errors.ts, frameworkErrors). */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+};
+export const API_CSP = "default-src 'none'; frame-ancestors 'none'";
+
 /** Headers on every response; pages (dashboard, /docs) may set their own CSP before this runs. */
 export function installSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onSend', async (request, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('x-frame-options', 'DENY');
-    reply.header('referrer-policy', 'no-referrer');
-    reply.header('cross-origin-opener-policy', 'same-origin');
+    reply.headers(SECURITY_HEADERS);
     reply.header('x-request-id', request.id);
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     if (!reply.hasHeader('content-security-policy') && !request.url.startsWith('/docs')) {
-      reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+      reply.header('content-security-policy', API_CSP);
     }
     return payload;
   });

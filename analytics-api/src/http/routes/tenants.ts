@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { deleteTenant } from '../../tenants/offboarding.js';
 import { listTenants } from '../../tenants/tenant-service.js';
 import type { AppContext } from '../context.js';
 
@@ -26,5 +27,27 @@ export async function tenantRoutes(app: FastifyInstance, ctx: AppContext): Promi
       },
     },
     async () => listTenants(ctx.db),
+  );
+
+  app.delete(
+    '/internal/tenants/:id',
+    {
+      schema: {
+        tags: ['internal'],
+        summary: 'Offboards a tenant: every row of it in every table, in one transaction, then its exports folder',
+        security: [{ serviceToken: [] }],
+        params: Type.Object({ id: Type.String({ maxLength: 100 }) }),
+        response: {
+          200: Type.Object({
+            tenant_id: Type.String({ format: 'uuid' }),
+            deleted: Type.Boolean(),
+            removed: Type.Record(Type.String(), Type.Integer(), { description: 'rows removed per table' }),
+            total_rows: Type.Integer(),
+            exports_removed: Type.Union([Type.String(), Type.Null()]),
+          }),
+        },
+      },
+    },
+    async (request) => deleteTenant(ctx.db, ctx.config.exportsPath, (request.params as { id: string }).id),
   );
 }

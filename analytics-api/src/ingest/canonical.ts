@@ -5,6 +5,9 @@ export const ENTITIES: readonly Entity[] = ['tickets', 'time_entries'];
 
 export type PsaSource = 'connectwise' | 'autotask' | 'halopsa';
 export type Source = 'canonical' | PsaSource;
+
+/** Labels of raw PSA values per native field, e.g. { status: { "5": "Complete" } } (Autotask picklists). */
+export type PsaLabels = { [nativeFieldName: string]: { [rawValue: string]: string } };
 export const SOURCES: readonly Source[] = ['canonical', 'connectwise', 'autotask', 'halopsa'];
 
 /** Instants are RFC 3339 strings with an offset or Z; dates are YYYY-MM-DD. */

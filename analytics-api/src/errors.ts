@@ -11,7 +11,9 @@ export type ErrorKind =
   | 'conflict'
   | 'too_large'
   | 'rate_limited'
-  | 'unavailable';
+  | 'unavailable'
+  /** A third party we call (a PSA) refused or failed: the detail says which and why. */
+  | 'upstream';
 
 export interface FieldError {
   field?: string;

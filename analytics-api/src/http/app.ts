@@ -14,11 +14,13 @@ import { requireServiceToken } from './plugins/service-auth.js';
 import { requireTenant } from './plugins/tenant-auth.js';
 import { installSecurityHeaders } from './plugins/security-headers.js';
 import { authTokenRoutes } from './routes/auth-token.js';
+import { connectionRoutes } from './routes/connections.js';
 import { exportRoutes } from './routes/exports.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { kpiComputeRoutes } from './routes/kpi-compute.js';
 import { kpiReadRoutes } from './routes/kpis.js';
+import { syncRoutes } from './routes/sync.js';
 import { tenantRoutes } from './routes/tenants.js';
 
 export interface BuildAppOptions {
@@ -100,6 +102,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     await ingestRoutes(internal, ctx);
     await kpiComputeRoutes(internal, ctx);
     await exportRoutes(internal, ctx);
+    await connectionRoutes(internal, ctx);
+    await syncRoutes(internal, ctx);
   });
 
   await app.register(async (publicApi) => {

@@ -27,7 +27,7 @@ export interface IngestSummary extends RunCounts {
   tenant_id: string;
   entity: Entity;
   source: Source;
-  mode: 'push' | 'mock';
+  mode: 'push' | 'mock' | 'sync';
   errors: RecordIssue[];
   warnings: RecordIssue[];
 }
@@ -220,19 +220,27 @@ async function writeBatch(tx: Queryable, run: PageRun, batch: Batch, counts: Run
 /**
  * The push path for a caller that owns the transaction (the PSA sync): maps, validates, upserts
  * and keeps rejections of `records` inside `tx`, so that the caller can commit its own state (the
- * sync cursor) atomically with them. Counts accumulate in `progress`.
+ * sync cursor) atomically with them. Counts accumulate in `progress`. Returns the external ids
+ * the page carried (stored or rejected), for a full sync's reconciliation.
  */
-export async function ingestPageInTransaction(tx: Queryable, run: PageRun, records: readonly unknown[], progress: RunProgress): Promise<void> {
+export async function ingestPageInTransaction(tx: Queryable, run: PageRun, records: readonly unknown[], progress: RunProgress): Promise<string[]> {
+  const ids: string[] = [];
+  const write = async (batch: Batch) => {
+    for (const record of batch.records) ids.push(record.external_id);
+    for (const rejection of batch.rejections) if (typeof rejection.external_id === 'string') ids.push(rejection.external_id);
+    await writeBatch(tx, run, batch, progress.counts);
+  };
   let batch = new Batch();
   for (const raw of records) {
     if (!classifyInto(batch, run, raw, progress)) {
-      await writeBatch(tx, run, batch, progress.counts);
+      await write(batch);
       batch = new Batch();
       classifyInto(batch, run, raw, progress);
     }
   }
-  await writeBatch(tx, run, batch, progress.counts);
+  await write(batch);
   await heartbeatRun(tx, run.tenantId, run.runId, progress.counts);
+  return ids;
 }
 
 /**

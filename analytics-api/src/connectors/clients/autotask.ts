@@ -116,19 +116,19 @@ export class AutotaskClient implements PsaClient {
 
   async deletions(entity: Entity, since: string | null): Promise<DeletedRecords> {
     const feed = DELETED_FEED[entity];
-    const filter = since ? [{ op: 'gt', field: 'deletedDateTime', value: since }] : [{ op: 'exist', field: 'id' }];
-    const ids: string[] = [];
+    const filter = since ? [{ op: 'gte', field: 'deletedDateTime', value: since }] : [{ op: 'exist', field: 'id' }];
+    const items: DeletedRecords['items'] = [];
     let latest: string | null = since;
     for await (const page of this.query(feed.entity, filter)) {
       for (const item of page.items) {
         const r = item as Record<string, unknown>;
         const id = feed.idFields.map((f) => r?.[f]).find((v) => typeof v === 'number' || typeof v === 'string');
-        if (id !== undefined) ids.push(String(id));
         const at = typeof r?.deletedDateTime === 'string' && !Number.isNaN(Date.parse(r.deletedDateTime)) ? new Date(Date.parse(r.deletedDateTime)).toISOString() : null;
+        if (id !== undefined) items.push({ id: String(id), at });
         if (at && (latest === null || at > latest)) latest = at;
       }
     }
-    return { ids, latest };
+    return { items, latest };
   }
 
   async labels(entity: Entity): Promise<PsaLabels> {

@@ -103,16 +103,16 @@ export class HaloClient implements PsaClient {
     if (entity !== 'tickets') return undefined;
     const query: Record<string, string> = { deleted: 'true' };
     if (since) query.lastupdatefromdate = since;
-    const ids: string[] = [];
+    const items: DeletedRecords['items'] = [];
     let latest = since;
     for await (const { records } of this.pages(entity, query, 1)) {
       for (const record of records as Record<string, unknown>[]) {
-        if (typeof record?.id === 'number' || typeof record?.id === 'string') ids.push(String(record.id));
         const iso = haloIso(record?.last_update);
+        if (typeof record?.id === 'number' || typeof record?.id === 'string') items.push({ id: String(record.id), at: iso });
         if (iso && (latest === null || iso > latest)) latest = iso;
       }
     }
-    return { ids, latest };
+    return { items, latest };
   }
 
   async labels(): Promise<undefined> {

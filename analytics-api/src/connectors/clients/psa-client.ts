@@ -15,7 +15,8 @@ export interface ChangePage {
 }
 
 export interface DeletedRecords {
-  ids: string[];
+  /** Deleted records' external ids and their deletion instants (null when the feed gives none). */
+  items: { id: string; at: string | null }[];
   /** The latest deletion instant read: where the next read of the feed starts. */
   latest: string | null;
 }

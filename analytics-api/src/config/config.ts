@@ -34,6 +34,8 @@ export interface Config {
   credentialsKeyPrevious: CredentialsKey | undefined;
   /** Source-clock slack re-read before the sync cursor, in seconds. */
   syncOverlapSeconds: number;
+  /** Records asked per PSA page; capped by each PSA's own maximum (ConnectWise 1000, Autotask and Halo 500). */
+  syncPageSize: number;
 }
 
 /** A 32-byte key and its id (the first 8 hex digits of its SHA-256), stored with each secret. */
@@ -156,5 +158,6 @@ export function loadConfig(env: Env = process.env, purpose: 'server' | 'cli' = '
     credentialsKey: credentialsKey(env, 'CREDENTIALS_KEY'),
     credentialsKeyPrevious: credentialsKey(env, 'CREDENTIALS_KEY_PREVIOUS'),
     syncOverlapSeconds: integer(env, 'SYNC_OVERLAP_SECONDS', 120, 0, 86_400),
+    syncPageSize: integer(env, 'SYNC_PAGE_SIZE', 1000, 1, 1000),
   };
 }

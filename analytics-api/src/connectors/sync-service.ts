@@ -70,7 +70,7 @@ function parseEntity(value: string | undefined): Entity[] {
 export async function syncTenant(db: Database, config: Config, tenantId: string, options: SyncOptions = {}): Promise<SyncSummary> {
   const entities = parseEntity(options.entity);
   const { connection, row } = await loadConnection(db, config, tenantId);
-  const client = (options.makeClient ?? defaultClientMaker())(connection);
+  const client = (options.makeClient ?? defaultClientMaker({ pageSize: config.syncPageSize }))(connection);
   const syncRunId = randomUUID();
   const lease = await connections.acquireLease(db, connection.tenantId, syncRunId, LEASE_SECONDS);
   if (!lease.acquired) {
@@ -149,11 +149,19 @@ async function syncEntity(
         for await (const page of client.changes(entity, since, after)) {
           pages += 1;
           await labels.refreshIfUnknown(page.records);
+          // A page that does not commit must not count: the run's counters go back to before it.
+          const before = { counts: { ...progress.counts }, errors: progress.errors.length, warnings: progress.warnings.length, index: progress.index };
           await db.transaction(async (tx) => {
             const ids = await ingestPageInTransaction(tx, run, page.records, progress);
             if (full) await cursors.rememberSeen(tx, tenantId, entity, ids);
             await cursors.advancePass(tx, tenantId, entity, { position: page.position, maxUpdated: page.maxUpdated, serverDate: client.serverDate(), keyset: client.paging === 'keyset' });
             await options.hooks?.beforeCommit?.(entity, pages);
+          }).catch((error: unknown) => {
+            Object.assign(progress.counts, before.counts);
+            progress.errors.length = before.errors;
+            progress.warnings.length = before.warnings;
+            progress.index = before.index;
+            throw error;
           });
           await connections.renewLease(db, tenantId, job.syncRunId, LEASE_SECONDS);
           options.onProgress?.({ entity, pages, received: progress.counts.received });

@@ -16,6 +16,8 @@ import * as cursors from './sync-store.js';
 export const LEASE_SECONDS = 300;
 /** A full pass that would delete more than this share of the stored rows deletes nothing. */
 export const MASS_DELETE_GUARD = 0.9;
+/** How many times a pass disturbed by deletions is read again before the sync accepts it. */
+const MAX_PASS_READINGS = 3;
 
 export interface EntitySyncSummary extends IngestSummary {
   full: boolean;
@@ -81,7 +83,14 @@ export async function syncTenant(db: Database, config: Config, tenantId: string,
   const summaries: EntitySyncSummary[] = [];
   try {
     for (const entity of entities) {
-      summaries.push(await syncEntity(db, config, client, row.picklists[entity], { tenantId: connection.tenantId, entity, syncRunId, full: options.full === true }, options));
+      const job = { tenantId: connection.tenantId, entity, syncRunId, full: options.full === true };
+      const summary = await syncEntity(db, config, client, row.picklists[entity], job, options);
+      summaries.push(summary);
+      // A resumed pass without update order cannot see changes made since it began to records it
+      // had already read: a short incremental pass from its start catches them (own entry).
+      if (summary.resumed && client.paging === 'pass' && !summary.errors.some((e) => e.index === -1)) {
+        summaries.push(await syncEntity(db, config, client, row.picklists[entity], { ...job, full: false }, options));
+      }
     }
     const failed = summaries.filter((s) => s.errors.some((e) => e.index === -1));
     await connections.releaseLease(db, connection.tenantId, syncRunId, {
@@ -146,26 +155,37 @@ async function syncEntity(
     try {
       const labels = await picklists(db, client, tenantId, entity, cachedLabels);
       try {
-        for await (const page of client.changes(entity, since, after)) {
-          pages += 1;
-          await labels.refreshIfUnknown(page.records);
-          // A page that does not commit must not count: the run's counters go back to before it.
-          const before = { counts: { ...progress.counts }, errors: progress.errors.length, warnings: progress.warnings.length, index: progress.index };
-          await db.transaction(async (tx) => {
-            const ids = await ingestPageInTransaction(tx, run, page.records, progress);
-            if (full) await cursors.rememberSeen(tx, tenantId, entity, ids);
-            await cursors.advancePass(tx, tenantId, entity, { position: page.position, maxUpdated: page.maxUpdated, serverDate: client.serverDate(), keyset: client.paging === 'keyset' });
-            await options.hooks?.beforeCommit?.(entity, pages);
-          }).catch((error: unknown) => {
-            Object.assign(progress.counts, before.counts);
-            progress.errors.length = before.errors;
-            progress.warnings.length = before.warnings;
-            progress.index = before.index;
-            throw error;
-          });
-          await connections.renewLease(db, tenantId, job.syncRunId, LEASE_SECONDS);
-          options.onProgress?.({ entity, pages, received: progress.counts.received });
-          await options.hooks?.afterPage?.(entity, pages);
+        // Offset paging can skip records when others are deleted while it pages: such a pass is read
+        // again (idempotent upserts make the re-read free of double counts), a bounded number of times.
+        let checkFrom = iso((await cursors.readCursor(db, tenantId, entity))?.pass_started_at);
+        for (let reading = 1; ; reading += 1) {
+          for await (const page of client.changes(entity, since, after)) {
+            pages += 1;
+            await labels.refreshIfUnknown(page.records);
+            // A page that does not commit must not count: the run's counters go back to before it.
+            const before = { counts: { ...progress.counts }, errors: progress.errors.length, warnings: progress.warnings.length, index: progress.index };
+            await db.transaction(async (tx) => {
+              const ids = await ingestPageInTransaction(tx, run, page.records, progress);
+              if (full) await cursors.rememberSeen(tx, tenantId, entity, ids);
+              await cursors.advancePass(tx, tenantId, entity, { position: page.position, maxUpdated: page.maxUpdated, serverDate: client.serverDate(), keyset: client.paging === 'keyset' });
+              await options.hooks?.beforeCommit?.(entity, pages);
+            }).catch((error: unknown) => {
+              Object.assign(progress.counts, before.counts);
+              progress.errors.length = before.errors;
+              progress.warnings.length = before.warnings;
+              progress.index = before.index;
+              throw error;
+            });
+            await connections.renewLease(db, tenantId, job.syncRunId, LEASE_SECONDS);
+            options.onProgress?.({ entity, pages, received: progress.counts.received });
+            await options.hooks?.afterPage?.(entity, pages);
+          }
+          checkFrom ??= iso((await cursors.readCursor(db, tenantId, entity))?.pass_started_at) ?? client.serverDate();
+          if (!client.passDisturbed || !checkFrom || reading >= MAX_PASS_READINGS) break;
+          const nextFrom = client.latestServerDate();
+          if (!(await client.passDisturbed(entity, new Date(Date.parse(checkFrom) - config.syncOverlapSeconds * 1000).toISOString()))) break;
+          checkFrom = nextFrom;
+          after = null;
         }
       } catch (error) {
         if (!(error instanceof PsaCallError && error.problem === 'shape')) throw error;

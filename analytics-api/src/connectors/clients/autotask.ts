@@ -76,6 +76,10 @@ export class AutotaskClient implements PsaClient {
     return this.clock.value;
   }
 
+  latestServerDate(): string | null {
+    return this.clock.latest;
+  }
+
   private async *query(entity: string, filter: unknown[]): AsyncIterable<QueryPage> {
     const body = { MaxRecords: this.pageSize, filter };
     let next: string | null = null;

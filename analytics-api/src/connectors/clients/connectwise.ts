@@ -54,6 +54,10 @@ export class ConnectWiseClient implements PsaClient {
     return this.clock.value;
   }
 
+  latestServerDate(): string | null {
+    return this.clock.latest;
+  }
+
   async *changes(entity: Entity, since: string | null, after: unknown): AsyncIterable<ChangePage> {
     let position = (after as Position | null) ?? null;
     for (;;) {

@@ -71,6 +71,10 @@ export class HaloClient implements PsaClient {
     return this.clock.value;
   }
 
+  latestServerDate(): string | null {
+    return this.clock.latest;
+  }
+
   private async *pages(entity: Entity, query: Record<string, string>, firstPage: number): AsyncIterable<{ records: unknown[]; page: number }> {
     const resource = RESOURCE[entity];
     for (let page = firstPage; ; page += 1) {
@@ -113,6 +117,14 @@ export class HaloClient implements PsaClient {
       }
     }
     return { items, latest };
+  }
+
+  /** Deleted tickets since `from` (one record is enough to know): page numbers may have shifted. */
+  async passDisturbed(entity: Entity, from: string): Promise<boolean> {
+    if (entity !== 'tickets') return false;
+    const body = (await this.get('/api/Tickets', { deleted: 'true', lastupdatefromdate: from, pageinate: 'true', page_size: '1', page_no: '1' })) as Record<string, unknown>;
+    const tickets = body?.tickets;
+    return (typeof body?.record_count === 'number' && body.record_count > 0) || (Array.isArray(tickets) && tickets.length > 0);
   }
 
   async labels(): Promise<undefined> {

@@ -40,6 +40,13 @@ export interface PsaClient {
   labels(entity: Entity): Promise<PsaLabels | undefined>;
   /** The PSA's clock at its first answer (HTTP Date), second precision. */
   serverDate(): string | null;
+  /** The PSA's clock at its latest answer. */
+  latestServerDate(): string | null;
+  /**
+   * Offset paging only: whether records left the result set since `from` (deletions), which
+   * shifts later pages onto records not yet read. The sync then reads the pass again.
+   */
+  passDisturbed?(entity: Entity, from: string): Promise<boolean>;
 }
 
 export interface ClientOptions {
@@ -50,13 +57,17 @@ export interface ClientOptions {
 /** Notes the HTTP Date of the first answer: the pass-start instant by the PSA's own clock. */
 export class ServerClock {
   private first: string | null = null;
+  private last: string | null = null;
   note(response: Response): void {
-    if (this.first !== null) return;
     const date = response.headers.get('date');
     const ms = date ? Date.parse(date) : NaN;
-    this.first = Number.isNaN(ms) ? new Date().toISOString() : new Date(ms).toISOString();
+    this.last = Number.isNaN(ms) ? new Date().toISOString() : new Date(ms).toISOString();
+    this.first ??= this.last;
   }
   get value(): string | null {
     return this.first;
+  }
+  get latest(): string | null {
+    return this.last;
   }
 }

@@ -119,6 +119,11 @@ export class SimTable<R extends Record<string, unknown>> {
     return record;
   }
 
+  clear(): void {
+    this.live.clear();
+    this.deleted.length = 0;
+  }
+
   values(): R[] {
     return [...this.live.values()];
   }

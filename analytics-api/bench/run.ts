@@ -6,7 +6,7 @@
  *
  * Options:
  *   --quick          small version of every row (CI): a few minutes
- *   --only a,b       run only these groups: ingest, large (memory, KPI, API, export), quick-start
+ *   --only a,b       run only these groups: ingest, large (memory, KPI, API, export), quick-start, sync (PSA sync)
  *   --cpu-prof       write CPU profiles of the service processes to bench/out/profiles/
  *   --explain        write EXPLAIN (ANALYZE, BUFFERS) of the KPI statement to bench/out/explain-*.txt
  *   --regenerate     regenerate the mock data instead of reusing bench/data/
@@ -25,8 +25,9 @@ import { machineInfo, renderNotes, renderTable, writeJson, type ResultRow, type 
 import { ingestRows } from './rows/ingest.js';
 import { largeRows } from './rows/large.js';
 import { quickStartRows } from './rows/quick-start.js';
+import { syncRows } from './rows/sync.js';
 
-const GROUPS = ['ingest', 'large', 'quick-start'] as const;
+const GROUPS = ['ingest', 'large', 'quick-start', 'sync'] as const;
 type Group = (typeof GROUPS)[number];
 
 interface Options {
@@ -95,6 +96,7 @@ async function main(): Promise<number> {
     if (options.only.has('ingest')) rows.push(...(await ingestRows(ctx)));
     if (options.only.has('large')) rows.push(...(await largeRows(ctx)));
     if (options.only.has('quick-start')) rows.push(...(await quickStartRows(ctx)));
+    if (options.only.has('sync')) rows.push(...(await syncRows(ctx)));
   } finally {
     await cleanup();
   }

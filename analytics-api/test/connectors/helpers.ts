@@ -3,7 +3,10 @@ import { resolve } from 'node:path';
 import type { Queryable } from '../../src/db/database.js';
 import type { Entity, PsaSource } from '../../src/ingest/canonical.js';
 import { mapRecord } from '../../src/ingest/mappers/index.js';
-import { MOCK_DATA_PATH } from '../helpers/test-app.js';
+import { packageRoot } from '../../src/config/config.js';
+
+// Not from helpers/test-app.js: the bench imports this file outside vitest.
+const MOCK_DATA_PATH = resolve(packageRoot, 'mock-data');
 
 /** A fixed test key (32 bytes, base64) and a second one for rotation tests. */
 export const TEST_CREDENTIALS_KEY = Buffer.alloc(32, 7).toString('base64');

@@ -88,7 +88,7 @@ export async function syncRows(ctx: BenchContext): Promise<ResultRow[]> {
       await db.drop();
     }
   } catch (error) {
-    log(`sync: error: ${String(error)}`);
+    log(`sync: error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return [errorRow('sync', path, '≥ 0.5× COPY', error), errorRow('sync-memory', memoryPath, '< 256 MB', error)];
   } finally {
     await sim.stop();

@@ -28,8 +28,11 @@ export class ConnectWiseSim extends SimServer {
   readonly tables = { tickets: new SimTable<CwRecord>((r) => String(r.id)), time_entries: new SimTable<CwRecord>((r) => String(r.id)) };
   /** Served pages get these extra malformed records once (a page of unexpected shape). */
   malformedOnce: unknown[] = [];
+  /** Records in (lastUpdated, id) order, rebuilt after a change: the bench serves 200,000. */
+  private sorted: Partial<Record<'tickets' | 'time_entries', CwRecord[]>> = {};
 
   load(entity: 'tickets' | 'time_entries', records: CwRecord[]): this {
+    this.sorted = {};
     for (const r of records) this.tables[entity].put(structuredClone(r));
     const latest = records.reduce((max, r) => Math.max(max, Date.parse(r._info?.lastUpdated ?? '1970-01-01T00:00:00Z')), 0);
     if (latest + 60_000 > this.now) this.now = latest + 60_000;
@@ -40,6 +43,7 @@ export class ConnectWiseSim extends SimServer {
   change(entity: 'tickets' | 'time_entries', key: string): void {
     const record = this.tables[entity].live.get(key);
     if (!record) return;
+    this.sorted = {};
     this.tick();
     if (entity === 'tickets') record.summary = `${String(record.summary ?? '').slice(0, 60)} (edit ${this.now})`;
     else record.notes = `edited ${this.now}`;
@@ -51,12 +55,14 @@ export class ConnectWiseSim extends SimServer {
     const template = table.values()[0] ?? [...table.deleted].pop()?.record;
     if (!template) throw new Error('nothing to copy');
     const id = Math.max(0, ...table.values().map((r) => r.id), ...table.deleted.map((d) => d.record.id)) + 1;
+    this.sorted = {};
     this.tick();
     table.put({ ...structuredClone(template), id, _info: { ...template._info, lastUpdated: isoSeconds(this.now) } });
     return String(id);
   }
 
   remove(entity: 'tickets' | 'time_entries', key: string): void {
+    this.sorted = {};
     this.tables[entity].remove(key, this.tick());
   }
 
@@ -70,21 +76,29 @@ export class ConnectWiseSim extends SimServer {
     const pageSize = Math.min(Number(q.get('pageSize') ?? 25), 1000);
     const page = Number(q.get('page') ?? 1);
     if (!Number.isInteger(pageSize) || pageSize < 1 || !Number.isInteger(page) || page < 1) return { status: 400, body: { code: 'InvalidObject', message: 'page/pageSize' } };
-    let records = this.tables[entity].values();
+    const orderBy = q.get('orderBy');
+    if (orderBy && orderBy !== 'lastUpdated asc, id asc') return { status: 400, body: { code: 'InvalidObject', message: `orderBy ${orderBy} not simulated` } };
+    let ordered: CwRecord[];
+    if (orderBy) {
+      ordered = this.sorted[entity] ??= this.tables[entity].values().sort((a, b) => updatedMs(a) - updatedMs(b) || a.id - b.id);
+    } else {
+      ordered = sortBy(this.tables[entity].values(), (r) => r.id);
+    }
+    let predicate: (r: CwRecord) => boolean = () => true;
     const conditions = q.get('conditions');
     if (conditions) {
-      let predicate: (r: CwRecord) => boolean;
       try {
         predicate = parseConditions(conditions);
       } catch (error) {
         return { status: 400, body: { code: 'InvalidObject', message: (error as Error).message } };
       }
-      records = records.filter(predicate);
     }
-    const orderBy = q.get('orderBy');
-    if (orderBy && orderBy !== 'lastUpdated asc, id asc') return { status: 400, body: { code: 'InvalidObject', message: `orderBy ${orderBy} not simulated` } };
-    if (orderBy) records.sort((a, b) => updatedMs(a) - updatedMs(b) || a.id - b.id);
-    else sortBy(records, (r) => r.id);
+    // Only as many matches as the page needs.
+    const records: CwRecord[] = [];
+    for (const r of ordered) {
+      if (predicate(r)) records.push(r);
+      if (records.length >= page * pageSize) break;
+    }
     const body: unknown[] = records.slice((page - 1) * pageSize, page * pageSize).map((r) => structuredClone(r));
     if (this.malformedOnce.length > 0 && body.length > 0) {
       body.splice(Math.floor(body.length / 2), 0, ...this.malformedOnce);

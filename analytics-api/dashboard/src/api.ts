@@ -1,5 +1,5 @@
-/** The only server calls the page makes: GET /v1/kpis/daily with the tenant's X-API-Key. */
-import type { DailyList, GroupBy } from './types.js';
+/** The only server calls the page makes: GET /v1/kpis/daily and GET /v1/sync-status with the tenant's X-API-Key. */
+import type { DailyList, GroupBy, SyncStatus } from './types.js';
 
 export type ApiErrorKind = 'refused' | 'unreachable' | 'rate_limited' | 'bad_request' | 'server';
 
@@ -56,6 +56,17 @@ export class KpiClient {
       pending.catch(() => this.cache.delete(url));
     }
     return pending;
+  }
+
+  /** The tenant's PSA sync state; null when it cannot be read (the banner is a hint, never a blocker). */
+  async syncStatus(): Promise<SyncStatus | null> {
+    try {
+      const res = await fetch('/v1/sync-status', { headers: { 'X-API-Key': this.apiKey, Accept: 'application/json' }, cache: 'no-store', credentials: 'omit' });
+      if (!res.ok) return null;
+      return (await res.json()) as SyncStatus;
+    } catch {
+      return null;
+    }
   }
 
   private async request(url: string): Promise<DailyList> {

@@ -21,6 +21,7 @@ import { ingestRoutes } from './routes/ingest.js';
 import { kpiComputeRoutes } from './routes/kpi-compute.js';
 import { kpiReadRoutes } from './routes/kpis.js';
 import { syncRoutes } from './routes/sync.js';
+import { syncStatusRoutes } from './routes/sync-status.js';
 import { tenantRoutes } from './routes/tenants.js';
 
 export interface BuildAppOptions {
@@ -113,6 +114,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(async (publicApi) => {
     requireTenant(publicApi, ctx);
     await kpiReadRoutes(publicApi, ctx);
+    await syncStatusRoutes(publicApi, ctx);
   });
 
   return app;

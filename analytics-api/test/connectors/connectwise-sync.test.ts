@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { syncTenant } from '../../src/connectors/sync-service.js';
-import { createTenant } from '../../src/tenants/tenant-service.js';
+import { createApiKey, createTenant } from '../../src/tenants/tenant-service.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 import { deletedIds, mockRecords, storedPayloads, TEST_CREDENTIALS_KEY } from './helpers.js';
 import { ConnectWiseSim, CW_CREDENTIALS, type CwRecord } from './sim/connectwise-sim.js';
@@ -119,6 +119,11 @@ describe('sync from the simulated ConnectWise', () => {
     const row = (tenants.json() as { id: string; last_sync_status: string; last_sync_error: string }[]).find((x) => x.id === tenantId)!;
     expect(row.last_sync_status).toBe('credentials_refused');
     expect(row.last_sync_error).toMatch(/401/);
+    // The tenant's own dashboard reads the same state (its failing-sync banner).
+    const key = (await createApiKey(t.ctx.db, tenantId, 'dash')).key;
+    const own = await t.app.inject({ method: 'GET', url: '/v1/sync-status', headers: { 'x-api-key': key } });
+    expect(own.statusCode).toBe(200);
+    expect(own.json()).toMatchObject({ psa: 'connectwise', last_sync_status: 'credentials_refused' });
   });
 
   it('rejects the records of a page that are not the expected shape, with reasons, and goes on', async () => {

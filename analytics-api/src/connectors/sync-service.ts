@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { DomainError, invalid } from '../errors.js';
+import { readAhead } from '../exports/read-ahead.js';
 import { ENTITIES, type Entity, type PsaLabels } from '../ingest/canonical.js';
 import { ingestPageInTransaction, newProgress, withActiveRun, type IngestSummary, type PageRun } from '../ingest/ingest-service.js';
 import { storeRejections } from '../ingest/ingest-store.js';
@@ -159,7 +160,8 @@ async function syncEntity(
         // again (idempotent upserts make the re-read free of double counts), a bounded number of times.
         let checkFrom = iso((await cursors.readCursor(db, tenantId, entity))?.pass_started_at);
         for (let reading = 1; ; reading += 1) {
-          for await (const page of client.changes(entity, since, after)) {
+          // One page ahead: the next page travels while this one is written.
+          for await (const page of readAhead(client.changes(entity, since, after))) {
             pages += 1;
             await labels.refreshIfUnknown(page.records);
             // A page that does not commit must not count: the run's counters go back to before it.

@@ -227,7 +227,7 @@ function startFaultProxy(targetBase, victimTenantId) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://proxy');
     const tenantId = url.searchParams.get('tenant_id');
-    const call = { at: Date.now(), method: req.method, path: url.pathname, tenant_id: tenantId, status: 0, injected: false };
+    const call = { at: Date.now(), method: req.method, path: url.pathname, tenant_id: tenantId, entity: url.searchParams.get('entity'), status: 0, injected: false };
     calls.push(call);
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
@@ -632,8 +632,10 @@ async function proof(state, token) {
       const before = await Promise.all(others.map(async (t) => ({ id: t.id, kpi: await countFor('kpi_daily', t.id) })));
 
       const f01 = await execute(wf01, 'faults');
-      const ingestCalls = calls.filter((c) => c.path.startsWith('/internal/ingest/'));
-      const victimTries = (entity) => ingestCalls.filter((c) => c.tenant_id === victim.id && c.path.endsWith(`/${entity}`));
+      // Pushed/mock tenants call /internal/ingest/{entity}; a tenant with a PSA connection /internal/sync?entity=….
+      const ingestCalls = calls.filter((c) => c.path.startsWith('/internal/ingest/') || c.path === '/internal/sync');
+      const entityOf = (c) => (c.path === '/internal/sync' ? c.entity : c.path.split('/').pop());
+      const victimTries = (entity) => ingestCalls.filter((c) => c.tenant_id === victim.id && entityOf(c) === entity);
       record(f01.code !== 0 && f01.execution?.status === 'error' && (f01.errorMessage ?? '').includes(victim.id),
         'WF-01 ends in error naming the failed tenant', `exit ${f01.code ?? 'timeout'}, status ${f01.execution?.status}, error: ${f01.errorMessage}`);
       const tt = victimTries('tickets');
@@ -643,8 +645,8 @@ async function proof(state, token) {
       record(gaps(tt).concat(gaps(te)).every((g) => g >= 1500), 'retries wait ~2 s between tries', gaps(tt).concat(gaps(te)).map((g) => `${g} ms`).join(', '));
       const othersOk = others.map((t) => {
         const mine = ingestCalls.filter((c) => c.tenant_id === t.id);
-        const ti = mine.findIndex((c) => c.path.endsWith('/tickets'));
-        const ei = mine.findIndex((c) => c.path.endsWith('/time_entries'));
+        const ti = mine.findIndex((c) => entityOf(c) === 'tickets');
+        const ei = mine.findIndex((c) => entityOf(c) === 'time_entries');
         return { t, ok: mine.length === 2 && mine.every((c) => c.status === 200) && ti >= 0 && ti < ei, n: mine.length, statuses: mine.map((c) => c.status) };
       });
       record(others.length === 0 || othersOk.every((o) => o.ok), 'WF-01 still ingested the other tenants (tickets, then time entries)',

@@ -6,7 +6,7 @@
  *
  * Options:
  *   --quick          small version of every row (CI): a few minutes
- *   --only a,b       run only these groups: ingest, large (memory, KPI, API, export), quick-start, recompute
+ *   --only a,b       run only these groups: ingest, large (memory, KPI, API, export), quick-start, recompute, sync (PSA sync)
  *   --cpu-prof       write CPU profiles of the service processes to bench/out/profiles/
  *   --explain        write EXPLAIN (ANALYZE, BUFFERS) of the KPI statement to bench/out/explain-*.txt
  *   --regenerate     regenerate the mock data instead of reusing bench/data/
@@ -26,8 +26,9 @@ import { ingestRows } from './rows/ingest.js';
 import { largeRows } from './rows/large.js';
 import { quickStartRows } from './rows/quick-start.js';
 import { recomputeRows } from './rows/recompute.js';
+import { syncRows } from './rows/sync.js';
 
-const GROUPS = ['ingest', 'large', 'quick-start', 'recompute'] as const;
+const GROUPS = ['ingest', 'large', 'quick-start', 'recompute', 'sync'] as const;
 type Group = (typeof GROUPS)[number];
 
 interface Options {
@@ -97,6 +98,7 @@ async function main(): Promise<number> {
     if (options.only.has('large')) rows.push(...(await largeRows(ctx)));
     if (options.only.has('quick-start')) rows.push(...(await quickStartRows(ctx)));
     if (options.only.has('recompute')) rows.push(...(await recomputeRows(ctx)));
+    if (options.only.has('sync')) rows.push(...(await syncRows(ctx)));
   } finally {
     await cleanup();
   }

@@ -12,7 +12,9 @@ export type ErrorKind =
   | 'precondition_failed'
   | 'too_large'
   | 'rate_limited'
-  | 'unavailable';
+  | 'unavailable'
+  /** A third party we call (a PSA) refused or failed: the detail says which and why. */
+  | 'upstream';
 
 export interface FieldError {
   field?: string;

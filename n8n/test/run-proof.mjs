@@ -143,10 +143,13 @@ function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function httpJson(method, url, { token, timeoutMs = 15000 } = {}) {
+async function httpJson(method, url, { token, timeoutMs = 15000, body: payload } = {}) {
+  const headers = token ? { authorization: `Bearer ${token}` } : {};
+  if (payload !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(url, {
     method,
-    headers: token ? { authorization: `Bearer ${token}` } : {},
+    headers,
+    body: payload === undefined ? undefined : JSON.stringify(payload),
     signal: AbortSignal.timeout(timeoutMs),
   });
   const text = await res.text();
@@ -244,7 +247,7 @@ function startFaultProxy(targetBase, victimTenantId) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://proxy');
     const tenantId = url.searchParams.get('tenant_id');
-    const call = { at: Date.now(), method: req.method, path: url.pathname, tenant_id: tenantId, status: 0, injected: false };
+    const call = { at: Date.now(), method: req.method, path: url.pathname, tenant_id: tenantId, entity: url.searchParams.get('entity'), status: 0, injected: false };
     calls.push(call);
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
@@ -287,11 +290,47 @@ function startFaultProxy(targetBase, victimTenantId) {
 // ----------------------------------------------------------------------------------------------
 // Main
 
+// A simulated ConnectWise PSA (the third party the proof cannot reach): Basic auth + clientId,
+// the keyset condition and order the connector sends, pages capped at 1000. It serves the
+// ConnectWise mock tenant's records in their native shape.
+const SIM_CW_CREDENTIALS = { company: 'proofco', public_key: 'proofpub', private_key: randomBytes(12).toString('hex'), client_id: 'proof-client' };
+function startSimulatedConnectWise() {
+  const dir = join(REPO, 'analytics-api', 'mock-data', '550e8400-e29b-41d4-a716-446655440000');
+  const data = {
+    '/service/tickets': JSON.parse(readFileSync(join(dir, 'tickets.json'), 'utf8')),
+    '/time/entries': JSON.parse(readFileSync(join(dir, 'time_entries.json'), 'utf8')),
+  };
+  const updated = (r) => Date.parse(r?._info?.lastUpdated ?? '') || 0;
+  for (const list of Object.values(data)) list.sort((a, b) => updated(a) - updated(b) || a.id - b.id);
+  const auth = `Basic ${Buffer.from(`${SIM_CW_CREDENTIALS.company}+${SIM_CW_CREDENTIALS.public_key}:${SIM_CW_CREDENTIALS.private_key}`).toString('base64')}`;
+  const calls = [];
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    const send = (status, body) => {
+      calls.push({ path: url.pathname, status });
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (req.headers.authorization !== auth || req.headers.clientid !== SIM_CW_CREDENTIALS.client_id) return send(401, { code: 'Unauthorized' });
+    const list = data[url.pathname];
+    if (!list) return send(404, { code: 'NotFound' });
+    const size = Math.min(Number(url.searchParams.get('pageSize') ?? 25), 1000);
+    const cond = url.searchParams.get('conditions') ?? '';
+    const keyset = /lastUpdated > \[([^\]]+)\] or \(lastUpdated = \[[^\]]+\] and id > (\d+)\)/.exec(cond);
+    const since = /lastUpdated >= \[([^\]]+)\]/.exec(cond);
+    const after = keyset ? { at: Date.parse(keyset[1]), id: Number(keyset[2]) } : null;
+    const from = since ? Date.parse(since[1]) : -Infinity;
+    const rows = list.filter((r) => (after ? updated(r) > after.at || (updated(r) === after.at && r.id > after.id) : updated(r) >= from));
+    send(200, rows.slice(0, size));
+  });
+  return new Promise((resolveStart) => server.listen(0, '127.0.0.1', () => resolveStart({ server, calls, baseUrl: `http://127.0.0.1:${server.address().port}` })));
+}
+
 async function main() {
   rmSync(ARTIFACTS, { recursive: true, force: true });
   mkdirSync(ARTIFACTS, { recursive: true });
   const tmpRoot = mkdtempSync(join(tmpdir(), 'msp-n8n-proof-'));
-  const state = { api: null, dbName: null, tmpRoot, proxy: null, smtp: null, receiver: null };
+  const state = { api: null, dbName: null, tmpRoot, proxy: null, smtp: null, receiver: null, psa: null };
   const cleanup = async () => {
     for (const key of ['smtp', 'receiver']) {
       if (state[key]) await state[key].close().catch(() => {});
@@ -299,6 +338,8 @@ async function main() {
     }
     if (state.proxy) await new Promise((r) => state.proxy.server.close(r)).catch(() => {});
     state.proxy = null;
+    if (state.psa) await new Promise((r) => state.psa.server.close(r)).catch(() => {});
+    state.psa = null;
     if (state.api) {
       const api = state.api;
       state.api = null;
@@ -422,7 +463,7 @@ async function proof(state, token) {
   for (const k of ['DATABASE_URL', 'DATA_DIR', 'REDIS_URL', 'JWT_SECRET_KEY', 'SERVICE_TOKEN', 'MOCK_MODE', 'EXPORTS_PATH', 'PORT', 'HOST', 'LOG_LEVEL']) delete apiEnv[k];
   Object.assign(apiEnv, {
     DATABASE_URL: databaseUrl, SERVICE_TOKEN: token, MOCK_MODE: 'true', EXPORTS_PATH: exportsPath,
-    PORT: String(apiPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn',
+    PORT: String(apiPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn', CREDENTIALS_KEY: randomBytes(32).toString('base64'),
   });
   const apiLog = join(ARTIFACTS, 'api.log');
   const apiOut = createWriteStream(apiLog);
@@ -467,6 +508,20 @@ async function proof(state, token) {
     `exit ${seed.code}\nstderr:\n${seed.stderr}\ntenants:\n${JSON.stringify(seeded?.tenants?.map((t) => ({ id: t.id, name: t.name, timezone: t.timezone, source: t.source, active: t.active })) ?? null, null, 2)}\napi_keys: ${seeded?.api_keys?.length ?? 'n/a'} created\n`);
   require_(seed.code === 0 && Array.isArray(seeded?.tenants) && seeded.tenants.length > 0,
     'seed-mock --json created the mock tenants', seed.code === 0 ? `${seeded?.tenants?.length ?? 0} tenants, ${seeded?.api_keys?.length ?? 0} API keys` : `exit ${seed.code ?? 'timeout'}: ${seed.stderr.trim().slice(0, 500)}`);
+
+  // A fourth tenant whose data comes from a simulated ConnectWise through POST /internal/sync.
+  state.psa = await startSimulatedConnectWise();
+  const synced = await runCommand(process.execPath, [cliJs, 'tenant', 'create', '--name', 'Synced ConnectWise MSP', '--timezone', 'America/Chicago', '--source', 'connectwise', '--json'], {
+    env: apiEnv, timeoutMs: 2 * 60 * 1000, label: 'node analytics-api/dist/cli.js',
+  });
+  let syncedTenant;
+  try {
+    syncedTenant = JSON.parse(synced.stdout);
+  } catch {}
+  require_(synced.code === 0 && syncedTenant?.id, 'created a tenant to sync from a simulated ConnectWise', synced.stderr.trim().slice(0, 300));
+  const conn = await httpJson('PUT', `${apiUrl}/internal/tenants/${syncedTenant.id}/connection`, { token, body: { psa: 'connectwise', base_url: state.psa.baseUrl, credentials: SIM_CW_CREDENTIALS } });
+  require_(conn.status === 200 && conn.body?.credentials?.private_key === '********' && !JSON.stringify(conn.body).includes(SIM_CW_CREDENTIALS.private_key),
+    'PUT /internal/tenants/{id}/connection stored the connection, secrets masked', `status ${conn.status}`);
 
   const listed = await httpJson('GET', `${apiUrl}/internal/tenants`, { token });
   require_(listed.status === 200 && Array.isArray(listed.body), 'GET /internal/tenants returns an array', `status ${listed.status}`);
@@ -566,6 +621,16 @@ async function proof(state, token) {
     record(results01.length === active.length && results01.every((t) => t.ok),
       'WF-01 ran WF-01A and WF-01B for every active tenant',
       `${results01.filter((t) => t.ok).length}/${active.length} tenants ok; sub-workflow runs: WF-01A ${nodeRuns(r01.execution, 'Run WF-01A Ingest Tickets').length}, WF-01B ${nodeRuns(r01.execution, 'Run WF-01B Ingest Time Entries').length}`);
+    {
+      const listedAfter = await httpJson('GET', `${apiUrl}/internal/tenants`, { token });
+      const row = listedAfter.body?.find?.((t) => t.id === syncedTenant.id);
+      const runs = (await db.query(`SELECT entity, status, inserted FROM ingestion_runs WHERE tenant_id = $1 AND mode = 'sync' ORDER BY started_at`, [syncedTenant.id])).rows;
+      const pages = state.psa.calls.filter((c) => c.status === 200).length;
+      writeFileSync(join(ARTIFACTS, 'synced-tenant.json'), `${JSON.stringify({ tenant: row, sync_runs: runs, simulated_psa_calls: state.psa.calls.length }, null, 2)}\n`);
+      record(row?.psa === 'connectwise' && row?.last_sync_status === 'succeeded' && runs.length === 2 && runs.every((r) => r.status === 'succeeded' && r.inserted > 0),
+        'WF-01 synced the tenant with a PSA connection from the simulated ConnectWise (POST /internal/sync)',
+        `last_sync_status ${row?.last_sync_status}; runs ${runs.map((r) => `${r.entity} ${r.status} +${r.inserted}`).join(', ')}; ${pages} pages served`);
+    }
     for (const t of active) {
       const tickets = await countFor('raw_tickets', t.id);
       const entries = await countFor('raw_time_entries', t.id);
@@ -621,8 +686,10 @@ async function proof(state, token) {
       const before = await Promise.all(others.map(async (t) => ({ id: t.id, kpi: await countFor('kpi_daily', t.id) })));
 
       const f01 = await execute(wf01, 'faults');
-      const ingestCalls = calls.filter((c) => c.path.startsWith('/internal/ingest/'));
-      const victimTries = (entity) => ingestCalls.filter((c) => c.tenant_id === victim.id && c.path.endsWith(`/${entity}`));
+      // Pushed/mock tenants call /internal/ingest/{entity}; a tenant with a PSA connection /internal/sync?entity=….
+      const ingestCalls = calls.filter((c) => c.path.startsWith('/internal/ingest/') || c.path === '/internal/sync');
+      const entityOf = (c) => (c.path === '/internal/sync' ? c.entity : c.path.split('/').pop());
+      const victimTries = (entity) => ingestCalls.filter((c) => c.tenant_id === victim.id && entityOf(c) === entity);
       record(f01.code !== 0 && f01.execution?.status === 'error' && (f01.errorMessage ?? '').includes(victim.id),
         'WF-01 ends in error naming the failed tenant', `exit ${f01.code ?? 'timeout'}, status ${f01.execution?.status}, error: ${f01.errorMessage}`);
       const tt = victimTries('tickets');
@@ -632,8 +699,8 @@ async function proof(state, token) {
       record(gaps(tt).concat(gaps(te)).every((g) => g >= 1500), 'retries wait ~2 s between tries', gaps(tt).concat(gaps(te)).map((g) => `${g} ms`).join(', '));
       const othersOk = others.map((t) => {
         const mine = ingestCalls.filter((c) => c.tenant_id === t.id);
-        const ti = mine.findIndex((c) => c.path.endsWith('/tickets'));
-        const ei = mine.findIndex((c) => c.path.endsWith('/time_entries'));
+        const ti = mine.findIndex((c) => entityOf(c) === 'tickets');
+        const ei = mine.findIndex((c) => entityOf(c) === 'time_entries');
         return { t, ok: mine.length === 2 && mine.every((c) => c.status === 200) && ti >= 0 && ti < ei, n: mine.length, statuses: mine.map((c) => c.status) };
       });
       record(others.length === 0 || othersOk.every((o) => o.ok), 'WF-01 still ingested the other tenants (tickets, then time entries)',

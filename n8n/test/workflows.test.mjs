@@ -120,7 +120,10 @@ test('routes and query parameters follow the contract', () => {
   for (const e of EXPECTED.filter((x) => x.entity)) {
     const n = nodeOf(byPrefix(e.prefix), 'Call Ingest API');
     assert.equal(n.parameters.method, 'POST');
-    assert.ok(n.parameters.url.endsWith(`/internal/ingest/${e.entity}`), `${e.name}: url`);
+    // A tenant with a PSA connection syncs; the others are pushed or read from the mock files.
+    assert.ok(n.parameters.url.includes(`'ingest/${e.entity}'`), `${e.name}: url (push/mock)`);
+    assert.ok(n.parameters.url.includes(`'sync?entity=${e.entity}'`), `${e.name}: url (sync)`);
+    assert.ok(n.parameters.url.includes('.json.psa ?'), `${e.name}: chosen by the tenant's psa`);
     assert.deepEqual(Object.keys(query(n)), ['tenant_id']);
     assert.ok(!n.parameters.sendBody, `${e.name}: no body (MOCK_MODE reads the mock files)`);
   }
@@ -134,7 +137,7 @@ test('routes and query parameters follow the contract', () => {
   assert.ok(!exp.parameters.sendQuery, 'all tenants');
 });
 
-test('WF-01 runs WF-01A then WF-01B per active tenant, by workflow id, passing tenant_id', () => {
+test('WF-01 runs WF-01A then WF-01B per active tenant, by workflow id, passing tenant_id and psa', () => {
   const wf = byPrefix('WF-01');
   const sub = { A: byPrefix('WF-01A'), B: byPrefix('WF-01B') };
   const exec = ofType(wf, 'executeWorkflow');
@@ -144,6 +147,7 @@ test('WF-01 runs WF-01A then WF-01B per active tenant, by workflow id, passing t
     assert.equal(n.parameters.workflowId.mode, 'id');
     assert.equal(n.parameters.options?.waitForSubWorkflow, true, `${n.name}: waits`);
     assert.ok(n.parameters.workflowInputs.value.tenant_id.includes('.json.id'), `${n.name}: tenant_id mapping`);
+    assert.ok(n.parameters.workflowInputs.value.psa.includes('.json.psa'), `${n.name}: psa mapping`);
     assert.equal(n.onError, 'continueRegularOutput', `${n.name}: a failing tenant does not stop the loop`);
   }
   const a = exec.find((n) => n.parameters.workflowId.value === sub.A.id);
@@ -159,7 +163,7 @@ test('WF-01 runs WF-01A then WF-01B per active tenant, by workflow id, passing t
     const trig = ofType(s, 'executeWorkflowTrigger');
     assert.equal(trig.length, 1, `${s.name}: Execute Workflow Trigger`);
     assert.equal(trig[0].parameters.inputSource, 'workflowInputs');
-    assert.deepEqual(trig[0].parameters.workflowInputs.values, [{ name: 'tenant_id', type: 'string' }]);
+    assert.deepEqual(trig[0].parameters.workflowInputs.values, [{ name: 'tenant_id', type: 'string' }, { name: 'psa', type: 'string' }]);
   }
 });
 

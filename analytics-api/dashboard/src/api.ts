@@ -1,6 +1,6 @@
-/** The only server calls the page makes: GET /v1/kpis/daily and GET /v1/config with the tenant's X-API-Key. */
+/** The only server calls the page makes: GET /v1/kpis/daily, GET /v1/config and GET /v1/sync-status with the tenant's X-API-Key. */
 import type { KpiTargets } from './targets.js';
-import type { DailyList, GroupBy } from './types.js';
+import type { DailyList, GroupBy, SyncStatus } from './types.js';
 
 export type ApiErrorKind = 'refused' | 'unreachable' | 'rate_limited' | 'bad_request' | 'server';
 
@@ -68,6 +68,17 @@ export class KpiClient {
       .then(async (res) => (res.ok ? (((await res.json()) as { config?: { kpi_targets?: KpiTargets } }).config?.kpi_targets ?? {}) : {}))
       .catch(() => ({}));
     return this.targets;
+  }
+
+  /** The tenant's PSA sync state; null when it cannot be read (the banner is a hint, never a blocker). */
+  async syncStatus(): Promise<SyncStatus | null> {
+    try {
+      const res = await fetch('/v1/sync-status', { headers: { 'X-API-Key': this.apiKey, Accept: 'application/json' }, cache: 'no-store', credentials: 'omit' });
+      if (!res.ok) return null;
+      return (await res.json()) as SyncStatus;
+    } catch {
+      return null;
+    }
   }
 
   private async request(url: string): Promise<DailyList> {

@@ -46,6 +46,7 @@ const ui = {
   refresh: $('refresh') as HTMLButtonElement,
   status: $('status'),
   notice: $('notice'),
+  syncBanner: $('sync-banner'),
   problem: $('problem'),
   problemText: $('problem-text'),
   retry: $('retry') as HTMLButtonElement,
@@ -110,6 +111,8 @@ function signOut(message?: string): void {
   ui.tiles.replaceChildren();
   ui.freshness.hidden = true;
   ui.freshness.textContent = '';
+  ui.syncBanner.hidden = true;
+  ui.syncBanner.textContent = '';
   showNotice(null);
   ui.keyInput.value = '';
   ui.signinError.hidden = !message;
@@ -253,6 +256,7 @@ async function loadRange(range: DateRange, existing?: AbortController): Promise<
       if (ctl.signal.aborted) return;
     }
     renderFreshness(items);
+    void renderSyncBanner(api, latest.timezone || 'UTC');
     renderTiles(latest, previous);
     hasContent = true;
     setView('ready', `Showing KPIs for ${rangeText(range.from, range.to)}.`);
@@ -268,6 +272,32 @@ async function loadRange(range: DateRange, existing?: AbortController): Promise<
 }
 
 // ---------------------------------------------------------------- freshness and tiles
+
+const PSA_NAMES: Record<string, string> = { connectwise: 'ConnectWise PSA', autotask: 'Autotask', halopsa: 'HaloPSA' };
+/** A sync older than this (hours) makes the banner say the data is stale. */
+const SYNC_STALE_HOURS = 26;
+
+/** A failing or stale PSA sync is shown as a banner above the KPIs. */
+async function renderSyncBanner(api: KpiClient, tz: string): Promise<void> {
+  const status = await api.syncStatus();
+  if (client !== api) return;
+  let text = '';
+  if (status?.psa) {
+    const psa = PSA_NAMES[status.psa] ?? status.psa;
+    const when = status.last_sync_at ? instantText(status.last_sync_at, tz) : null;
+    if (status.last_sync_status === 'credentials_refused') {
+      text = `${psa} refused the credentials at the last sync${when ? ` (${when})` : ''}: the KPIs stop at the data synced before. Ask an administrator to renew the connection.`;
+    } else if (status.last_sync_status === 'failed') {
+      text = `The last sync from ${psa}${when ? ` (${when})` : ''} failed${status.last_sync_error ? `: ${status.last_sync_error}` : ''}. The KPIs may be out of date.`;
+    } else if (!status.last_sync_at) {
+      text = `No data has been synced from ${psa} yet.`;
+    } else if (Date.now() - Date.parse(status.last_sync_at) > SYNC_STALE_HOURS * 3_600_000) {
+      text = `The last sync from ${psa} was at ${when}: the KPIs may be out of date.`;
+    }
+  }
+  ui.syncBanner.textContent = text;
+  ui.syncBanner.hidden = text === '';
+}
 
 function renderFreshness(items: DailyItem[]): void {
   const latest = items[items.length - 1]!;

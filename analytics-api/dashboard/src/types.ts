@@ -28,3 +28,11 @@ export interface DateRange {
   from: string;
   to: string;
 }
+
+/** GET /v1/sync-status */
+export interface SyncStatus {
+  psa: string | null;
+  last_sync_at: string | null;
+  last_sync_status: string | null;
+  last_sync_error: string | null;
+}

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,6 +37,20 @@ export interface Config {
   trustProxy: boolean | number | string[];
   /** Identifies this process in ingestion runs and in pg_stat_activity. */
   instanceId: string;
+  /** AES-256-GCM key for PSA connection secrets; undefined → setting a connection is refused. */
+  credentialsKey: CredentialsKey | undefined;
+  /** The key before the last rotation: still read, never written (`connection rekey` moves secrets off it). */
+  credentialsKeyPrevious: CredentialsKey | undefined;
+  /** Source-clock slack re-read before the sync cursor, in seconds. */
+  syncOverlapSeconds: number;
+  /** Records asked per PSA page; capped by each PSA's own maximum (ConnectWise 1000, Autotask and Halo 500). */
+  syncPageSize: number;
+}
+
+/** A 32-byte key and its id (the first 8 hex digits of its SHA-256), stored with each secret. */
+export interface CredentialsKey {
+  id: string;
+  key: Buffer;
 }
 
 export class ConfigError extends Error {
@@ -129,6 +143,15 @@ function trustProxy(env: Env): boolean | number | string[] {
   return entries;
 }
 
+function credentialsKey(env: Env, name: string): CredentialsKey | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  const key = /^[A-Za-z0-9+/]+={0,2}$/.test(raw) ? Buffer.from(raw, 'base64') : Buffer.alloc(0);
+  // The value is a secret: the message says what is wrong, never what was given.
+  if (key.length !== 32) throw new ConfigError(name, 'must be 32 random bytes in base64 (openssl rand -base64 32)');
+  return { id: createHash('sha256').update(key).digest('hex').slice(0, 8), key };
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /**
@@ -178,5 +201,9 @@ export function loadConfig(env: Env = process.env, purpose: 'server' | 'cli' = '
     publicBaseUrl: (url(env, 'PUBLIC_BASE_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     trustProxy: trustProxy(env),
     instanceId: randomUUID(),
+    credentialsKey: credentialsKey(env, 'CREDENTIALS_KEY'),
+    credentialsKeyPrevious: credentialsKey(env, 'CREDENTIALS_KEY_PREVIOUS'),
+    syncOverlapSeconds: integer(env, 'SYNC_OVERLAP_SECONDS', 120, 0, 86_400),
+    syncPageSize: integer(env, 'SYNC_PAGE_SIZE', 1000, 1, 1000),
   };
 }

@@ -129,7 +129,7 @@ SELECT t.external_id AS ticket_key,
        ${ms('t.source_updated_at')} AS source_updated_at,
        ${ms('t.changed_at')} AS modified_at
   FROM raw_tickets t
- WHERE t.tenant_id = $1::uuid AND ${cfg.ticketKept('t')}
+ WHERE t.tenant_id = $1::uuid AND t.deleted_at IS NULL AND ${cfg.ticketKept('t')}
  ORDER BY t.external_id`,
   params: tenantZoneAndSettings,
   bulk: true,
@@ -184,7 +184,7 @@ SELECT e.external_id AS time_entry_key,
        ${ms('e.changed_at')} AS modified_at
   FROM raw_time_entries e
   LEFT JOIN raw_tickets t ON t.tenant_id = e.tenant_id AND t.external_id = e.ticket_external_id
- WHERE e.tenant_id = $1::uuid AND ${cfg.entryKept('e.work_type', 'COALESCE(e.client_id, t.client_id)')}
+ WHERE e.tenant_id = $1::uuid AND e.deleted_at IS NULL AND ${cfg.entryKept('e.work_type', 'COALESCE(e.client_id, t.client_id)')}
    AND NOT e.non_service_desk -- leave and internal charge codes: not in the KPIs, not in the facts
  ORDER BY e.external_id`,
   params: tenantZoneAndSettings,
@@ -303,10 +303,10 @@ SELECT DISTINCT ON (key) key AS ${prefix}_key, label AS ${prefix}_name
           FROM (
                 SELECT ${keyColumn} AS key, ${nameColumn} AS label, 0 AS rank,
                        COALESCE(source_updated_at, changed_at) AS seen
-                  FROM raw_tickets WHERE tenant_id = $1::uuid AND ${keyColumn} IS NOT NULL
+                  FROM raw_tickets WHERE tenant_id = $1::uuid AND ${keyColumn} IS NOT NULL AND deleted_at IS NULL
                 UNION ALL
                 SELECT ${keyColumn}, ${nameColumn}, 0, COALESCE(source_updated_at, changed_at)
-                  FROM raw_time_entries WHERE tenant_id = $1::uuid AND ${keyColumn} IS NOT NULL
+                  FROM raw_time_entries WHERE tenant_id = $1::uuid AND ${keyColumn} IS NOT NULL AND deleted_at IS NULL
                 UNION ALL
                 SELECT group_key, group_label, 1, computed_at
                   FROM kpi_daily_breakdown

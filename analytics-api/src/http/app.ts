@@ -19,6 +19,7 @@ import { requireTenant } from './plugins/tenant-auth.js';
 import { API_CSP, installSecurityHeaders, SECURITY_HEADERS } from './plugins/security-headers.js';
 import { alertRoutes } from './routes/alerts.js';
 import { authTokenRoutes } from './routes/auth-token.js';
+import { connectionRoutes } from './routes/connections.js';
 import { exportRoutes } from './routes/exports.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
@@ -26,6 +27,8 @@ import { kpiComputeRoutes } from './routes/kpi-compute.js';
 import { kpiReadRoutes } from './routes/kpis.js';
 import { ownConfigRoutes, tenantConfigRoutes } from './routes/tenant-config.js';
 import { reportRoutes } from './routes/reports.js';
+import { syncRoutes } from './routes/sync.js';
+import { syncStatusRoutes } from './routes/sync-status.js';
 import { tenantRoutes } from './routes/tenants.js';
 
 export interface BuildAppOptions {
@@ -111,6 +114,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     await exportRoutes(internal, ctx);
     await alertRoutes(internal, ctx);
     await reportRoutes(internal, ctx);
+    await connectionRoutes(internal, ctx);
+    await syncRoutes(internal, ctx);
   });
 
   await app.register(async (publicApi) => {
@@ -121,6 +126,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     requireTenant(publicApi, ctx);
     await kpiReadRoutes(publicApi, ctx);
     await ownConfigRoutes(publicApi, ctx);
+    await syncStatusRoutes(publicApi, ctx);
   });
 
   return app;

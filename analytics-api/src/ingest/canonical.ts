@@ -5,6 +5,7 @@ export const ENTITIES: readonly Entity[] = ['tickets', 'time_entries'];
 
 export type PsaSource = 'connectwise' | 'autotask' | 'halopsa';
 export type Source = 'canonical' | PsaSource;
+
 export const SOURCES: readonly Source[] = ['canonical', 'connectwise', 'autotask', 'halopsa'];
 
 /** Instants are RFC 3339 strings with an offset or Z; dates are YYYY-MM-DD. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config.js';
-import type { Database } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
 import { conflict, DomainError, invalid, notFound } from '../errors.js';
 import { getTenant } from '../tenants/tenant-service.js';
 import { SOURCES, type Entity, type PsaLabels, type PsaRates, type PsaSource, type Source } from './canonical.js';
@@ -29,7 +29,7 @@ export interface IngestSummary extends RunCounts {
   tenant_id: string;
   entity: Entity;
   source: Source;
-  mode: 'push' | 'mock';
+  mode: 'push' | 'mock' | 'sync';
   errors: RecordIssue[];
   warnings: RecordIssue[];
 }
@@ -109,7 +109,7 @@ export async function ingest(db: Database, config: Config, request: IngestReques
     records = await openMockFile(path.absolute, path.relative);
   }
 
-  const context = await mapContextOf(db, { tenantId: tenant.id, source, entity: request.entity }, request);
+  const context = await mapContextFor(db, { tenantId: tenant.id, source, entity: request.entity }, request);
 
   // Registered before the row exists, so a concurrent sweep never takes this run for a stale one.
   const runId = randomUUID();
@@ -133,54 +133,25 @@ async function runBatches(
   records: AsyncIterable<unknown> | Iterable<unknown>,
   context: MapContext,
 ): Promise<IngestSummary> {
-  const counts: RunCounts = { received: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, skipped: 0 };
-  const errors: RecordIssue[] = [];
-  const warnings: RecordIssue[] = [];
+  const run: PageRun = { entity, tenantId, source, runId, context };
+  const progress = newProgress();
+  const { counts, errors, warnings } = progress;
 
   const flush = async (batch: Batch) => {
     if (batch.size === 0) return;
     await db.transaction(async (tx) => {
-      const outcome = await upsertBatch(tx, entity, { tenantId, source, runId, records: batch.records });
-      await storeRejections(tx, entity, { tenantId, source, runId, rejections: batch.rejections });
-      counts.inserted += outcome.inserted;
-      counts.updated += outcome.updated;
-      counts.unchanged += outcome.unchanged;
-      counts.rejected += batch.rejections.length;
+      await writeBatch(tx, run, batch, counts);
       await heartbeatRun(tx, tenantId, runId, counts);
     });
   };
 
   try {
     let batch = new Batch();
-    let index = 0;
     for await (const raw of records) {
-      const position = index;
-      index += 1;
-      counts.received += 1;
-      const mapped = mapRecord(source, entity, raw, context);
-      if (!mapped.ok && mapped.skipped) {
-        // Not a record of this entity (an action that logs no time): counted and named, not stored.
-        counts.skipped += 1;
-        warnings.push({ index: position, external_id: mapped.externalId, detail: `skipped: ${mapped.reasons.join('; ')}` });
-        continue;
-      }
-      // Stringified once: the unstorable check, the hash and the row all read this text.
-      const rawJson = mapped.ok ? JSON.stringify(raw) : '';
-      const unstorable = mapped.ok ? unstorableReasonOfJson(rawJson) : null;
-      if (!mapped.ok || unstorable) {
-        // The id and reasons may quote the unstorable characters too: clean them like the payload.
-        const externalId = storableCopy(mapped.ok ? mapped.record.external_id : mapped.externalId) as string | null;
-        const reasons = storableCopy(mapped.ok ? [unstorable!] : mapped.reasons) as string[];
-        batch.rejections.push({ index: position, external_id: externalId, payload: storableCopy(raw), reasons });
-        errors.push({ index: position, external_id: externalId, detail: reasons.join('; ') });
-      } else {
-        const record = mapped.record;
-        for (const warning of mapped.warnings) warnings.push({ index: position, external_id: record.external_id, detail: warning });
-        if (batch.has(record.external_id)) {
-          await flush(batch);
-          batch = new Batch();
-        }
-        batch.add(storedRecord(source, rawJson, record));
+      if (!classifyInto(batch, run, raw, progress)) {
+        await flush(batch);
+        batch = new Batch();
+        classifyInto(batch, run, raw, progress);
       }
       if (batch.size >= BATCH_SIZE) {
         await flush(batch);
@@ -201,12 +172,13 @@ async function runBatches(
 
 /**
  * The labels and rates the mappers of a PSA source use: what is stored for the tenant, with what
- * this call brings on top (stored first, so a later call without them still resolves).
+ * this call (a push, or a sync's field metadata) brings on top, stored first so that a later call
+ * without them still resolves.
  */
-async function mapContextOf(
+export async function mapContextFor(
   db: Database,
   key: { tenantId: string; source: Source; entity: Entity },
-  request: IngestRequest,
+  request: Pick<IngestRequest, 'labels' | 'rates'>,
 ): Promise<MapContext> {
   if (key.source === 'canonical') {
     if (request.labels || request.rates) throw invalid('picklists and rates are read by the PSA mappers only: give source=connectwise, autotask or halopsa');
@@ -218,6 +190,114 @@ async function mapContextOf(
   if (labels || rates) await saveLookups(db, lookupKey, labels, rates);
   const stored = await loadLookups(db, lookupKey);
   return { labels: mergeLabels(stored.labels, labels), rates: mergeRates(stored.rates, rates) };
+}
+
+/** One run's identity, for the per-batch writes. */
+export interface PageRun {
+  entity: Entity;
+  tenantId: string;
+  source: Source;
+  runId: string;
+  /** The labels and rates the PSA mappers read (mapContextFor). */
+  context: MapContext;
+}
+
+/** A run's counters and issues so far, and the index of its next record. */
+export interface RunProgress {
+  counts: RunCounts;
+  errors: RecordIssue[];
+  warnings: RecordIssue[];
+  index: number;
+}
+
+export function newProgress(): RunProgress {
+  return { counts: { received: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, skipped: 0 }, errors: [], warnings: [], index: 0 };
+}
+
+/**
+ * Maps and validates one record into the batch (a rejection keeps the record and its reasons).
+ * Returns false, without counting the record, when its id is already in the batch: the caller
+ * writes the batch and classifies the record again into a new one.
+ */
+function classifyInto(batch: Batch, run: PageRun, raw: unknown, progress: RunProgress): boolean {
+  const { source, entity } = run;
+  const mapped = mapRecord(source, entity, raw, run.context);
+  if (!mapped.ok && mapped.skipped) {
+    // Not a record of this entity (an action that logs no time): counted and named, not stored.
+    const position = progress.index;
+    progress.index += 1;
+    progress.counts.received += 1;
+    progress.counts.skipped += 1;
+    progress.warnings.push({ index: position, external_id: mapped.externalId, detail: `skipped: ${mapped.reasons.join('; ')}` });
+    return true;
+  }
+  // Stringified once: the unstorable check, the hash and the row all read this text.
+  const rawJson = mapped.ok ? JSON.stringify(raw) : '';
+  const unstorable = mapped.ok ? unstorableReasonOfJson(rawJson) : null;
+  if (mapped.ok && !unstorable && batch.has(mapped.record.external_id)) return false;
+  const position = progress.index;
+  progress.index += 1;
+  progress.counts.received += 1;
+  if (!mapped.ok || unstorable) {
+    // The id and reasons may quote the unstorable characters too: clean them like the payload.
+    const externalId = storableCopy(mapped.ok ? mapped.record.external_id : mapped.externalId) as string | null;
+    const reasons = storableCopy(mapped.ok ? [unstorable!] : mapped.reasons) as string[];
+    batch.rejections.push({ index: position, external_id: externalId, payload: storableCopy(raw), reasons });
+    progress.errors.push({ index: position, external_id: externalId, detail: reasons.join('; ') });
+  } else {
+    const record = mapped.record;
+    for (const warning of mapped.warnings) progress.warnings.push({ index: position, external_id: record.external_id, detail: warning });
+    batch.add(storedRecord(source, rawJson, record));
+  }
+  return true;
+}
+
+async function writeBatch(tx: Queryable, run: PageRun, batch: Batch, counts: RunCounts): Promise<void> {
+  const outcome = await upsertBatch(tx, run.entity, { tenantId: run.tenantId, source: run.source, runId: run.runId, records: batch.records });
+  await storeRejections(tx, run.entity, { tenantId: run.tenantId, source: run.source, runId: run.runId, rejections: batch.rejections });
+  counts.inserted += outcome.inserted;
+  counts.updated += outcome.updated;
+  counts.unchanged += outcome.unchanged;
+  counts.rejected += batch.rejections.length;
+}
+
+/**
+ * The push path for a caller that owns the transaction (the PSA sync): maps, validates, upserts
+ * and keeps rejections of `records` inside `tx`, so that the caller can commit its own state (the
+ * sync cursor) atomically with them. Counts accumulate in `progress`. Returns the external ids
+ * the page carried (stored or rejected), for a full sync's reconciliation.
+ */
+export async function ingestPageInTransaction(tx: Queryable, run: PageRun, records: readonly unknown[], progress: RunProgress): Promise<string[]> {
+  const ids: string[] = [];
+  const write = async (batch: Batch) => {
+    for (const record of batch.records) ids.push(record.external_id);
+    for (const rejection of batch.rejections) if (typeof rejection.external_id === 'string') ids.push(rejection.external_id);
+    await writeBatch(tx, run, batch, progress.counts);
+  };
+  let batch = new Batch();
+  for (const raw of records) {
+    if (!classifyInto(batch, run, raw, progress)) {
+      await write(batch);
+      batch = new Batch();
+      classifyInto(batch, run, raw, progress);
+    }
+  }
+  await write(batch);
+  await heartbeatRun(tx, run.tenantId, run.runId, progress.counts);
+  return ids;
+}
+
+/**
+ * Runs `work` with the run registered as active in this process, so that the sweep of stale
+ * runs (failInterruptedRuns) never takes it for an interrupted one.
+ */
+export async function withActiveRun<T>(runId: string, work: () => Promise<T>): Promise<T> {
+  activeRuns.add(runId);
+  try {
+    return await work();
+  } finally {
+    activeRuns.delete(runId);
+  }
 }
 
 async function openMockFile(absolute: string, relative: string): Promise<AsyncIterable<unknown>> {

@@ -45,7 +45,7 @@ const UPSERT_TICKETS = /* SQL */ `
     sla_resolution_due_at = EXCLUDED.sla_resolution_due_at, sla_response_met = EXCLUDED.sla_response_met,
     sla_resolution_met = EXCLUDED.sla_resolution_met, reopen_count = EXCLUDED.reopen_count,
     source_updated_at = EXCLUDED.source_updated_at, payload = EXCLUDED.payload, record_hash = EXCLUDED.record_hash,
-    last_run_id = EXCLUDED.last_run_id, ingested_at = now(), changed_at = now()
+    last_run_id = EXCLUDED.last_run_id, ingested_at = now(), changed_at = now(), deleted_at = NULL
   WHERE t.record_hash IS DISTINCT FROM EXCLUDED.record_hash
   RETURNING (xmax = 0) AS inserted`;
 
@@ -69,7 +69,7 @@ const UPSERT_TIME_ENTRIES = /* SQL */ `
     ended_at = EXCLUDED.ended_at, work_date = EXCLUDED.work_date, hours_worked = EXCLUDED.hours_worked,
     hours_billed = EXCLUDED.hours_billed, hourly_rate = EXCLUDED.hourly_rate, billable = EXCLUDED.billable,
     non_service_desk = EXCLUDED.non_service_desk, currency = EXCLUDED.currency, source_updated_at = EXCLUDED.source_updated_at, payload = EXCLUDED.payload, record_hash = EXCLUDED.record_hash,
-    last_run_id = EXCLUDED.last_run_id, ingested_at = now(), changed_at = now()
+    last_run_id = EXCLUDED.last_run_id, ingested_at = now(), changed_at = now(), deleted_at = NULL
   WHERE e.record_hash IS DISTINCT FROM EXCLUDED.record_hash
   RETURNING (xmax = 0) AS inserted`;
 

@@ -15,7 +15,7 @@ export interface RunCounts {
 
 export async function startRun(
   db: Queryable,
-  run: { id: string; tenantId: string; entity: Entity; source: Source; mode: 'push' | 'mock'; instanceId: string },
+  run: { id: string; tenantId: string; entity: Entity; source: Source; mode: 'push' | 'mock' | 'sync'; instanceId: string },
 ): Promise<void> {
   await db.query(
     `INSERT INTO ingestion_runs (id, tenant_id, entity, source, mode, instance_id) VALUES ($1, $2, $3, $4, $5, $6)`,

@@ -182,7 +182,7 @@ days AS (
 opened AS (
   SELECT ${localDate('t.created_at')} AS day, ${ticketDimensions('t')}
     FROM raw_tickets t
-   WHERE t.tenant_id = $1::uuid AND t.created_at >= ${RANGE_START} AND t.created_at < ${RANGE_END} AND ${ticketKept('t')}
+   WHERE t.tenant_id = $1::uuid AND t.created_at >= ${RANGE_START} AND t.created_at < ${RANGE_END} AND t.deleted_at IS NULL AND ${ticketKept('t')}
 ),
 -- CLOSED(D): resolution time (NULL when negative), resolution verdict (the source's flag first,
 -- then the due date; NULL = no verdict), same-day close, reopened.
@@ -193,7 +193,7 @@ closed AS (
          ${localDate('t.created_at')} = ${localDate('t.closed_at')} AS same_day,
          t.reopen_count > 0 AS reopened
     FROM raw_tickets t
-   WHERE t.tenant_id = $1::uuid AND t.closed_at >= ${RANGE_START} AND t.closed_at < ${RANGE_END} AND ${ticketKept('t')}
+   WHERE t.tenant_id = $1::uuid AND t.closed_at >= ${RANGE_START} AND t.closed_at < ${RANGE_END} AND t.deleted_at IS NULL AND ${ticketKept('t')}
 ),
 -- RESPONDED(D): response time (NULL when negative) and response verdict.
 responded AS (
@@ -201,7 +201,7 @@ responded AS (
          CASE WHEN t.first_response_at >= t.created_at THEN extract(epoch FROM t.first_response_at - t.created_at) / 60 END AS minutes,
          ${verdict('t', 'first_response_at', 'sla_response_met', 'sla_response_due_at', 'response_minutes')} AS verdict
     FROM raw_tickets t
-   WHERE t.tenant_id = $1::uuid AND t.first_response_at >= ${RANGE_START} AND t.first_response_at < ${RANGE_END} AND ${ticketKept('t')}
+   WHERE t.tenant_id = $1::uuid AND t.first_response_at >= ${RANGE_START} AND t.first_response_at < ${RANGE_END} AND t.deleted_at IS NULL AND ${ticketKept('t')}
 ),
 -- The end of each day of the range, end(D) = start(D + 1), indexed from 1.
 day_ends AS (
@@ -219,11 +219,11 @@ backlog AS (
     FROM (
            -- still open
            SELECT ${TICKET_COLUMNS} FROM raw_tickets t
-            WHERE t.tenant_id = $1::uuid AND t.closed_at IS NULL AND t.created_at < ${RANGE_END} AND ${ticketKept('t')}
+            WHERE t.tenant_id = $1::uuid AND t.closed_at IS NULL AND t.created_at < ${RANGE_END} AND t.deleted_at IS NULL AND ${ticketKept('t')}
            UNION ALL
            -- closed at or after end(from), created before end(to): the open-span index
            SELECT ${TICKET_COLUMNS} FROM raw_tickets t
-            WHERE t.tenant_id = $1::uuid
+            WHERE t.tenant_id = $1::uuid AND t.deleted_at IS NULL
               AND t.closed_at >= t.created_at
               AND t.closed_at >= ${FIRST_DAY_END} AND t.created_at < ${RANGE_END}
               AND kpi_open_span(t.tenant_id, t.created_at, t.closed_at) && kpi_open_span($1::uuid, ${FIRST_DAY_END}, ${RANGE_END})
@@ -244,11 +244,11 @@ backlog AS (
 -- work (non_service_desk: leave and internal charge codes, migration 004) is left out.
 entry_rows AS MATERIALIZED (
   SELECT ${ENTRY_COLUMNS}, x.work_date AS day FROM raw_time_entries x
-   WHERE x.tenant_id = $1::uuid AND x.work_date >= $2::date AND x.work_date <= $3::date
+   WHERE x.tenant_id = $1::uuid AND x.work_date >= $2::date AND x.work_date <= $3::date AND x.deleted_at IS NULL
      AND NOT x.non_service_desk
   UNION ALL
   SELECT ${ENTRY_COLUMNS}, ${localDate('x.started_at')} FROM raw_time_entries x
-   WHERE x.tenant_id = $1::uuid AND x.work_date IS NULL
+   WHERE x.tenant_id = $1::uuid AND x.work_date IS NULL AND x.deleted_at IS NULL
      AND x.started_at >= ${RANGE_START} AND x.started_at < ${RANGE_END}
      AND NOT x.non_service_desk
 ),

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -513,6 +514,30 @@ describe('a signed-in tenant', () => {
 });
 
 describe('error and empty states', () => {
+  it('a PSA sync that the PSA refused shows a banner above the KPIs (GET /v1/sync-status)', async () => {
+    // The tenant's connection row as a failed sync leaves it (the secret is never read by this page).
+    const client = new pg.Client({ connectionString: db!.url });
+    await client.connect();
+    try {
+      await client.query(
+        `INSERT INTO psa_connections (tenant_id, psa, base_url, secret_sealed, secret_key_id, last_sync_at, last_sync_status, last_sync_error)
+         VALUES ($1, 'connectwise', 'https://psa.example', 'v1.x.y.z', 'deadbeef', now(), 'credentials_refused', 'HTTP 401')`,
+        [tenantId],
+      );
+      const w = await openPage();
+      expect(await signIn(w.page, apiKey)).toBe('ready');
+      const banner = w.page.locator('#sync-banner');
+      await banner.waitFor({ state: 'visible' });
+      expect(await banner.textContent()).toContain('ConnectWise PSA refused the credentials');
+      await w.page.screenshot({ path: join(ARTIFACTS, 'dashboard-sync-banner.png') });
+      expect(w.problems).toEqual([]);
+      await w.page.close();
+    } finally {
+      await client.query('DELETE FROM psa_connections WHERE tenant_id = $1', [tenantId]);
+      await client.end();
+    }
+  });
+
   it('a wrong key shows "This API key was refused"', async () => {
     const w = await openPage();
     expect(await signIn(w.page, `msp_${randomBytes(16).toString('hex')}`)).toBe('signed-out');

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { deleteTenant } from '../../tenants/offboarding.js';
-import { listTenants } from '../../tenants/tenant-service.js';
+import { listTenantsWithSync } from '../../connectors/sync-status.js';
 import type { AppContext } from '../context.js';
 
 export const TenantSchema = Type.Object({
@@ -13,6 +13,10 @@ export const TenantSchema = Type.Object({
   active: Type.Boolean(),
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
+  psa: Type.Union([Type.String(), Type.Null()], { description: 'connected PSA (sync), null when the tenant pushes' }),
+  last_sync_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  last_sync_status: Type.Union([Type.String(), Type.Null()], { description: 'succeeded, failed, credentials_refused or running' }),
+  last_sync_error: Type.Union([Type.String(), Type.Null()]),
 });
 
 export async function tenantRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -26,7 +30,7 @@ export async function tenantRoutes(app: FastifyInstance, ctx: AppContext): Promi
         response: { 200: Type.Array(TenantSchema) },
       },
     },
-    async () => listTenants(ctx.db),
+    async () => listTenantsWithSync(ctx.db),
   );
 
   app.delete(

@@ -60,6 +60,7 @@ const ms = millisSql;
 const tenantOnly = (ctx: TableContext) => [ctx.tenantId];
 /** $1 tenant, $2 time zone, $3 the KPI settings of the tenant's configuration (for the facts). */
 const tenantZoneAndSettings = async (ctx: TableContext) => {
+  // The settings do not depend on the capacity (kpiSettings leaves it out): any value will do.
   const { config } = await effectiveConfig(ctx.db, { id: ctx.tenantId, timezone: ctx.timezone, daily_capacity_hours: 8 });
   return [ctx.tenantId, ctx.timezone, JSON.stringify(kpiSettings(config))];
 };

@@ -103,16 +103,18 @@ export async function computeRange(
   from: string,
   to: string,
   knownTenant?: { id: string; timezone: string; daily_capacity_hours: number },
+  /** false: store only, return no days (the recompute does not read them back). */
+  readBack = true,
 ): Promise<KpiDay[]> {
   for (let attempt = 1; ; attempt += 1) {
     const tenant = attempt === 1 && knownTenant ? knownTenant : await getTenant(db, tenantId);
     const target: store.ComputeTarget = { tenantId: tenant.id, from, to, ...computeSettings(await effectiveConfig(db, tenant)) };
     try {
       return db.kind === 'postgres' && daysBetween(from, to) + 1 >= SPLIT_RANGE_DAYS
-        ? await computeSplit(db, target)
+        ? await computeSplit(db, target, readBack)
         : await db.transaction(async (tx) => {
             await store.computeAndStore(tx, target);
-            return loadDays(tx, tenant.id, from, to);
+            return readBack ? loadDays(tx, tenant.id, from, to) : [];
           });
     } catch (error) {
       if (!(error instanceof store.ConfigChangedError) || attempt >= 5) throw error;
@@ -144,7 +146,7 @@ const STAGED_SHARE = 0.45;
  * holds): a record ingested between the two starts is in one part's days and not the other's, as it
  * would be for two single-day calls a moment apart.
  */
-async function computeSplit(db: Database, target: store.ComputeTarget): Promise<KpiDay[]> {
+async function computeSplit(db: Database, target: store.ComputeTarget, readBack = true): Promise<KpiDay[]> {
   const callId = randomUUID();
   const stagedDays = Math.max(1, Math.floor((daysBetween(target.from, target.to) + 1) * STAGED_SHARE));
   const laterFrom = addDays(target.from, stagedDays);
@@ -157,7 +159,7 @@ async function computeSplit(db: Database, target: store.ComputeTarget): Promise<
       await store.computeAndStore(tx, { ...target, from: laterFrom }, target);
       await staging;
       await store.storeStaged(tx, callId);
-      return loadDays(tx, target.tenantId, target.from, target.to);
+      return readBack ? loadDays(tx, target.tenantId, target.from, target.to) : [];
     });
   } finally {
     // Cleared only once the staging part has stopped writing.

@@ -48,8 +48,3 @@ export async function releaseLease(db: Queryable, tenantId: string, owner: strin
     [tenantId, owner, error ?? null],
   );
 }
-
-export async function hasJob(db: Queryable, tenantId: string): Promise<boolean> {
-  const { rows } = await db.query(`SELECT 1 FROM config_recompute_jobs WHERE tenant_id = $1::uuid`, [tenantId]);
-  return rows.length > 0;
-}

@@ -1,5 +1,6 @@
 import type { Database } from '../db/database.js';
 import { LOCK_TENANT } from '../kpi/compute.sql.js';
+import { daysBetween } from '../kpi/dates.js';
 import { computeRange } from '../kpi/kpi-service.js';
 import { bumpKpiVersion } from '../kpi/read-cache.js';
 import { spans } from './config-service.js';
@@ -62,10 +63,10 @@ export async function recomputeTenant(db: Database, tenantId: string, options: R
       }
       for (const [from, to] of spans(stale, options.chunkDays ?? RECOMPUTE_CHUNK_DAYS)) {
         if (options.stopAfterChunks !== undefined && result.chunks >= options.stopAfterChunks) return result;
-        const days = await computeRange(db, tenantId, from, to);
+        await computeRange(db, tenantId, from, to, undefined, false);
         await bumpKpiVersion(tenantId);
         result.chunks += 1;
-        result.days += days.length;
+        result.days += daysBetween(from, to) + 1;
         await jobs.takeLease(db, tenantId, options.owner, LEASE_SECONDS);
       }
     }

@@ -475,6 +475,30 @@ describe('a signed-in tenant', () => {
     expect(await showRange(w.page, FROM, TO)).toBe('ready');
   });
 
+  it("draws the tenant's kpi_targets as target lines and names the days that missed them", async () => {
+    // The configuration is replaced as a whole: keep the tenant's zone and capacity, add targets.
+    const headers = { authorization: `Bearer ${SERVICE_TOKEN}`, 'content-type': 'application/json' };
+    const current = (await (await fetch(`${api!.baseUrl}/internal/tenants/${tenantId}/config`, { headers })).json()) as { config: Record<string, unknown> };
+    const targets = { sla_response_pct: { min: 90 }, utilization_pct: { min: 70 } };
+    const put = await fetch(`${api!.baseUrl}/internal/tenants/${tenantId}/config`, { method: 'PUT', headers, body: JSON.stringify({ ...current.config, kpi_targets: targets }) });
+    expect(put.status).toBe(200);
+    await w.page.reload();
+    expect(await settled(w.page)).toBe('ready');
+    const charts = (await w.page.evaluate(() => (window as unknown as { mspDashboard: { charts(): unknown } }).mspDashboard.charts())) as ChartSummary[];
+    const byId = new Map(charts.map((c) => [c.id, c.datasets]));
+    // Percentages are formatted in the browser's locale ("90%" or "90 %"): match the labels by their start.
+    const sla = byId.get('chart-sla')!;
+    expect(sla.map((d) => d.label.replace(/[\s\u202f]*%/, ' %'))).toEqual(['Response met', 'Resolution met', 'Response target (at least 90 %)']);
+    expect(sla[2]!.data).toEqual(january.map(() => 90));
+    const utilizationTarget = byId.get('chart-hours')!.find((d) => d.label.startsWith('Utilization target'));
+    expect(utilizationTarget?.data).toEqual(january.map(() => 70));
+    // The days below 70 % utilization, counted here from the API's numbers.
+    const below = january.filter((i) => i.kpis['utilization_pct'] !== null && i.kpis['utilization_pct']! < 70).length;
+    const counted = january.filter((i) => i.kpis['utilization_pct'] !== null).length;
+    const text = (await w.page.locator('#chart-hours-desc').textContent()) ?? '';
+    expect(text).toMatch(new RegExp(`Utilization missed its target \\(at least 70[\\s\\u202f]*%\\) on ${below} of ${counted} days`));
+  });
+
   it('logged no console errors, and fetched nothing from another origin', () => {
     expect(w.problems).toEqual([]);
     expect(w.requests.filter((u) => !u.startsWith(`${api!.baseUrl}/`))).toEqual([]);

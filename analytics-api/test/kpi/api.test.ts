@@ -50,7 +50,8 @@ describe('POST /internal/kpi/compute-daily', () => {
     const res = await compute(`tenant_id=${tenantA}&date=${D}`);
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(Object.keys(body).sort()).toEqual(['computed_at', 'data_as_of', 'date', 'kpis', 'tenant_id', 'timezone']);
+    expect(Object.keys(body).sort()).toEqual(['computed_at', 'config_version', 'data_as_of', 'date', 'kpis', 'stale', 'tenant_id', 'timezone']);
+    expect(body).toMatchObject({ config_version: 0, stale: false });
     expect(body).toMatchObject({ tenant_id: tenantA, date: D, timezone: 'Europe/Paris' });
     expect(Object.keys(body.kpis)).toEqual([...KPI_KEYS]);
     expect(body.kpis).toMatchObject({ tickets_opened: 1, hours_worked: 2, capacity_hours: 8, utilization_pct: 25 });

@@ -111,6 +111,14 @@ export async function reconcileFullPass(
     );
     deleted = result.rowCount;
   }
+  // A record marked deleted earlier that the PSA returns again unchanged (its hash equal, so the
+  // upsert skipped it) is back.
+  await tx.query(
+    `UPDATE ${table} t SET deleted_at = NULL
+      WHERE t.tenant_id = $1 AND t.deleted_at IS NOT NULL
+        AND EXISTS (SELECT 1 FROM psa_full_pass_seen s WHERE s.tenant_id = t.tenant_id AND s.entity = $2 AND s.external_id = t.external_id)`,
+    [tenantId, entity],
+  );
   await tx.query('DELETE FROM psa_full_pass_seen WHERE tenant_id = $1 AND entity = $2', [tenantId, entity]);
   return { deleted, refused, stored };
 }

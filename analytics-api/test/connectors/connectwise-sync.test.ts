@@ -188,9 +188,16 @@ describe('sync from the simulated ConnectWise', () => {
     expect(await deletedIds(t.ctx.db, tenantId, 'tickets')).toEqual([String(tickets[5]!.id), String(tickets[6]!.id)].sort());
     await expectStoredEqualsPsa();
 
+    // A record the PSA returns again unchanged (it was only hidden) is back after the next full sync.
+    const hidden = sim.tables.tickets.deleted.pop()!;
+    sim.tables.tickets.put(hidden.record);
+    await sync('&entity=tickets&full=true');
+    expect(await deletedIds(t.ctx.db, tenantId, 'tickets')).toEqual([String(tickets[5]!.id)]);
+    await expectStoredEqualsPsa();
+
     for (const r of sim.tables.tickets.values().slice(0, 112)) sim.remove('tickets', String(r.id));
     const guarded = await sync('&entity=tickets&full=true');
     expect(guarded.body.entities[0]).toMatchObject({ deleted: 0, deletions_refused: 112 });
-    expect(await deletedIds(t.ctx.db, tenantId, 'tickets')).toHaveLength(2);
+    expect(await deletedIds(t.ctx.db, tenantId, 'tickets')).toHaveLength(1);
   });
 });

@@ -80,7 +80,9 @@ export class ConnectWiseSim extends SimServer {
     if (orderBy && orderBy !== 'lastUpdated asc, id asc') return { status: 400, body: { code: 'InvalidObject', message: `orderBy ${orderBy} not simulated` } };
     let ordered: CwRecord[];
     if (orderBy) {
-      ordered = this.sorted[entity] ??= this.tables[entity].values().sort((a, b) => updatedMs(a) - updatedMs(b) || a.id - b.id);
+      // Rebuilt after a change through this class, or when a test changed the table directly.
+      const cached = this.sorted[entity];
+      ordered = cached && cached.length === this.tables[entity].live.size ? cached : (this.sorted[entity] = this.tables[entity].values().sort((a, b) => updatedMs(a) - updatedMs(b) || a.id - b.id));
     } else {
       ordered = sortBy(this.tables[entity].values(), (r) => r.id);
     }

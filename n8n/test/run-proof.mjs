@@ -519,6 +519,16 @@ async function proof(state, token) {
     syncedTenant = JSON.parse(synced.stdout);
   } catch {}
   require_(synced.code === 0 && syncedTenant?.id, 'created a tenant to sync from a simulated ConnectWise', synced.stderr.trim().slice(0, 300));
+  // A key of its own, so its report can be compared with /v1/kpis/daily like the seeded tenants'.
+  const syncedKey = await runCommand(process.execPath, [cliJs, 'api-key', 'create', '--tenant', syncedTenant.id, '--name', 'n8n proof', '--json'], {
+    env: apiEnv, timeoutMs: 2 * 60 * 1000, label: 'node analytics-api/dist/cli.js',
+  });
+  let syncedKeyBody;
+  try {
+    syncedKeyBody = JSON.parse(syncedKey.stdout);
+  } catch {}
+  require_(syncedKey.code === 0 && syncedKeyBody?.key, 'created an API key for the synced tenant', syncedKey.stderr.trim().slice(0, 300));
+  seeded.api_keys.push({ tenant_id: syncedTenant.id, name: syncedKeyBody.name, key: syncedKeyBody.key });
   const conn = await httpJson('PUT', `${apiUrl}/internal/tenants/${syncedTenant.id}/connection`, { token, body: { psa: 'connectwise', base_url: state.psa.baseUrl, credentials: SIM_CW_CREDENTIALS } });
   require_(conn.status === 200 && conn.body?.credentials?.private_key === '********' && !JSON.stringify(conn.body).includes(SIM_CW_CREDENTIALS.private_key),
     'PUT /internal/tenants/{id}/connection stored the connection, secrets masked', `status ${conn.status}`);

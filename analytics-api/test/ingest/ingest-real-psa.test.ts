@@ -224,6 +224,21 @@ describe('ingest of real PSA shapes (issue #23)', () => {
     expect(mixed.currency).toBeNull();
   });
 
+  it('5: the tenant\'s configured currency wins over the one its entries carry', async () => {
+    const tenant = await newTenant('connectwise');
+    await post('time_entries', tenant, 'connectwise', [cwEntry(1)]);
+    await computeDaily(t.ctx.db, tenant, { date: '2026-02-10' });
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: `/internal/tenants/${tenant}/config`,
+      headers: t.internalHeaders,
+      payload: { currency: 'EUR' },
+    });
+    expect(put.statusCode).toBe(200);
+    const day = (await readDaily(t.ctx.db, tenant, { date: '2026-02-10' })) as KpiDay;
+    expect(day.currency).toBe('EUR');
+  });
+
   it('10: a time entry whose ticket arrives later gets the ticket\'s client when the day is computed again', async () => {
     const tenant = await newTenant('autotask');
     await post('time_entries', tenant, 'autotask', [atEntry(7301)]);

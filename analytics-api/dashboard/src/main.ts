@@ -257,12 +257,14 @@ async function loadRange(range: DateRange, existing?: AbortController): Promise<
     }
     renderFreshness(items);
     void renderSyncBanner(api, latest.timezone || 'UTC');
+    // Read before the view says "ready", so that the charts are drawn in the same turn as it.
+    const targets = await api.kpiTargets();
+    if (ctl.signal.aborted) return;
     renderTiles(latest, previous);
     hasContent = true;
     setView('ready', `Showing KPIs for ${rangeText(range.from, range.to)}.`);
     // Charts measure their container, so they are drawn once the content is visible.
-    renderCharts(items, await api.kpiTargets());
-    if (ctl.signal.aborted) return;
+    renderCharts(items, targets);
     const lastDate = latest.date;
     void loadBreakdown(api, range, 'client', lastDate, ctl);
     void loadBreakdown(api, range, 'technician', lastDate, ctl);

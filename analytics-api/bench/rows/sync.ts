@@ -11,7 +11,7 @@ import { formatNumber, log, now } from '../lib/common.js';
 import type { BenchContext } from '../lib/context.js';
 import { createDatabase, psql, withClient } from '../lib/pg.js';
 import { atLeast, errorRow, limitRow, ratioRow, type ResultRow } from '../lib/report.js';
-import { cli, expectStatus, RssSampler, Service } from '../lib/service.js';
+import { cli, expectStatus, profilingArgs, RssSampler, Service } from '../lib/service.js';
 import { checkpoint } from './ingest.js';
 
 const TENANT = '0f5c2a9e-3b7d-4e61-9a2c-5d8e7f104b23';
@@ -41,7 +41,7 @@ export async function syncRows(ctx: BenchContext): Promise<ResultRow[]> {
     sim.load('tickets', simulatedTickets(n));
     await sim.start();
     const db = await createDatabase('sync');
-    const service = await Service.start({ databaseUrl: db.url, label: 'sync', env: { CREDENTIALS_KEY: KEY, SYNC_PAGE_SIZE: '1000' } });
+    const service = await Service.start({ databaseUrl: db.url, label: 'sync', env: { CREDENTIALS_KEY: KEY, SYNC_PAGE_SIZE: '1000' }, nodeArgs: profilingArgs(ctx.cpuProf, 'sync') });
     try {
       await cli(db.url, ['tenant', 'create', '--id', TENANT, '--name', 'Sync bench', '--source', 'connectwise']);
       expectStatus(

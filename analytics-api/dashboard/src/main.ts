@@ -167,33 +167,52 @@ function validateRangeInputs(): DateRange | null {
   return error ? null : { from, to };
 }
 
-/** The latest computed day up to today, looking back ~3 years; null when there is none (or on abort). */
-async function latestComputedDay(api: KpiClient, signal: AbortSignal): Promise<string | null> {
+/** A day on which something happened: tickets opened or closed, or time logged. */
+function hasActivity(item: DailyItem): boolean {
+  return ['tickets_opened', 'tickets_closed', 'first_response_count', 'hours_worked'].some((k) => (kpi(item, k) ?? 0) > 0);
+}
+
+interface Latest {
+  /** The latest computed day (null when there is none). */
+  computed: string | null;
+  /** The latest computed day with activity (null when there is none). */
+  active: string | null;
+}
+
+/**
+ * The latest computed day, and the latest one with activity, up to today, looking back ~3 years.
+ * An all-zero day computed after the data ends (the compute job's "yesterday" on old data) must not
+ * take the default view over. Both null when nothing is found (or on abort).
+ */
+async function latestDays(api: KpiClient, signal: AbortSignal): Promise<Latest> {
   const today = todayIso();
   let to = today;
   let from = addDays(today, -(DEFAULT_DAYS - 1));
+  let computed: string | null = null;
   for (let i = 0; i <= PROBE_WINDOWS; i++) {
     const list = await api.daily(from, to);
-    if (signal.aborted) return null;
-    const last = list.items[list.items.length - 1];
-    if (last) return last.date;
+    if (signal.aborted) return { computed: null, active: null };
+    computed ??= list.items[list.items.length - 1]?.date ?? null;
+    const active = list.items.filter(hasActivity).pop();
+    if (active) return { computed, active: active.date };
     to = addDays(from, -1);
     from = addDays(to, -(MAX_DAYS - 1));
   }
-  return null;
+  return { computed, active: null };
 }
 
-/** Default range: the 30 days ending at the latest computed day (or today when there is none). */
+/** Default range: the 30 days ending at the latest day with activity (or today when there is none). */
 async function openLatest(): Promise<void> {
   if (!client) return;
   controller?.abort();
   const ctl = (controller = new AbortController());
   setView('loading', 'Looking for the latest computed day…');
   try {
-    const latest = await latestComputedDay(client, ctl.signal);
+    const found = await latestDays(client, ctl.signal);
     if (ctl.signal.aborted) return;
     markKeyAccepted();
     const today = todayIso();
+    const latest = found.active ?? found.computed;
     if (latest === null) {
       const range = { from: addDays(today, -(DEFAULT_DAYS - 1)), to: today };
       writeRange(range);
@@ -207,11 +226,14 @@ async function openLatest(): Promise<void> {
       return;
     }
     const range = { from: addDays(latest, -(DEFAULT_DAYS - 1)), to: latest };
-    showNotice(
-      daysBetween(latest, today) >= DEFAULT_DAYS
-        ? `No KPIs were computed in the last ${DEFAULT_DAYS} days. Showing the ${DEFAULT_DAYS} days up to the latest computed day, ${longDay(latest)}. Pick other dates above to look elsewhere.`
-        : null,
-    );
+    let notice: string | null = null;
+    if (found.computed !== null && found.computed !== latest) {
+      notice = `The latest computed day, ${longDay(found.computed)}, has no activity (no ticket opened, closed or answered, no time logged). ` +
+        `Showing the ${DEFAULT_DAYS} days up to ${longDay(latest)}, the latest day with activity. Pick other dates above to see the days after it.`;
+    } else if (daysBetween(latest, today) >= DEFAULT_DAYS) {
+      notice = `No KPIs were computed in the last ${DEFAULT_DAYS} days. Showing the ${DEFAULT_DAYS} days up to the latest computed day, ${longDay(latest)}. Pick other dates above to look elsewhere.`;
+    }
+    showNotice(notice);
     await loadRange(range, ctl);
   } catch (err) {
     if (!ctl.signal.aborted) fail(err, () => void openLatest());

@@ -563,6 +563,28 @@ describe('error and empty states', () => {
     await w.page.close();
   });
 
+  it('an all-zero "yesterday" computed after the data ends does not take the default view over', async () => {
+    // The last seeded tenant (not the one of "never computed" above): January, then the compute job's default day.
+    const other = seeded.api_keys[seeded.api_keys.length - 1]!;
+    expect(other.tenant_id).not.toBe(tenantId);
+    await internal(`/internal/ingest/tickets?tenant_id=${other.tenant_id}`);
+    await internal(`/internal/ingest/time_entries?tenant_id=${other.tenant_id}`);
+    await internal(`/internal/kpi/compute-daily?tenant_id=${other.tenant_id}&from=${FROM}&to=${TO}`);
+    const yesterday = (await internal(`/internal/kpi/compute-daily?tenant_id=${other.tenant_id}`)) as Item;
+    expect(yesterday.date > TO).toBe(true);
+    expect(yesterday.kpis['tickets_opened']).toBe(0);
+    const w = await openPage();
+    expect(await signIn(w.page, other.key)).toBe('ready');
+    expect(await w.page.inputValue('#range-to')).toBe(TO);
+    expect(await w.page.inputValue('#range-from')).toBe(addDays(TO, -29));
+    const notice = w.page.locator('#notice');
+    expect(await notice.isVisible()).toBe(true);
+    expect(await notice.textContent()).toMatch(/The latest computed day, .*, has no activity.*the latest day with activity/);
+    await screenshot(w.page, 'dashboard-empty-yesterday');
+    expect(w.problems).toEqual([]);
+    await w.page.close();
+  });
+
   it('an unreachable API shows the error state, and Try again recovers', async () => {
     const w = await openPage({ width: 820, height: 1180 });
     expect(await signIn(w.page, apiKey)).toBe('ready');

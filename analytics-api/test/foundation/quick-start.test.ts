@@ -28,6 +28,16 @@ describe('embedded quick start', () => {
     const banner = await waitForBanner(first);
     const { token, key } = credentials(banner);
     expect(banner).toMatch(/curl .*\/internal\/ingest\/tickets\?tenant_id=550e8400-e29b-41d4-a716-446655440000/);
+    // The banner's lines, run as printed: ingest, then the compute of the whole mock month.
+    const posts = [...banner.matchAll(/curl -X POST -H "Authorization: Bearer \S+" "http:\/\/localhost:\d+([^"]+)"/g)].map((m) => m[1]!);
+    const compute = posts.find((p) => p.startsWith('/internal/kpi/compute-daily'));
+    expect(compute).toContain('from=2026-01-01&to=2026-01-31');
+    for (const path of posts.filter((p) => p.startsWith('/internal/ingest/') || p === compute)) {
+      const res = await fetch(`${first.baseUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      expect(res.status, path).toBe(200);
+    }
+    const month = await fetch(`${first.baseUrl}/v1/kpis/daily?from=2026-01-01&to=2026-01-31`, { headers: { 'x-api-key': key } });
+    expect(((await month.json()) as { items: unknown[] }).items).toHaveLength(31);
 
     const tenants = await fetch(`${first.baseUrl}/internal/tenants`, { headers: { authorization: `Bearer ${token}` } });
     expect(tenants.status).toBe(200);

@@ -173,7 +173,8 @@ export function loadConfig(env: Env = process.env, purpose: 'server' | 'cli' = '
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
   }
-  const host = text(env, 'HOST') ?? '0.0.0.0';
+  // The embedded quick start prints a generated token and key: loopback only unless HOST is set.
+  const host = text(env, 'HOST') ?? (embedded ? '127.0.0.1' : '0.0.0.0');
   const port = integer(env, 'PORT', 8000, 0, 65535);
 
   return {

@@ -181,7 +181,9 @@ export function loadConfig(env: Env = process.env, purpose: 'server' | 'cli' = '
     port,
     host,
     databaseUrl,
-    dataDir: resolve(text(env, 'DATA_DIR') ?? '.data'),
+    // The default is the package's own folder, wherever the command is typed (the repository root,
+    // analytics-api/, elsewhere): one embedded database, not one per working directory.
+    dataDir: resolve(text(env, 'DATA_DIR') ?? resolve(packageRoot, '.data')),
     mockMode: boolean(env, 'MOCK_MODE', embedded),
     mockDataPath: resolve(text(env, 'MOCK_DATA_PATH') ?? resolve(packageRoot, 'mock-data')),
     serviceToken,

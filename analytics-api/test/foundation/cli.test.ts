@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,5 +76,19 @@ describe('command line', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/DATABASE_URL/);
     expect(result.stderr).not.toContain('Secret99');
+  });
+
+  it('a read command never creates an embedded database, and the default one does not depend on the working directory', () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'cli-cwd-'));
+    const missing = join(elsewhere, 'no-database-here');
+    for (const args of [['tenant', 'list'], ['api-key', 'list', '--tenant', DEMO_TENANT_ID], ['export']]) {
+      const result = runCli(args, { MOCK_DATA_PATH, LOG_LEVEL: 'silent', DATA_DIR: missing }, elsewhere);
+      expect(result.status, args.join(' ')).toBe(1);
+      expect(result.stderr).toContain(`there is no embedded database in ${missing}`);
+      expect(existsSync(missing)).toBe(false);
+    }
+    // Without DATA_DIR, typed from another folder: the package's .data/ is used, never <cwd>/.data.
+    runCli(['tenant', 'list'], { MOCK_DATA_PATH, LOG_LEVEL: 'silent' }, elsewhere);
+    expect(existsSync(join(elsewhere, '.data'))).toBe(false);
   });
 });

@@ -47,7 +47,7 @@ export const connectionCommand: CliCommand = {
     }
     if (action === 'show') {
       const tenant = tenantOf(args, 'show');
-      const view = await withDatabase((db, config) => showConnection(db, config, tenant));
+      const view = await withDatabase((db, config) => showConnection(db, config, tenant), { existing: true });
       const creds = Object.entries(view.credentials).map(([k, v]) => `${k}=${v}`).join(' ');
       return {
         text: `${view.tenant_id}  ${view.psa}  ${view.base_url ?? '(zone lookup)'}  ${creds}\nlast sync: ${view.last_sync_at ?? 'never'} ${view.last_sync_status ?? ''}${view.last_sync_error ? ` — ${view.last_sync_error}` : ''}`,

@@ -36,14 +36,14 @@ export async function runTenantConfig(args: ParsedArgs): Promise<CliOutput> {
   const tenantId = stringOption(args, 'tenant');
   if (!tenantId || (action !== 'get' && action !== 'set')) throw new CliUsageError(`usage: ${TENANT_CONFIG_USAGE}`);
   if (action === 'get') {
-    const view = await withDatabase((db) => getConfig(db, tenantId));
+    const view = await withDatabase((db) => getConfig(db, tenantId), { existing: true });
     return { text: JSON.stringify(view, null, 2), json: view };
   }
   const file = stringOption(args, 'file') ?? (args.options['file'] === true ? '-' : undefined);
   if (!file) throw new CliUsageError('tenant config set needs --file F (or --file - for stdin)');
   const document = await readDocument(file);
   if (args.options['dry-run'] === true) {
-    const result = await withDatabase((db) => dryRunConfig(db, tenantId, document));
+    const result = await withDatabase((db) => dryRunConfig(db, tenantId, document), { existing: true });
     const text =
       `valid; ${result.changed_days.length} of ${result.stored_days_count} stored days would change` +
       (result.changed_days.length ? `:\n${result.changed_days.join('\n')}` : '');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_TENANT_ID, MOCK_DATA_PATH } from '../helpers/test-app.js';
 import { runCli } from '../helpers/processes.js';
+import { commands } from '../../src/cli/commands/index.js';
 import { createEmptyPostgresDatabase, onPostgres } from '../helpers/test-database.js';
 
 describe('command line', () => {
@@ -90,5 +91,15 @@ describe('command line', () => {
     // Without DATA_DIR, typed from another folder: the package's .data/ is used, never <cwd>/.data.
     runCli(['tenant', 'list'], { MOCK_DATA_PATH, LOG_LEVEL: 'silent' }, elsewhere);
     expect(existsSync(join(elsewhere, '.data'))).toBe(false);
+  });
+
+  it('every command answers --help with its usage, exit code 0, without touching a database', () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'cli-help-'));
+    for (const command of commands) {
+      const result = runCli([command.name, '--help'], { LOG_LEVEL: 'silent', DATA_DIR: join(elsewhere, 'none') }, elsewhere);
+      expect(result.status, `${command.name} --help: ${result.stderr}`).toBe(0);
+      expect(result.stdout).toContain(`usage: cli ${command.usage}`);
+    }
+    expect(existsSync(join(elsewhere, 'none'))).toBe(false);
   });
 });

@@ -1,9 +1,9 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MOCK_DATA_PATH } from '../helpers/test-app.js';
-import { startServer } from '../helpers/processes.js';
+import { runCli, startServer } from '../helpers/processes.js';
 
 function credentials(output: string): { token: string; key: string } {
   const token = /SERVICE_TOKEN\s+(\S+)/.exec(output)?.[1];
@@ -38,6 +38,15 @@ describe('embedded quick start', () => {
     }
     const month = await fetch(`${first.baseUrl}/v1/kpis/daily?from=2026-01-01&to=2026-01-31`, { headers: { 'x-api-key': key } });
     expect(((await month.json()) as { items: unknown[] }).items).toHaveLength(31);
+
+    // verify against the quick start: no credentials typed (quickstart.json), BLOCKED announced up front.
+    const proofs = join(dataDir, '..', 'proofs');
+    const verify = runCli(['verify', '--base-url', first.baseUrl, '--out', 'proofs'], { DATA_DIR: dataDir, MOCK_DATA_PATH, INIT_CWD: join(dataDir, '..') });
+    expect(verify.status, verify.stderr).toBe(2);
+    expect(verify.stderr.split('\n')[0]).toMatch(/^note: this API runs on its embedded database .* BLOCKED by design/);
+    const verdict = readFileSync(join(proofs, '40_verdict.md'), 'utf8');
+    expect(verdict).not.toContain('no service token given');
+    expect(readdirSync(proofs).length).toBeGreaterThan(3);
 
     const tenants = await fetch(`${first.baseUrl}/internal/tenants`, { headers: { authorization: `Bearer ${token}` } });
     expect(tenants.status).toBe(200);

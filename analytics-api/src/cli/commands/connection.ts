@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { rekeyConnections, removeConnection, setConnection, showConnection, testConnection } from '../../connectors/connection-service.js';
-import { stringOption } from '../args.js';
+import { stringOption, userPath } from '../args.js';
 import { CliUsageError, type CliCommand, type ParsedArgs } from '../command.js';
 import { withDatabase } from '../with-database.js';
 
@@ -9,7 +9,7 @@ async function readCredentials(args: ParsedArgs): Promise<unknown> {
   const file = stringOption(args, 'credentials-file');
   let text: string;
   if (file) {
-    text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    text = await readFile(userPath(file), 'utf8').catch((error: NodeJS.ErrnoException) => {
       throw new CliUsageError(`cannot read --credentials-file (${error.code ?? error.message})`);
     });
   } else {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dryRunConfig, getConfig, putConfig } from '../../tenant-config/config-service.js';
 import { CliUsageError, type CliOutput, type ParsedArgs } from '../command.js';
-import { stringOption } from '../args.js';
+import { stringOption, userPath } from '../args.js';
 import { withDatabase } from '../with-database.js';
 
 export const TENANT_CONFIG_USAGE = 'tenant config get --tenant ID | tenant config set --tenant ID --file F|- [--dry-run]';
@@ -9,7 +9,7 @@ export const TENANT_CONFIG_USAGE = 'tenant config get --tenant ID | tenant confi
 async function readDocument(file: string): Promise<unknown> {
   let text: string;
   try {
-    text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
+    text = file === '-' ? await readStdin() : await readFile(userPath(file), 'utf8');
   } catch (error) {
     throw new CliUsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }

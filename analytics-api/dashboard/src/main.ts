@@ -63,6 +63,8 @@ let current: DateRange | null = null;
 let controller: AbortController | null = null;
 let retryAction: (() => void) | null = null;
 let hasContent = false;
+/** Why the dates of the page's link were not used, said once with the default view. */
+let linkProblem = '';
 
 // ---------------------------------------------------------------- views
 
@@ -137,12 +139,25 @@ function fail(err: unknown, retry: () => void): void {
 
 // ---------------------------------------------------------------- range
 
-function readRangeFromUrl(): DateRange | null {
+/** What is wrong with a from/to pair, in the words of the form; '' when it is a valid range. */
+function rangeProblem(from: string, to: string): string {
+  if (!isIsoDate(from) || !isIsoDate(to)) return 'Enter both dates.';
+  if (from > to) return 'The start date must not be after the end date.';
+  if (daysBetween(from, to) >= MAX_DAYS) return `Choose at most ${MAX_DAYS} days.`;
+  return '';
+}
+
+/**
+ * The range a shared link carries; `problem` when the link has dates that cannot be shown (said to
+ * the user rather than dropped silently).
+ */
+function readRangeFromUrl(): { range: DateRange | null; problem: string } {
   const params = new URLSearchParams(location.search);
+  if (!params.has('from') && !params.has('to')) return { range: null, problem: '' };
   const from = params.get('from') ?? '';
   const to = params.get('to') ?? '';
-  if (!isIsoDate(from) || !isIsoDate(to) || from > to || daysBetween(from, to) >= MAX_DAYS) return null;
-  return { from, to };
+  const problem = rangeProblem(from, to);
+  return problem ? { range: null, problem } : { range: { from, to }, problem: '' };
 }
 
 function writeRange(range: DateRange): void {
@@ -156,10 +171,7 @@ function writeRange(range: DateRange): void {
 function validateRangeInputs(): DateRange | null {
   const from = ui.from.value;
   const to = ui.to.value;
-  let error = '';
-  if (!isIsoDate(from) || !isIsoDate(to)) error = 'Enter both dates.';
-  else if (from > to) error = 'The start date must not be after the end date.';
-  else if (daysBetween(from, to) >= MAX_DAYS) error = `Choose at most ${MAX_DAYS} days.`;
+  const error = rangeProblem(from, to);
   ui.rangeError.hidden = !error;
   ui.rangeError.textContent = error;
   ui.from.setAttribute('aria-invalid', String(Boolean(error) && (!isIsoDate(from) || from > to || daysBetween(from, to) >= MAX_DAYS)));
@@ -217,7 +229,8 @@ async function openLatest(): Promise<void> {
       const range = { from: addDays(today, -(DEFAULT_DAYS - 1)), to: today };
       writeRange(range);
       current = range;
-      showNotice(null);
+      showNotice(linkProblem || null);
+      linkProblem = '';
       showEmpty(
         'No KPIs computed yet',
         'This tenant has no computed KPIs in the last three years. KPIs appear once the daily compute job has run; ' +
@@ -233,7 +246,8 @@ async function openLatest(): Promise<void> {
     } else if (daysBetween(latest, today) >= DEFAULT_DAYS) {
       notice = `No KPIs were computed in the last ${DEFAULT_DAYS} days. Showing the ${DEFAULT_DAYS} days up to the latest computed day, ${longDay(latest)}. Pick other dates above to look elsewhere.`;
     }
-    showNotice(notice);
+    showNotice([linkProblem, notice].filter(Boolean).join(' ') || null);
+    linkProblem = '';
     await loadRange(range, ctl);
   } catch (err) {
     if (!ctl.signal.aborted) fail(err, () => void openLatest());
@@ -531,7 +545,9 @@ ui.signOut.addEventListener('click', () => signOut());
 
 /** After a key is entered or found in sessionStorage. */
 async function start(): Promise<void> {
-  const fromUrl = readRangeFromUrl();
+  const link = readRangeFromUrl();
+  const fromUrl = link.range;
+  if (link.problem) linkProblem = `The dates in this link were not used: ${link.problem} Showing the default view instead.`;
   if (!ui.from.value || !ui.to.value) {
     const today = todayIso();
     ui.from.value = addDays(today, -(DEFAULT_DAYS - 1));

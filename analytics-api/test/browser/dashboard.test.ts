@@ -585,6 +585,22 @@ describe('error and empty states', () => {
     await w.page.close();
   });
 
+  it.each([
+    ['from after to', 'from=2026-01-31&to=2026-01-01', 'The start date must not be after the end date.'],
+    ['more than 366 days', 'from=2024-01-01&to=2026-01-31', 'Choose at most 366 days.'],
+    ['garbage', 'from=yesterday&to=2026-13-45', 'Enter both dates.'],
+  ])('a link with invalid dates (%s) says why, with the form\'s words, and shows the default view', async (_name, query, message) => {
+    const w = await openPage();
+    await w.page.goto(`${api!.baseUrl}/dashboard?${query}`);
+    expect(await signIn(w.page, apiKey)).toBe('ready');
+    expect(await w.page.inputValue('#range-to')).toBe(TO);
+    const notice = w.page.locator('#notice');
+    expect(await notice.isVisible()).toBe(true);
+    expect(await notice.textContent()).toContain(`The dates in this link were not used: ${message}`);
+    expect(w.problems).toEqual([]);
+    await w.page.close();
+  });
+
   it('an unreachable API shows the error state, and Try again recovers', async () => {
     const w = await openPage({ width: 820, height: 1180 });
     expect(await signIn(w.page, apiKey)).toBe('ready');

@@ -453,6 +453,23 @@ describe('a signed-in tenant', () => {
     }
   });
 
+  it('shows every breakdown row on screen and in print: no inner scroll box hides clients', async () => {
+    for (const media of ['screen', 'print'] as const) {
+      await w.page.emulateMedia({ media });
+      for (const kind of ['client', 'technician'] as const) {
+        const box = await w.page.$eval(`#breakdown-${kind} .table-wrap`, (el: HTMLElement) => ({
+          scroll: el.scrollHeight,
+          client: el.clientHeight,
+          rows: el.querySelectorAll('tbody tr').length,
+        }));
+        const note = (await w.page.locator(`#breakdown-${kind} .table-note`).textContent()) ?? '';
+        expect(note.startsWith(`${box.rows} ${kind}`), note).toBe(true);
+        expect(box.scroll, `${media}: ${kind} table scrolls inside its box`).toBeLessThanOrEqual(box.client + 1);
+      }
+    }
+    await w.page.emulateMedia({ media: 'screen' });
+  });
+
   it('looks right on a laptop (1366×768) and a tablet (820×1180): screenshots saved', async () => {
     await w.page.setViewportSize({ width: 1366, height: 768 });
     await w.page.evaluate(() => window.scrollTo(0, 0));

@@ -241,6 +241,28 @@ async function noHorizontalOverflow(page: Page): Promise<void> {
   expect(scrollWidth, 'the page itself must not scroll sideways').toBeLessThanOrEqual(innerWidth);
 }
 
+/** Every tile's label, value and comparison fits its tile at these desktop widths (no clipped text). */
+const DESKTOP_WIDTHS = [1280, 1366, 1440, 1920];
+
+async function clippedTiles(page: Page): Promise<string[]> {
+  return page.$$eval('#tiles .tile', (tiles) =>
+    tiles.flatMap((tile: HTMLElement) =>
+      [tile, ...tile.querySelectorAll('.tile-label, .tile-value, .tile-delta')]
+        .filter((el: HTMLElement) => el.scrollWidth > el.clientWidth)
+        .map((el: HTMLElement) => `${tile.dataset['kpi']}: "${el.textContent}" (${el.scrollWidth} > ${el.clientWidth} px)`),
+    ),
+  );
+}
+
+async function tilesFitAtDesktopWidths(page: Page): Promise<void> {
+  for (const width of DESKTOP_WIDTHS) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.waitForTimeout(100);
+    expect((await clippedTiles(page)).join("; "), `tiles at ${width} px`).toBe("");
+  }
+  await page.setViewportSize({ width: 1366, height: 768 });
+}
+
 // ------------------------------------------------------------------ setup
 
 beforeAll(async () => {
@@ -453,6 +475,14 @@ describe('a signed-in tenant', () => {
     }
   });
 
+  it('fits every tile value and label at 1280, 1366, 1440 and 1920 px', async () => {
+    for (const to of [TO, PLAN_DAY]) {
+      expect(await showRange(w.page, FROM, to)).toBe('ready');
+      await tilesFitAtDesktopWidths(w.page);
+    }
+    await screenshot(w.page, 'dashboard-tiles-1366');
+  });
+
   it('shows every breakdown row on screen and in print: no inner scroll box hides clients', async () => {
     for (const media of ['screen', 'print'] as const) {
       await w.page.emulateMedia({ media });
@@ -598,6 +628,9 @@ describe('error and empty states', () => {
     expect(await notice.isVisible()).toBe(true);
     expect(await notice.textContent()).toMatch(/The latest computed day, .*, has no activity.*the latest day with activity/);
     await screenshot(w.page, 'dashboard-empty-yesterday');
+    // The empty day itself: every tile says why it has no value, and that fits too.
+    expect(await showRange(w.page, addDays(yesterday.date, -29), yesterday.date)).toBe('ready');
+    await tilesFitAtDesktopWidths(w.page);
     expect(w.problems).toEqual([]);
     await w.page.close();
   });

@@ -285,7 +285,7 @@ async function loadRange(range: DateRange, existing?: AbortController): Promise<
       );
       return;
     }
-    const prevDate = addDays(latest.date, -1);
+    const prevDate = addDays(latest.date, -COMPARE_DAYS);
     let previous = items.find((i) => i.date === prevDate);
     if (!previous && prevDate < range.from) {
       previous = (await api.daily(prevDate, prevDate)).items[0];
@@ -352,6 +352,14 @@ function renderFreshness(items: DailyItem[]): void {
   ui.freshness.hidden = false;
 }
 
+/**
+ * Tiles compare the day with the same weekday a week before: a Saturday against a Friday alarms
+ * for nothing, since an MSP's weekend is quiet by design.
+ */
+const COMPARE_DAYS = 7;
+/** A percentage resting on fewer verdicts than this says how many. */
+const SMALL_SAMPLE = 3;
+
 interface TileDef {
   key: string;
   label: string;
@@ -359,6 +367,8 @@ interface TileDef {
   /** Which way is an improvement; undefined when neither is. */
   better?: 'up' | 'down';
   whenNull: string;
+  /** The counts a percentage rests on (its sample is their sum). */
+  sample?: string[];
 }
 
 const TILES: TileDef[] = [
@@ -366,8 +376,8 @@ const TILES: TileDef[] = [
   { key: 'tickets_closed', label: 'Tickets closed', kind: 'count', better: 'up', whenNull: 'no data' },
   { key: 'backlog_open', label: 'Backlog', kind: 'count', better: 'down', whenNull: 'no data' },
   { key: 'first_response_median_minutes', label: 'First response (median)', kind: 'minutes', better: 'down', whenNull: 'no first responses' },
-  { key: 'sla_response_pct', label: 'SLA response', kind: 'pct', better: 'up', whenNull: 'no SLA verdicts' },
-  { key: 'sla_resolution_pct', label: 'SLA resolution', kind: 'pct', better: 'up', whenNull: 'no SLA verdicts' },
+  { key: 'sla_response_pct', label: 'SLA response', kind: 'pct', better: 'up', whenNull: 'no SLA verdicts', sample: ['sla_response_met', 'sla_response_breached'] },
+  { key: 'sla_resolution_pct', label: 'SLA resolution', kind: 'pct', better: 'up', whenNull: 'no SLA verdicts', sample: ['sla_resolution_met', 'sla_resolution_breached'] },
   { key: 'utilization_pct', label: 'Utilization', kind: 'pct', better: 'up', whenNull: 'no time logged' },
   { key: 'hours_billable', label: 'Billable hours', kind: 'hours', better: 'up', whenNull: 'no data' },
 ];
@@ -378,7 +388,7 @@ function kpi(item: DailyItem | undefined, key: string): number | null {
 }
 
 function renderTiles(latest: DailyItem, previous: DailyItem | undefined): void {
-  const prevDate = addDays(latest.date, -1);
+  const prevDate = addDays(latest.date, -COMPARE_DAYS);
   ui.tilesTitle.textContent = `Latest computed day: ${weekdayDay(latest.date)}`;
   ui.tiles.dataset['date'] = latest.date;
   ui.tiles.replaceChildren(
@@ -403,6 +413,13 @@ function renderTiles(latest: DailyItem, previous: DailyItem | undefined): void {
         why.textContent = ` ${t.whenNull}`;
         val.append(why);
       }
+      const sample = t.sample && value !== null ? t.sample.reduce((n, k) => n + (kpi(latest, k) ?? 0), 0) : null;
+      if (sample !== null && sample < SMALL_SAMPLE) {
+        const few = document.createElement('span');
+        few.className = 'tile-null tile-sample';
+        few.textContent = `from ${sample} ticket${sample === 1 ? '' : 's'}`;
+        val.append(few);
+      }
 
       const delta = formatDelta(value, before, t.kind);
       const d = document.createElement('p');
@@ -414,11 +431,11 @@ function renderTiles(latest: DailyItem, previous: DailyItem | undefined): void {
       shown.textContent = `${arrow}${delta.text}`;
       const spoken = document.createElement('span');
       spoken.className = 'visually-hidden';
-      spoken.textContent = `${delta.spoken} compared with ${longDay(prevDate)}`;
+      spoken.textContent = `${delta.spoken} compared with ${longDay(prevDate)}, the same weekday a week before`;
       const ref = document.createElement('span');
       ref.className = 'tile-ref';
       ref.setAttribute('aria-hidden', 'true');
-      ref.textContent = previous ? ` vs ${shortDay(prevDate)}` : ` (${shortDay(prevDate)} not computed)`;
+      ref.textContent = previous ? ` vs ${weekdayDay(prevDate)}, a week before` : ` (${weekdayDay(prevDate)} not computed)`;
       d.append(shown, spoken, ref);
 
       li.append(label, val, d);

@@ -351,12 +351,13 @@ describe('a signed-in tenant', () => {
     expect(w.requests.filter((u) => u.includes(apiKey))).toEqual([]);
   });
 
-  it("shows the API's numbers in the tiles for the latest day of the range, with the change against the day before", async () => {
+  it("shows the API's numbers in the tiles for the latest day of the range, with the change against the same weekday a week before", async () => {
     expect(await showRange(w.page, FROM, TO)).toBe('ready');
     expect(w.page.url()).toContain(`from=${FROM}&to=${TO}`);
     for (const [date, from] of [[TO, FROM], [PLAN_DAY, FROM]] as const) {
       if (date !== TO) expect(await showRange(w.page, from, date)).toBe('ready');
-      const [today, yesterday] = await Promise.all([day(date), day(addDays(date, -1))]);
+      // A Saturday is compared with the Saturday before, not with the Friday.
+      const [today, yesterday] = await Promise.all([day(date), day(addDays(date, -7))]);
       expect(await w.page.getAttribute('#tiles', 'data-date')).toBe(date);
       const tiles = await w.page.$$eval('#tiles .tile', (els) =>
         els.map((e) => ({
@@ -364,6 +365,8 @@ describe('a signed-in tenant', () => {
           value: (e as HTMLElement).dataset['value'],
           text: e.querySelector('.tile-value')?.textContent ?? '',
           delta: e.querySelector('.tile-delta [aria-hidden="true"]')?.textContent ?? '',
+          ref: e.querySelector('.tile-ref')?.textContent ?? '',
+          sample: e.querySelector('.tile-sample')?.textContent ?? '',
         })),
       );
       expect(tiles.map((t) => t.kpi)).toEqual(TILES.map(([k]) => k));
@@ -372,6 +375,13 @@ describe('a signed-in tenant', () => {
         const expected = today.kpis[key] ?? null;
         expect(tile.value === '' ? null : Number(tile.value), `${key} on ${date}`).toBe(expected);
         expect(tile.text.startsWith(shown(expected, kind)), `${key}: "${tile.text}" shows ${shown(expected, kind)}`).toBe(true);
+      }
+      for (const tile of tiles) expect(tile.ref, tile.kpi).toMatch(/a week before$/);
+      // A percentage resting on one or two verdicts says so.
+      for (const family of ['response', 'resolution']) {
+        const n = (today.kpis[`sla_${family}_met`] ?? 0) + (today.kpis[`sla_${family}_breached`] ?? 0);
+        const tile = tiles.find((t) => t.kpi === `sla_${family}_pct`)!;
+        expect(tile.sample, `sla_${family} on ${date} (n = ${n})`).toBe(n > 0 && n < 3 ? `from ${n} ticket${n === 1 ? '' : 's'}` : '');
       }
       const diff = (today.kpis['tickets_opened'] ?? 0) - (yesterday.kpis['tickets_opened'] ?? 0);
       const opened = tiles.find((t) => t.kpi === 'tickets_opened')!;

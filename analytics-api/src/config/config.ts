@@ -190,7 +190,7 @@ export function loadConfig(env: Env = process.env, purpose: 'server' | 'cli' = '
     serviceTokenPrevious,
     jwtSecretKey: secret(env, 'JWT_SECRET_KEY', 32),
     jwtTtlSeconds: integer(env, 'JWT_TTL_SECONDS', 900, 60, 86_400),
-    exportsPath: resolve(text(env, 'EXPORTS_PATH') ?? 'exports'),
+    exportsPath: resolve(text(env, 'EXPORTS_PATH') ?? resolve(packageRoot, 'exports')),
     exportsKeep: integer(env, 'EXPORTS_KEEP', 3, 1, 100),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     logLevel,

@@ -55,8 +55,11 @@ describe('embedded quick start', () => {
     expect(health).toMatchObject({ database_backend: 'pglite', mock_mode: true });
     expect(await first.stop()).toBe(0);
 
-    const second = await startServer(env);
+    const second = await startServer({ ...env, LOG_LEVEL: 'info' });
     expect(credentials(await waitForBanner(second))).toEqual({ token, key });
     expect(await second.stop()).toBe(0);
+    // A clean stop ends with a "stopped" line.
+    const last = second.output().trim().split('\n').pop() ?? '';
+    expect(JSON.parse(last)).toMatchObject({ msg: 'stopped' });
   }, 120_000);
 });

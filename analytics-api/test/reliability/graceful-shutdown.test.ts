@@ -42,7 +42,7 @@ describe.skipIf(!onPostgres)(postgresOnly('graceful shutdown under load (SIGTERM
       EXPORTS_PATH: mkdtempSync(join(tmpdir(), 'exports-')),
       DATA_DIR: mkdtempSync(join(tmpdir(), 'data-')),
       MOCK_MODE: 'false',
-      LOG_LEVEL: 'info',
+      LOG_LEVEL: 'debug', // 'incoming request' lines (debug) tell which requests arrived before the stop
     });
     db = openPostgres({ connectionString: database.url, applicationName: 'shutdown-test' });
     tenantId = (await createTenant(db, { name: 'Shutdown MSP' })).id;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -86,8 +86,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     return503OnClosing: true,
     // Requests Node refuses before Fastify sees them (408 after REQUEST_TIMEOUT_MS, 431, bad HTTP).
     clientErrorHandler: handleClientError,
-    // One access-log line per request (the hooks below), not Fastify's two.
-    disableRequestLogging: true,
+    // One access-log line per request (installAccessLog), not Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -39,6 +39,11 @@ describe('embedded quick start', () => {
     const month = await fetch(`${first.baseUrl}/v1/kpis/daily?from=2026-01-01&to=2026-01-31`, { headers: { 'x-api-key': key } });
     expect(((await month.json()) as { items: unknown[] }).items).toHaveLength(31);
 
+    // A CLI command while the server holds the embedded database: refused, and told how to ask the server.
+    const busy = runCli(['tenant', 'list'], { DATA_DIR: dataDir, MOCK_DATA_PATH });
+    expect(busy.status).toBe(1);
+    expect(busy.stderr).toContain(`ask the running server over HTTP with the token in ${join(dataDir, 'quickstart.json')}`);
+
     // verify against the quick start: no credentials typed (quickstart.json), BLOCKED announced up front.
     const proofs = join(dataDir, '..', 'proofs');
     const verify = runCli(['verify', '--base-url', first.baseUrl, '--out', 'proofs'], { DATA_DIR: dataDir, MOCK_DATA_PATH, INIT_CWD: join(dataDir, '..') });

@@ -29,6 +29,10 @@ async function main(): Promise<number> {
     process.stderr.write(`unknown command "${name}"; run "cli help" for the list\n`);
     return 1;
   }
+  if (args.options['help'] === true) {
+    process.stdout.write(`usage: cli ${command.usage}\n  ${command.summary}\n`);
+    return 0;
+  }
   try {
     const output = await command.run(args);
     if (args.json) process.stdout.write(`${JSON.stringify(output.json ?? null, null, 2)}\n`);

@@ -36,6 +36,9 @@ async function main(): Promise<void> {
     try {
       await app.close();
       await created.close();
+      // The last line of a clean stop: after Ctrl-C the user sees that nothing is left running.
+      log.info({ signal }, 'stopped');
+      log.flush?.();
       process.exit(0);
     } catch (error) {
       log.error({ err: error }, 'error while stopping');

@@ -63,6 +63,8 @@ let current: DateRange | null = null;
 let controller: AbortController | null = null;
 let retryAction: (() => void) | null = null;
 let hasContent = false;
+/** Why the dates of the page's link were not used, said once with the default view. */
+let linkProblem = '';
 
 // ---------------------------------------------------------------- views
 
@@ -137,12 +139,25 @@ function fail(err: unknown, retry: () => void): void {
 
 // ---------------------------------------------------------------- range
 
-function readRangeFromUrl(): DateRange | null {
+/** What is wrong with a from/to pair, in the words of the form; '' when it is a valid range. */
+function rangeProblem(from: string, to: string): string {
+  if (!isIsoDate(from) || !isIsoDate(to)) return 'Enter both dates.';
+  if (from > to) return 'The start date must not be after the end date.';
+  if (daysBetween(from, to) >= MAX_DAYS) return `Choose at most ${MAX_DAYS} days.`;
+  return '';
+}
+
+/**
+ * The range a shared link carries; `problem` when the link has dates that cannot be shown (said to
+ * the user rather than dropped silently).
+ */
+function readRangeFromUrl(): { range: DateRange | null; problem: string } {
   const params = new URLSearchParams(location.search);
+  if (!params.has('from') && !params.has('to')) return { range: null, problem: '' };
   const from = params.get('from') ?? '';
   const to = params.get('to') ?? '';
-  if (!isIsoDate(from) || !isIsoDate(to) || from > to || daysBetween(from, to) >= MAX_DAYS) return null;
-  return { from, to };
+  const problem = rangeProblem(from, to);
+  return problem ? { range: null, problem } : { range: { from, to }, problem: '' };
 }
 
 function writeRange(range: DateRange): void {
@@ -156,10 +171,7 @@ function writeRange(range: DateRange): void {
 function validateRangeInputs(): DateRange | null {
   const from = ui.from.value;
   const to = ui.to.value;
-  let error = '';
-  if (!isIsoDate(from) || !isIsoDate(to)) error = 'Enter both dates.';
-  else if (from > to) error = 'The start date must not be after the end date.';
-  else if (daysBetween(from, to) >= MAX_DAYS) error = `Choose at most ${MAX_DAYS} days.`;
+  const error = rangeProblem(from, to);
   ui.rangeError.hidden = !error;
   ui.rangeError.textContent = error;
   ui.from.setAttribute('aria-invalid', String(Boolean(error) && (!isIsoDate(from) || from > to || daysBetween(from, to) >= MAX_DAYS)));
@@ -167,38 +179,58 @@ function validateRangeInputs(): DateRange | null {
   return error ? null : { from, to };
 }
 
-/** The latest computed day up to today, looking back ~3 years; null when there is none (or on abort). */
-async function latestComputedDay(api: KpiClient, signal: AbortSignal): Promise<string | null> {
+/** A day on which something happened: tickets opened or closed, or time logged. */
+function hasActivity(item: DailyItem): boolean {
+  return ['tickets_opened', 'tickets_closed', 'first_response_count', 'hours_worked'].some((k) => (kpi(item, k) ?? 0) > 0);
+}
+
+interface Latest {
+  /** The latest computed day (null when there is none). */
+  computed: string | null;
+  /** The latest computed day with activity (null when there is none). */
+  active: string | null;
+}
+
+/**
+ * The latest computed day, and the latest one with activity, up to today, looking back ~3 years.
+ * An all-zero day computed after the data ends (the compute job's "yesterday" on old data) must not
+ * take the default view over. Both null when nothing is found (or on abort).
+ */
+async function latestDays(api: KpiClient, signal: AbortSignal): Promise<Latest> {
   const today = todayIso();
   let to = today;
   let from = addDays(today, -(DEFAULT_DAYS - 1));
+  let computed: string | null = null;
   for (let i = 0; i <= PROBE_WINDOWS; i++) {
     const list = await api.daily(from, to);
-    if (signal.aborted) return null;
-    const last = list.items[list.items.length - 1];
-    if (last) return last.date;
+    if (signal.aborted) return { computed: null, active: null };
+    computed ??= list.items[list.items.length - 1]?.date ?? null;
+    const active = list.items.filter(hasActivity).pop();
+    if (active) return { computed, active: active.date };
     to = addDays(from, -1);
     from = addDays(to, -(MAX_DAYS - 1));
   }
-  return null;
+  return { computed, active: null };
 }
 
-/** Default range: the 30 days ending at the latest computed day (or today when there is none). */
+/** Default range: the 30 days ending at the latest day with activity (or today when there is none). */
 async function openLatest(): Promise<void> {
   if (!client) return;
   controller?.abort();
   const ctl = (controller = new AbortController());
   setView('loading', 'Looking for the latest computed day…');
   try {
-    const latest = await latestComputedDay(client, ctl.signal);
+    const found = await latestDays(client, ctl.signal);
     if (ctl.signal.aborted) return;
     markKeyAccepted();
     const today = todayIso();
+    const latest = found.active ?? found.computed;
     if (latest === null) {
       const range = { from: addDays(today, -(DEFAULT_DAYS - 1)), to: today };
       writeRange(range);
       current = range;
-      showNotice(null);
+      showNotice(linkProblem || null);
+      linkProblem = '';
       showEmpty(
         'No KPIs computed yet',
         'This tenant has no computed KPIs in the last three years. KPIs appear once the daily compute job has run; ' +
@@ -207,11 +239,15 @@ async function openLatest(): Promise<void> {
       return;
     }
     const range = { from: addDays(latest, -(DEFAULT_DAYS - 1)), to: latest };
-    showNotice(
-      daysBetween(latest, today) >= DEFAULT_DAYS
-        ? `No KPIs were computed in the last ${DEFAULT_DAYS} days. Showing the ${DEFAULT_DAYS} days up to the latest computed day, ${longDay(latest)}. Pick other dates above to look elsewhere.`
-        : null,
-    );
+    let notice: string | null = null;
+    if (found.computed !== null && found.computed !== latest) {
+      notice = `The latest computed day, ${longDay(found.computed)}, has no activity (no ticket opened, closed or answered, no time logged). ` +
+        `Showing the ${DEFAULT_DAYS} days up to ${longDay(latest)}, the latest day with activity. Pick other dates above to see the days after it.`;
+    } else if (daysBetween(latest, today) >= DEFAULT_DAYS) {
+      notice = `No KPIs were computed in the last ${DEFAULT_DAYS} days. Showing the ${DEFAULT_DAYS} days up to the latest computed day, ${longDay(latest)}. Pick other dates above to look elsewhere.`;
+    }
+    showNotice([linkProblem, notice].filter(Boolean).join(' ') || null);
+    linkProblem = '';
     await loadRange(range, ctl);
   } catch (err) {
     if (!ctl.signal.aborted) fail(err, () => void openLatest());
@@ -249,7 +285,7 @@ async function loadRange(range: DateRange, existing?: AbortController): Promise<
       );
       return;
     }
-    const prevDate = addDays(latest.date, -1);
+    const prevDate = addDays(latest.date, -COMPARE_DAYS);
     let previous = items.find((i) => i.date === prevDate);
     if (!previous && prevDate < range.from) {
       previous = (await api.daily(prevDate, prevDate)).items[0];
@@ -318,6 +354,14 @@ function renderFreshness(items: DailyItem[]): void {
   ui.freshness.hidden = false;
 }
 
+/**
+ * Tiles compare the day with the same weekday a week before: a Saturday against a Friday alarms
+ * for nothing, since an MSP's weekend is quiet by design.
+ */
+const COMPARE_DAYS = 7;
+/** A percentage resting on fewer verdicts than this says how many. */
+const SMALL_SAMPLE = 3;
+
 interface TileDef {
   key: string;
   label: string;
@@ -325,6 +369,8 @@ interface TileDef {
   /** Which way is an improvement; undefined when neither is. */
   better?: 'up' | 'down';
   whenNull: string;
+  /** The counts a percentage rests on (its sample is their sum). */
+  sample?: string[];
 }
 
 const TILES: TileDef[] = [
@@ -332,8 +378,8 @@ const TILES: TileDef[] = [
   { key: 'tickets_closed', label: 'Tickets closed', kind: 'count', better: 'up', whenNull: 'no data' },
   { key: 'backlog_open', label: 'Backlog', kind: 'count', better: 'down', whenNull: 'no data' },
   { key: 'first_response_median_minutes', label: 'First response (median)', kind: 'minutes', better: 'down', whenNull: 'no first responses' },
-  { key: 'sla_response_pct', label: 'SLA response', kind: 'pct', better: 'up', whenNull: 'no SLA verdicts' },
-  { key: 'sla_resolution_pct', label: 'SLA resolution', kind: 'pct', better: 'up', whenNull: 'no SLA verdicts' },
+  { key: 'sla_response_pct', label: 'SLA response', kind: 'pct', better: 'up', whenNull: 'no SLA verdicts', sample: ['sla_response_met', 'sla_response_breached'] },
+  { key: 'sla_resolution_pct', label: 'SLA resolution', kind: 'pct', better: 'up', whenNull: 'no SLA verdicts', sample: ['sla_resolution_met', 'sla_resolution_breached'] },
   { key: 'utilization_pct', label: 'Utilization', kind: 'pct', better: 'up', whenNull: 'no time logged' },
   { key: 'hours_billable', label: 'Billable hours', kind: 'hours', better: 'up', whenNull: 'no data' },
 ];
@@ -344,7 +390,7 @@ function kpi(item: DailyItem | undefined, key: string): number | null {
 }
 
 function renderTiles(latest: DailyItem, previous: DailyItem | undefined): void {
-  const prevDate = addDays(latest.date, -1);
+  const prevDate = addDays(latest.date, -COMPARE_DAYS);
   ui.tilesTitle.textContent = `Latest computed day: ${weekdayDay(latest.date)}`;
   ui.tiles.dataset['date'] = latest.date;
   ui.tiles.replaceChildren(
@@ -369,6 +415,13 @@ function renderTiles(latest: DailyItem, previous: DailyItem | undefined): void {
         why.textContent = ` ${t.whenNull}`;
         val.append(why);
       }
+      const sample = t.sample && value !== null ? t.sample.reduce((n, k) => n + (kpi(latest, k) ?? 0), 0) : null;
+      if (sample !== null && sample < SMALL_SAMPLE) {
+        const few = document.createElement('span');
+        few.className = 'tile-null tile-sample';
+        few.textContent = `from ${sample} ticket${sample === 1 ? '' : 's'}`;
+        val.append(few);
+      }
 
       const delta = formatDelta(value, before, t.kind);
       const d = document.createElement('p');
@@ -380,11 +433,11 @@ function renderTiles(latest: DailyItem, previous: DailyItem | undefined): void {
       shown.textContent = `${arrow}${delta.text}`;
       const spoken = document.createElement('span');
       spoken.className = 'visually-hidden';
-      spoken.textContent = `${delta.spoken} compared with ${longDay(prevDate)}`;
+      spoken.textContent = `${delta.spoken} compared with ${longDay(prevDate)}, the same weekday a week before`;
       const ref = document.createElement('span');
       ref.className = 'tile-ref';
       ref.setAttribute('aria-hidden', 'true');
-      ref.textContent = previous ? ` vs ${shortDay(prevDate)}` : ` (${shortDay(prevDate)} not computed)`;
+      ref.textContent = previous ? ` vs ${weekdayDay(prevDate)}, a week before` : ` (${weekdayDay(prevDate)} not computed)`;
       d.append(shown, spoken, ref);
 
       li.append(label, val, d);
@@ -511,7 +564,9 @@ ui.signOut.addEventListener('click', () => signOut());
 
 /** After a key is entered or found in sessionStorage. */
 async function start(): Promise<void> {
-  const fromUrl = readRangeFromUrl();
+  const link = readRangeFromUrl();
+  const fromUrl = link.range;
+  if (link.problem) linkProblem = `The dates in this link were not used: ${link.problem} Showing the default view instead.`;
   if (!ui.from.value || !ui.to.value) {
     const today = todayIso();
     ui.from.value = addDays(today, -(DEFAULT_DAYS - 1));

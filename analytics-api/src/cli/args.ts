@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { ParsedArgs } from './command.js';
 
 /** `cmd sub --name value --flag --json` → { positionals: ['sub'], options: {name, flag}, json }. */
@@ -24,4 +25,13 @@ export function parseArgs(argv: string[]): ParsedArgs {
 export function stringOption(args: ParsedArgs, name: string): string | undefined {
   const value = args.options[name];
   return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * A path the user typed, made absolute against the folder they typed the command in: npm runs a
+ * workspace script (`npm run cli -- …` from the repository root) inside analytics-api/, and records
+ * the original folder in INIT_CWD.
+ */
+export function userPath(path: string, env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env['INIT_CWD'] || process.cwd(), path);
 }

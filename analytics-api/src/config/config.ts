@@ -173,21 +173,24 @@ export function loadConfig(env: Env = process.env, purpose: 'server' | 'cli' = '
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
   }
-  const host = text(env, 'HOST') ?? '0.0.0.0';
+  // The embedded quick start prints a generated token and key: loopback only unless HOST is set.
+  const host = text(env, 'HOST') ?? (embedded ? '127.0.0.1' : '0.0.0.0');
   const port = integer(env, 'PORT', 8000, 0, 65535);
 
   return {
     port,
     host,
     databaseUrl,
-    dataDir: resolve(text(env, 'DATA_DIR') ?? '.data'),
+    // The default is the package's own folder, wherever the command is typed (the repository root,
+    // analytics-api/, elsewhere): one embedded database, not one per working directory.
+    dataDir: resolve(text(env, 'DATA_DIR') ?? resolve(packageRoot, '.data')),
     mockMode: boolean(env, 'MOCK_MODE', embedded),
     mockDataPath: resolve(text(env, 'MOCK_DATA_PATH') ?? resolve(packageRoot, 'mock-data')),
     serviceToken,
     serviceTokenPrevious,
     jwtSecretKey: secret(env, 'JWT_SECRET_KEY', 32),
     jwtTtlSeconds: integer(env, 'JWT_TTL_SECONDS', 900, 60, 86_400),
-    exportsPath: resolve(text(env, 'EXPORTS_PATH') ?? 'exports'),
+    exportsPath: resolve(text(env, 'EXPORTS_PATH') ?? resolve(packageRoot, 'exports')),
     exportsKeep: integer(env, 'EXPORTS_KEEP', 3, 1, 100),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     logLevel,

@@ -29,7 +29,8 @@ export function lockEmbeddedDatabase(dataDir: string): () => void {
   }
   if (holder && holder !== process.pid && isAlive(holder)) {
     throw new EmbeddedDatabaseBusy(
-      `the embedded database in ${dataDir} is in use by process ${holder} (the running server?); stop it first, or set DATABASE_URL`,
+      `the embedded database in ${dataDir} is in use by process ${holder} (the running server?); stop it first, ` +
+        `or ask the running server over HTTP with the token in ${join(dataDir, 'quickstart.json')} (README, "While npm start runs"), or set DATABASE_URL`,
     );
   }
   writeFileSync(lockFile, String(process.pid));

@@ -122,10 +122,12 @@ SELECT t.external_id AS ticket_key,
        CASE WHEN t.closed_at IS NOT NULL
             THEN ${cfg.verdict('t', 'closed_at', 'sla_resolution_met', 'sla_resolution_due_at', 'resolution_hours')} END AS sla_resolution_met,
        t.reopen_count,
+       -- Durations to 2 decimals like every other value of the exports (numeric round: half away
+       -- from zero, as roundKpi); the row is not mapped in JavaScript on the COPY path.
        CASE WHEN t.first_response_at >= t.created_at
-            THEN date_part('epoch', t.first_response_at - t.created_at) / 60 END AS first_response_minutes,
+            THEN round((date_part('epoch', t.first_response_at - t.created_at) / 60)::numeric, 2)::float8 END AS first_response_minutes,
        CASE WHEN t.closed_at >= t.created_at
-            THEN date_part('epoch', t.closed_at - t.created_at) / 3600 END AS resolution_hours,
+            THEN round((date_part('epoch', t.closed_at - t.created_at) / 3600)::numeric, 2)::float8 END AS resolution_hours,
        ${ms('t.source_updated_at')} AS source_updated_at,
        ${ms('t.changed_at')} AS modified_at
   FROM raw_tickets t

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -42,6 +42,19 @@ export interface BuildAppOptions {
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
 
 /**
+ * One info line per request, when it is answered: method, URL (credentials redacted), status, time.
+ * The arrival is a debug line, for following a request that has not finished yet.
+ */
+function installAccessLog(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request) => {
+    request.log.debug({ req: request }, 'incoming request');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  });
+}
+
+/**
  * Plugin order: errors and headers first, then the OpenAPI collector (it must see every route),
  * then open routes, then the /internal scope (service token) and the /v1 scope (tenant credential).
  */
@@ -73,10 +86,13 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     return503OnClosing: true,
     // Requests Node refuses before Fastify sees them (408 after REQUEST_TIMEOUT_MS, 431, bad HTTP).
     clientErrorHandler: handleClientError,
+    // One access-log line per request (installAccessLog), not Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandlers(app);
+  installAccessLog(app);
   installJsonBodyParser(app);
   installSecurityHeaders(app);
   refuseCredentialsInUrl(app);

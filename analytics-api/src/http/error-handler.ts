@@ -3,6 +3,30 @@ import { isDatabaseUnavailable } from '../db/db-errors.js';
 import { DomainError } from '../errors.js';
 import { problem, sendProblem, STATUS_OF_KIND } from './problem.js';
 
+type ValidationItem = NonNullable<FastifyError['validation']>[number];
+
+/**
+ * A value outside a fixed set fails a union of literals as one "must be equal to constant" per
+ * literal and then "must match a schema in anyOf": said instead as one "must be one of a, b, c".
+ */
+function readableValidation(items: ValidationItem[]): Pick<ValidationItem, 'instancePath' | 'message'>[] {
+  const allowed = new Map<string, unknown[]>();
+  for (const item of items) {
+    const params = item.params as { allowedValue?: unknown; allowedValues?: unknown[] };
+    if (item.keyword === 'const') allowed.set(item.instancePath, [...(allowed.get(item.instancePath) ?? []), params.allowedValue]);
+    if (item.keyword === 'enum' && Array.isArray(params.allowedValues)) allowed.set(item.instancePath, params.allowedValues);
+  }
+  const out: Pick<ValidationItem, 'instancePath' | 'message'>[] = [];
+  for (const item of items) {
+    const values = allowed.get(item.instancePath);
+    if (values && ['const', 'enum', 'anyOf'].includes(item.keyword)) {
+      if (out.some((o) => o.instancePath === item.instancePath && o.message?.startsWith('must be one of'))) continue;
+      out.push({ instancePath: item.instancePath, message: `must be one of ${values.map(String).join(', ')}` });
+    } else out.push(item);
+  }
+  return out;
+}
+
 /** Maps every error to problem+json. 5xx bodies never carry internals (stack, SQL, messages). */
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -13,7 +37,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
       return sendProblem(reply, problem(status, error.detail, error.errors ? { errors: error.errors } : {}));
     }
     if (error.validation) {
-      const errors = error.validation.map((item) => ({
+      const errors = readableValidation(error.validation).map((item) => ({
         field: `${error.validationContext ?? 'request'}${item.instancePath || ''}`.replaceAll('/', '.'),
         detail: item.message ?? 'invalid',
       }));

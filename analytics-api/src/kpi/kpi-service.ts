@@ -90,7 +90,17 @@ async function loadDays(db: Queryable, tenantId: string, from: string, to: strin
 export async function computeDaily(db: Database, tenantId: string, period: PeriodInput = {}): Promise<KpiDay | KpiDayList> {
   const parsed = parsePeriod(period);
   const tenant = await getTenant(db, tenantId);
-  const range = parsed ?? { ...(await defaultDay(db, tenant.timezone)), single: true };
+  const yesterday = await store.yesterdayIn(db, tenant.timezone);
+  const range = parsed ?? { from: yesterday, to: yesterday, single: true };
+  // A day after the tenant's local today has no data yet: storing it would make an all-zero day the
+  // "latest" one (dashboard, alerts) and stretch the exports' calendar to that year.
+  const today = addDays(yesterday, 1);
+  if (range.to > today) {
+    const field = range.single ? 'date' : 'to';
+    throw invalid(`${range.to} is in the future: the tenant's local today (${tenant.timezone}) is ${today}`, [
+      { field, detail: `after ${today}` },
+    ]);
+  }
   const days = await computeRange(db, tenant.id, range.from, range.to, tenant);
   // Committed: cached answers of GET /v1/kpis/daily for this tenant are stale (kpi/read-cache.ts).
   await bumpKpiVersion(tenant.id);
@@ -172,11 +182,6 @@ async function computeSplit(db: Database, target: store.ComputeTarget, readBack 
     await staging.catch(() => undefined);
     await store.clearStaging(db, callId).catch(() => undefined);
   }
-}
-
-async function defaultDay(db: Queryable, timezone: string): Promise<{ from: string; to: string }> {
-  const day = await store.yesterdayIn(db, timezone);
-  return { from: day, to: day };
 }
 
 export interface ReadOptions {

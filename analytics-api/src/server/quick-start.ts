@@ -8,6 +8,8 @@ import { findKeyOwner } from '../tenants/tenant-store.js';
 import { createApiKey, seedMockTenants } from '../tenants/tenant-service.js';
 
 export const DEMO_TENANT_ID = '550e8400-e29b-41d4-a716-446655440000';
+/** The month the mock data covers (analytics-api/mock-data/README.md). */
+export const MOCK_MONTH = { from: '2026-01-01', to: '2026-01-31' } as const;
 
 /**
  * The embedded quick start's credentials. They live next to the embedded database (DATA_DIR,
@@ -73,7 +75,8 @@ export function quickStartBanner(state: QuickStartState, port: number): string {
     `  curl ${auth} ${base}/internal/tenants`,
     `  curl -X POST ${auth} "${base}/internal/ingest/tickets?tenant_id=${t}"`,
     `  curl -X POST ${auth} "${base}/internal/ingest/time_entries?tenant_id=${t}"`,
-    `  curl -X POST ${auth} "${base}/internal/kpi/compute-daily?tenant_id=${t}&date=2026-01-24"`,
+    // The whole mock month, so that the dashboard's first view is a month and not one day.
+    `  curl -X POST ${auth} "${base}/internal/kpi/compute-daily?tenant_id=${t}&from=${MOCK_MONTH.from}&to=${MOCK_MONTH.to}"`,
     `  curl -H "X-API-Key: ${state.api_key}" "${base}/v1/kpis/daily?date=2026-01-24"`,
     `  curl -X POST ${auth} "${base}/internal/exports/generate?tenant_id=${t}"`,
     '',

@@ -241,6 +241,28 @@ async function noHorizontalOverflow(page: Page): Promise<void> {
   expect(scrollWidth, 'the page itself must not scroll sideways').toBeLessThanOrEqual(innerWidth);
 }
 
+/** Every tile's label, value and comparison fits its tile at these desktop widths (no clipped text). */
+const DESKTOP_WIDTHS = [1280, 1366, 1440, 1920];
+
+async function clippedTiles(page: Page): Promise<string[]> {
+  return page.$$eval('#tiles .tile', (tiles) =>
+    tiles.flatMap((tile: HTMLElement) =>
+      [tile, ...tile.querySelectorAll('.tile-label, .tile-value, .tile-delta')]
+        .filter((el: HTMLElement) => el.scrollWidth > el.clientWidth)
+        .map((el: HTMLElement) => `${tile.dataset['kpi']}: "${el.textContent}" (${el.scrollWidth} > ${el.clientWidth} px)`),
+    ),
+  );
+}
+
+async function tilesFitAtDesktopWidths(page: Page): Promise<void> {
+  for (const width of DESKTOP_WIDTHS) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.waitForTimeout(100);
+    expect((await clippedTiles(page)).join("; "), `tiles at ${width} px`).toBe("");
+  }
+  await page.setViewportSize({ width: 1366, height: 768 });
+}
+
 // ------------------------------------------------------------------ setup
 
 beforeAll(async () => {
@@ -329,12 +351,13 @@ describe('a signed-in tenant', () => {
     expect(w.requests.filter((u) => u.includes(apiKey))).toEqual([]);
   });
 
-  it("shows the API's numbers in the tiles for the latest day of the range, with the change against the day before", async () => {
+  it("shows the API's numbers in the tiles for the latest day of the range, with the change against the same weekday a week before", async () => {
     expect(await showRange(w.page, FROM, TO)).toBe('ready');
     expect(w.page.url()).toContain(`from=${FROM}&to=${TO}`);
     for (const [date, from] of [[TO, FROM], [PLAN_DAY, FROM]] as const) {
       if (date !== TO) expect(await showRange(w.page, from, date)).toBe('ready');
-      const [today, yesterday] = await Promise.all([day(date), day(addDays(date, -1))]);
+      // A Saturday is compared with the Saturday before, not with the Friday.
+      const [today, yesterday] = await Promise.all([day(date), day(addDays(date, -7))]);
       expect(await w.page.getAttribute('#tiles', 'data-date')).toBe(date);
       const tiles = await w.page.$$eval('#tiles .tile', (els) =>
         els.map((e) => ({
@@ -342,6 +365,8 @@ describe('a signed-in tenant', () => {
           value: (e as HTMLElement).dataset['value'],
           text: e.querySelector('.tile-value')?.textContent ?? '',
           delta: e.querySelector('.tile-delta [aria-hidden="true"]')?.textContent ?? '',
+          ref: e.querySelector('.tile-ref')?.textContent ?? '',
+          sample: e.querySelector('.tile-sample')?.textContent ?? '',
         })),
       );
       expect(tiles.map((t) => t.kpi)).toEqual(TILES.map(([k]) => k));
@@ -350,6 +375,13 @@ describe('a signed-in tenant', () => {
         const expected = today.kpis[key] ?? null;
         expect(tile.value === '' ? null : Number(tile.value), `${key} on ${date}`).toBe(expected);
         expect(tile.text.startsWith(shown(expected, kind)), `${key}: "${tile.text}" shows ${shown(expected, kind)}`).toBe(true);
+      }
+      for (const tile of tiles) expect(tile.ref, tile.kpi).toMatch(/a week before$/);
+      // A percentage resting on one or two verdicts says so.
+      for (const family of ['response', 'resolution']) {
+        const n = (today.kpis[`sla_${family}_met`] ?? 0) + (today.kpis[`sla_${family}_breached`] ?? 0);
+        const tile = tiles.find((t) => t.kpi === `sla_${family}_pct`)!;
+        expect(tile.sample, `sla_${family} on ${date} (n = ${n})`).toBe(n > 0 && n < 3 ? `from ${n} ticket${n === 1 ? '' : 's'}` : '');
       }
       const diff = (today.kpis['tickets_opened'] ?? 0) - (yesterday.kpis['tickets_opened'] ?? 0);
       const opened = tiles.find((t) => t.kpi === 'tickets_opened')!;
@@ -451,6 +483,31 @@ describe('a signed-in tenant', () => {
       const labels = sorted.rows.map((r) => r.label);
       expect(labels).toEqual([...labels].sort(new Intl.Collator('en-US', { numeric: true, sensitivity: 'base' }).compare));
     }
+  });
+
+  it('fits every tile value and label at 1280, 1366, 1440 and 1920 px', async () => {
+    for (const to of [TO, PLAN_DAY]) {
+      expect(await showRange(w.page, FROM, to)).toBe('ready');
+      await tilesFitAtDesktopWidths(w.page);
+    }
+    await screenshot(w.page, 'dashboard-tiles-1366');
+  });
+
+  it('shows every breakdown row on screen and in print: no inner scroll box hides clients', async () => {
+    for (const media of ['screen', 'print'] as const) {
+      await w.page.emulateMedia({ media });
+      for (const kind of ['client', 'technician'] as const) {
+        const box = await w.page.$eval(`#breakdown-${kind} .table-wrap`, (el: HTMLElement) => ({
+          scroll: el.scrollHeight,
+          client: el.clientHeight,
+          rows: el.querySelectorAll('tbody tr').length,
+        }));
+        const note = (await w.page.locator(`#breakdown-${kind} .table-note`).textContent()) ?? '';
+        expect(note.startsWith(`${box.rows} ${kind}`), note).toBe(true);
+        expect(box.scroll, `${media}: ${kind} table scrolls inside its box`).toBeLessThanOrEqual(box.client + 1);
+      }
+    }
+    await w.page.emulateMedia({ media: 'screen' });
   });
 
   it('looks right on a laptop (1366×768) and a tablet (820×1180): screenshots saved', async () => {
@@ -559,6 +616,47 @@ describe('error and empty states', () => {
     expect(await signIn(w.page, other.key)).toBe('empty');
     expect(await w.page.locator('#empty-title').textContent()).toBe('No KPIs computed yet');
     await w.page.screenshot({ path: join(ARTIFACTS, 'dashboard-no-kpis.png') });
+    expect(w.problems).toEqual([]);
+    await w.page.close();
+  });
+
+  it('an all-zero "yesterday" computed after the data ends does not take the default view over', async () => {
+    // The last seeded tenant (not the one of "never computed" above): January, then the compute job's default day.
+    const other = seeded.api_keys[seeded.api_keys.length - 1]!;
+    expect(other.tenant_id).not.toBe(tenantId);
+    await internal(`/internal/ingest/tickets?tenant_id=${other.tenant_id}`);
+    await internal(`/internal/ingest/time_entries?tenant_id=${other.tenant_id}`);
+    await internal(`/internal/kpi/compute-daily?tenant_id=${other.tenant_id}&from=${FROM}&to=${TO}`);
+    const yesterday = (await internal(`/internal/kpi/compute-daily?tenant_id=${other.tenant_id}`)) as Item;
+    expect(yesterday.date > TO).toBe(true);
+    expect(yesterday.kpis['tickets_opened']).toBe(0);
+    const w = await openPage();
+    expect(await signIn(w.page, other.key)).toBe('ready');
+    expect(await w.page.inputValue('#range-to')).toBe(TO);
+    expect(await w.page.inputValue('#range-from')).toBe(addDays(TO, -29));
+    const notice = w.page.locator('#notice');
+    expect(await notice.isVisible()).toBe(true);
+    expect(await notice.textContent()).toMatch(/The latest computed day, .*, has no activity.*the latest day with activity/);
+    await screenshot(w.page, 'dashboard-empty-yesterday');
+    // The empty day itself: every tile says why it has no value, and that fits too.
+    expect(await showRange(w.page, addDays(yesterday.date, -29), yesterday.date)).toBe('ready');
+    await tilesFitAtDesktopWidths(w.page);
+    expect(w.problems).toEqual([]);
+    await w.page.close();
+  });
+
+  it.each([
+    ['from after to', 'from=2026-01-31&to=2026-01-01', 'The start date must not be after the end date.'],
+    ['more than 366 days', 'from=2024-01-01&to=2026-01-31', 'Choose at most 366 days.'],
+    ['garbage', 'from=yesterday&to=2026-13-45', 'Enter both dates.'],
+  ])('a link with invalid dates (%s) says why, with the form\'s words, and shows the default view', async (_name, query, message) => {
+    const w = await openPage();
+    await w.page.goto(`${api!.baseUrl}/dashboard?${query}`);
+    expect(await signIn(w.page, apiKey)).toBe('ready');
+    expect(await w.page.inputValue('#range-to')).toBe(TO);
+    const notice = w.page.locator('#notice');
+    expect(await notice.isVisible()).toBe(true);
+    expect(await notice.textContent()).toContain(`The dates in this link were not used: ${message}`);
     expect(w.problems).toEqual([]);
     await w.page.close();
   });

@@ -1,4 +1,7 @@
 /** `verify`'s arguments, and the masking that keeps secrets out of the proofs. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/args.js';
 import { CliUsageError } from '../../src/cli/command.js';
@@ -11,6 +14,22 @@ import { maskDatabaseUrl, maskSecret, Redactor } from '../../src/verify/mask.js'
 const options = (argv: string[], env: NodeJS.ProcessEnv = {}) => verifyOptionsFromArgs(parseArgs(argv), env);
 
 describe('verify options', () => {
+  it('resolves a relative --out against the folder the command was typed in (INIT_CWD, set by npm)', () => {
+    expect(options(['--base-url', 'http://x', '--out', 'proofs/p'], { INIT_CWD: '/srv/checkout' }).outDir).toBe('/srv/checkout/proofs/p');
+    expect(options(['--base-url', 'http://x', '--out', '/abs/p'], { INIT_CWD: '/srv/checkout' }).outDir).toBe('/abs/p');
+  });
+
+  it("reads the token and the key from the quick start's quickstart.json when none is given", () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'verify-qs-'));
+    writeFileSync(join(dataDir, 'quickstart.json'), JSON.stringify({ service_token: 'S'.repeat(43), api_key: 'msk_saved', tenant_id: DEFAULT_TENANT }));
+    const o = options(['--base-url', 'http://x', '--out', 'p'], { DATA_DIR: dataDir });
+    expect(o).toMatchObject({ serviceToken: 'S'.repeat(43), apiKey: 'msk_saved' });
+    // Given values win; with DATABASE_URL the file is not the configured database's and is not read.
+    expect(options(['--base-url', 'http://x', '--out', 'p', '--api-key', 'msk_typed'], { DATA_DIR: dataDir }).apiKey).toBe('msk_typed');
+    const pg = options(['--base-url', 'http://x', '--out', 'p'], { DATA_DIR: dataDir, DATABASE_URL: 'postgres://u@h/db', SERVICE_TOKEN: 'T'.repeat(40) });
+    expect(pg.apiKey).toBeUndefined();
+  });
+
   it('needs --base-url and --out, and defaults the tenant and the date of the plan', () => {
     expect(() => options(['--out', 'p'])).toThrow(CliUsageError);
     expect(() => options(['--base-url', 'http://analytics-api:8000'])).toThrow(/--out/);

@@ -1,9 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_TENANT_ID, MOCK_DATA_PATH } from '../helpers/test-app.js';
 import { runCli } from '../helpers/processes.js';
+import { commands } from '../../src/cli/commands/index.js';
 import { createEmptyPostgresDatabase, onPostgres } from '../helpers/test-database.js';
 
 describe('command line', () => {
@@ -76,5 +77,29 @@ describe('command line', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/DATABASE_URL/);
     expect(result.stderr).not.toContain('Secret99');
+  });
+
+  it('a read command never creates an embedded database, and the default one does not depend on the working directory', () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'cli-cwd-'));
+    const missing = join(elsewhere, 'no-database-here');
+    for (const args of [['tenant', 'list'], ['api-key', 'list', '--tenant', DEMO_TENANT_ID], ['export']]) {
+      const result = runCli(args, { MOCK_DATA_PATH, LOG_LEVEL: 'silent', DATA_DIR: missing }, elsewhere);
+      expect(result.status, args.join(' ')).toBe(1);
+      expect(result.stderr).toContain(`there is no embedded database in ${missing}`);
+      expect(existsSync(missing)).toBe(false);
+    }
+    // Without DATA_DIR, typed from another folder: the package's .data/ is used, never <cwd>/.data.
+    runCli(['tenant', 'list'], { MOCK_DATA_PATH, LOG_LEVEL: 'silent' }, elsewhere);
+    expect(existsSync(join(elsewhere, '.data'))).toBe(false);
+  });
+
+  it('every command answers --help with its usage, exit code 0, without touching a database', () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'cli-help-'));
+    for (const command of commands) {
+      const result = runCli([command.name, '--help'], { LOG_LEVEL: 'silent', DATA_DIR: join(elsewhere, 'none') }, elsewhere);
+      expect(result.status, `${command.name} --help: ${result.stderr}`).toBe(0);
+      expect(result.stdout).toContain(`usage: cli ${command.usage}`);
+    }
+    expect(existsSync(join(elsewhere, 'none'))).toBe(false);
   });
 });

@@ -20,8 +20,14 @@ describe('configuration', () => {
     expect(config.mockMode).toBe(true);
     expect(config.serviceToken).toBeUndefined();
     expect(config.port).toBe(8000);
-    expect(config.host).toBe('0.0.0.0');
+    // It prints generated credentials: not reachable from the LAN unless HOST says so.
+    expect(config.host).toBe('127.0.0.1');
+    expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
     expect(config.logLevel).toBe('info');
+  });
+
+  it('listens on every interface with a real database (the image sets HOST=0.0.0.0 too)', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/x', SERVICE_TOKEN: TOKEN }).host).toBe('0.0.0.0');
   });
 
   it('requires SERVICE_TOKEN with a real database, and MOCK_MODE defaults to false there', () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate, migrationsDir, readMigrationFiles } from '../../src/db/migrate.js';
 import { openPostgres } from '../../src/db/postgres.js';
-import { createEmptyPostgresDatabase, createTestDatabase, onPostgres, type TestDatabase } from '../helpers/test-database.js';
+import { createEmptyPostgresDatabase, createTestDatabase, onPostgres, postgresOnly, type TestDatabase } from '../helpers/test-database.js';
 
 const EXPECTED_TABLES = ['api_keys', 'ingest_rejections', 'ingestion_runs', 'kpi_daily', 'kpi_daily_breakdown', 'raw_tickets', 'raw_time_entries', 'tenants'];
 
@@ -46,7 +46,7 @@ describe('migration runner', () => {
   });
 });
 
-describe.skipIf(!onPostgres)('migrations on real PostgreSQL', () => {
+describe.skipIf(!onPostgres)(postgresOnly('migrations on real PostgreSQL', 'it checks migrations with psql and concurrent replicas on a PostgreSQL server'), () => {
   it('every file applies in order with plain psql -v ON_ERROR_STOP=1 -f on an empty database, twice, then the runner adopts them', async () => {
     const empty = await createEmptyPostgresDatabase();
     try {

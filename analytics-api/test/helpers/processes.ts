@@ -4,8 +4,11 @@ import { resolve } from 'node:path';
 import { packageRoot } from '../../src/config/config.js';
 import { findSecrets } from './log-capture.js';
 
-/** Runs TypeScript entry points straight from src/ (the tests need no build). */
-const TSX = ['--import', 'tsx'];
+/**
+ * Runs TypeScript entry points straight from src/ (the tests need no build). The loader is named by
+ * its resolved location, so that a command may run in any working directory.
+ */
+const TSX = ['--import', import.meta.resolve('tsx')];
 
 export interface CliResult {
   status: number;
@@ -13,9 +16,9 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], env: Record<string, string>): CliResult {
+export function runCli(args: string[], env: Record<string, string>, cwd = packageRoot): CliResult {
   const result = spawnSync(process.execPath, [...TSX, resolve(packageRoot, 'src/cli.ts'), ...args], {
-    cwd: packageRoot,
+    cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
     encoding: 'utf8',
     timeout: 60_000,

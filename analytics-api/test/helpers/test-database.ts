@@ -10,6 +10,17 @@ import { openPostgres } from '../../src/db/postgres.js';
 export const backend: 'postgres' | 'pglite' = process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite';
 export const onPostgres = backend === 'postgres';
 
+/**
+ * The title of a suite that runs on PostgreSQL only: on PGlite it is skipped, and the skip line of
+ * the report says why.
+ */
+export function postgresOnly(title: string, why: string): string {
+  if (onPostgres) return title;
+  // Printed too: the default reporter does not list the titles of skipped suites.
+  console.info(`skipped on PGlite: "${title}": ${why}`);
+  return `${title} — skipped on PGlite: ${why}`;
+}
+
 export interface TestDatabase {
   db: Database;
   /** The connection string of this test database (postgres back end only). */

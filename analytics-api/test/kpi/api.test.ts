@@ -286,3 +286,16 @@ describe('credentials refused with 401', () => {
     expect((await get(`/v1/kpis/daily?date=${D}`, { 'x-api-key': key })).statusCode).toBe(401);
   });
 });
+
+describe('compute-daily refuses days in the future', () => {
+  it('answers 400 naming the tenant-local today for a future date or range end, and stores nothing', async () => {
+    for (const query of [`date=2030-01-01`, `from=2029-12-20&to=2030-01-01`]) {
+      const res = await compute(`tenant_id=${tenantA}&${query}`);
+      expect(res.statusCode).toBe(400);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json().detail).toMatch(/2030-01-01 is in the future: the tenant's local today \(Europe\/Paris\) is \d{4}-\d{2}-\d{2}/);
+    }
+    const read = await get('/v1/kpis/daily?from=2029-06-01&to=2030-05-31', { 'x-api-key': keyA });
+    expect(read.json().items).toEqual([]);
+  });
+});

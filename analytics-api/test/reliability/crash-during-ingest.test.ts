@@ -7,7 +7,7 @@ import { openPostgres } from '../../src/db/postgres.js';
 import { BATCH_SIZE } from '../../src/ingest/ingest-service.js';
 import { createTenant } from '../../src/tenants/tenant-service.js';
 import { startServer, type ServerProcess } from '../helpers/processes.js';
-import { createEmptyPostgresDatabase, onPostgres } from '../helpers/test-database.js';
+import { createEmptyPostgresDatabase, onPostgres, postgresOnly } from '../helpers/test-database.js';
 import { waitFor } from './support.js';
 
 const SERVICE_TOKEN = 'crash-test-service-token-0123456789abcdefgh';
@@ -29,7 +29,7 @@ function tickets(): string {
 }
 
 // A real process to kill: PGlite is in-process, so this runs on PostgreSQL only.
-describe.skipIf(!onPostgres)('the service killed (SIGKILL) in the middle of a large ingest', () => {
+describe.skipIf(!onPostgres)(postgresOnly('the service killed (SIGKILL) in the middle of a large ingest', 'it kills a real API process holding the database; one embedded database has one owner'), () => {
   let database: Awaited<ReturnType<typeof createEmptyPostgresDatabase>>;
   let db: Database;
   let env: Record<string, string>;

@@ -11,7 +11,7 @@ import { createTenant } from '../../src/tenants/tenant-service.js';
 import { currentFile, insertTicket, readCsv } from '../exports/helpers.js';
 import { startServer, type ServerProcess } from '../helpers/processes.js';
 import { createTestApp, TEST_SERVICE_TOKEN, type TestApp } from '../helpers/test-app.js';
-import { createEmptyPostgresDatabase, onPostgres } from '../helpers/test-database.js';
+import { createEmptyPostgresDatabase, onPostgres, postgresOnly } from '../helpers/test-database.js';
 import { waitFor } from './support.js';
 
 /**
@@ -28,7 +28,7 @@ async function tickets(db: Database, tenantId: string, from: number, count: numb
   }
 }
 
-describe.skipIf(!onPostgres)('one export per tenant at a time, across two API processes on one database', () => {
+describe.skipIf(!onPostgres)(postgresOnly('one export per tenant at a time, across two API processes on one database', 'two API processes share one database, which an embedded database cannot'), () => {
   let drop: () => Promise<void>;
   let databaseUrl: string;
   let db: Database;
@@ -94,7 +94,7 @@ describe.skipIf(!onPostgres)('one export per tenant at a time, across two API pr
   }, 60_000);
 });
 
-describe.skipIf(!onPostgres)('one snapshot per export generation', () => {
+describe.skipIf(!onPostgres)(postgresOnly('one snapshot per export generation', 'two API processes share one database, which an embedded database cannot'), () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await createTestApp();

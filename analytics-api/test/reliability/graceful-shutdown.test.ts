@@ -8,7 +8,7 @@ import type { Database } from '../../src/db/database.js';
 import { openPostgres } from '../../src/db/postgres.js';
 import { createTenant } from '../../src/tenants/tenant-service.js';
 import { startServer, type ServerProcess } from '../helpers/processes.js';
-import { createEmptyPostgresDatabase, onPostgres } from '../helpers/test-database.js';
+import { createEmptyPostgresDatabase, onPostgres, postgresOnly } from '../helpers/test-database.js';
 import { waitFor } from './support.js';
 
 const SERVICE_TOKEN = 'shutdown-test-service-token-0123456789abcd';
@@ -28,7 +28,7 @@ function tryConnect(port: number): Promise<'refused' | 'accepted'> {
   });
 }
 
-describe.skipIf(!onPostgres)('graceful shutdown under load (SIGTERM)', () => {
+describe.skipIf(!onPostgres)(postgresOnly('graceful shutdown under load (SIGTERM)', 'it stops a real API process under load; one embedded database has one owner'), () => {
   let database: Awaited<ReturnType<typeof createEmptyPostgresDatabase>>;
   let db: Database;
   let server: ServerProcess;
@@ -42,7 +42,7 @@ describe.skipIf(!onPostgres)('graceful shutdown under load (SIGTERM)', () => {
       EXPORTS_PATH: mkdtempSync(join(tmpdir(), 'exports-')),
       DATA_DIR: mkdtempSync(join(tmpdir(), 'data-')),
       MOCK_MODE: 'false',
-      LOG_LEVEL: 'info',
+      LOG_LEVEL: 'debug', // 'incoming request' lines (debug) tell which requests arrived before the stop
     });
     db = openPostgres({ connectionString: database.url, applicationName: 'shutdown-test' });
     tenantId = (await createTenant(db, { name: 'Shutdown MSP' })).id;

@@ -6,7 +6,7 @@ import type { Database } from '../../src/db/database.js';
 import { openPostgres } from '../../src/db/postgres.js';
 import { createApiKey, createTenant } from '../../src/tenants/tenant-service.js';
 import { startServer, type ServerProcess } from '../helpers/processes.js';
-import { onPostgres } from '../helpers/test-database.js';
+import { onPostgres, postgresOnly } from '../helpers/test-database.js';
 import { createPrivatePostgres, type PrivatePostgres } from './private-postgres.js';
 import { waitFor } from './support.js';
 
@@ -24,7 +24,7 @@ interface Outcome {
 }
 
 // PGlite is in-process: a database restart can only be played against a real server.
-describe.skipIf(!onPostgres)('PostgreSQL restarted while requests flow (private PostgreSQL 15 instance)', () => {
+describe.skipIf(!onPostgres)(postgresOnly('PostgreSQL restarted while requests flow (private PostgreSQL 15 instance)', 'it restarts a PostgreSQL server, which PGlite does not have'), () => {
   let pg: PrivatePostgres;
   let server: ServerProcess;
   let db: Database;

@@ -8,7 +8,7 @@ import type { Database } from '../../src/db/database.js';
 import { openPostgres } from '../../src/db/postgres.js';
 import { createApiKey, createTenant, revokeApiKeys } from '../../src/tenants/tenant-service.js';
 import { startServer, type ServerProcess } from '../helpers/processes.js';
-import { onPostgres } from '../helpers/test-database.js';
+import { onPostgres, postgresOnly } from '../helpers/test-database.js';
 import { createPrivatePostgres, type PrivatePostgres } from './private-postgres.js';
 import { waitFor } from './support.js';
 
@@ -18,7 +18,7 @@ const REDIS_PASSWORD = 'redis-Passw0rd-for-log-test';
 const WRONG_TOKEN = 'wrong-Presented-Token-0123456789abcdefghijklmn';
 
 // A real process with its real logger, on a private PostgreSQL whose role has a password.
-describe.skipIf(!onPostgres)('no secret in the logs (LOG_LEVEL=debug, real process)', () => {
+describe.skipIf(!onPostgres)(postgresOnly('no secret in the logs (LOG_LEVEL=debug, real process)', 'it checks that a PostgreSQL password never reaches the logs of a real process, and PGlite has no password'), () => {
   let pg: PrivatePostgres;
   let server: ServerProcess;
   let db: Database;

@@ -20,7 +20,7 @@ export const apiKeyCommand: CliCommand = {
     }
     if (action === 'list') {
       if (!tenant) throw new CliUsageError('api-key list needs --tenant');
-      const keys = await withDatabase((db) => listApiKeys(db, tenant));
+      const keys = await withDatabase((db) => listApiKeys(db, tenant), { existing: true });
       const header = 'prefix        state    name                  created                   last used                 expires';
       const lines = keys.map((k) =>
         [k.key_prefix.padEnd(13), k.state.padEnd(8), k.name.padEnd(21), k.created_at.padEnd(25), (k.last_used_at ?? 'never').padEnd(25), k.expires_at ?? 'never'].join(' '),

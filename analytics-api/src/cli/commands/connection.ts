@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { rekeyConnections, removeConnection, setConnection, showConnection, testConnection } from '../../connectors/connection-service.js';
-import { stringOption } from '../args.js';
+import { stringOption, userPath } from '../args.js';
 import { CliUsageError, type CliCommand, type ParsedArgs } from '../command.js';
 import { withDatabase } from '../with-database.js';
 
@@ -9,7 +9,7 @@ async function readCredentials(args: ParsedArgs): Promise<unknown> {
   const file = stringOption(args, 'credentials-file');
   let text: string;
   if (file) {
-    text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    text = await readFile(userPath(file), 'utf8').catch((error: NodeJS.ErrnoException) => {
       throw new CliUsageError(`cannot read --credentials-file (${error.code ?? error.message})`);
     });
   } else {
@@ -47,7 +47,7 @@ export const connectionCommand: CliCommand = {
     }
     if (action === 'show') {
       const tenant = tenantOf(args, 'show');
-      const view = await withDatabase((db, config) => showConnection(db, config, tenant));
+      const view = await withDatabase((db, config) => showConnection(db, config, tenant), { existing: true });
       const creds = Object.entries(view.credentials).map(([k, v]) => `${k}=${v}`).join(' ');
       return {
         text: `${view.tenant_id}  ${view.psa}  ${view.base_url ?? '(zone lookup)'}  ${creds}\nlast sync: ${view.last_sync_at ?? 'never'} ${view.last_sync_status ?? ''}${view.last_sync_error ? ` — ${view.last_sync_error}` : ''}`,

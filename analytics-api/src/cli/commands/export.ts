@@ -16,7 +16,7 @@ export const exportCommand: CliCommand = {
     const unknown = Object.keys(args.options).filter((name) => name !== 'tenant' && name !== 'format');
     if (unknown.length > 0 || args.positionals.length > 0) throw new CliUsageError(`usage: ${this.usage}`);
 
-    const result = await withDatabase((db, config) => generateExports(db, config, { tenantId: stringOption(args, 'tenant'), format: format as ExportFormat }));
+    const result = await withDatabase((db, config) => generateExports(db, config, { tenantId: stringOption(args, 'tenant'), format: format as ExportFormat }), { existing: true });
     const lines = result.exports.length
       ? result.exports.flatMap((item) => [
           `${item.tenant_id}: ${item.files.length} files in ${item.path} (generation ${item.generation}, data as of ${item.data_as_of ?? 'never'})`,

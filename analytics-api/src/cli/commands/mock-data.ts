@@ -9,6 +9,7 @@ import { DEFAULT_OPTIONS, writeMockData } from '../../mockgen/index.js';
 import type { MockDataManifest, OutputFormat } from '../../mockgen/index.js';
 import type { CliCommand, CliOutput, ParsedArgs } from '../command.js';
 import { CliUsageError } from '../command.js';
+import { userPath } from '../args.js';
 
 /** Where the committed mock data lives; the default output folder. */
 export const COMMITTED_MOCK_DATA_DIR = resolve(packageRoot, 'mock-data');
@@ -58,7 +59,8 @@ export const mockDataCommand: CliCommand = {
     for (const name of Object.keys(args.options)) {
       if (!KNOWN_OPTIONS.has(name)) throw new CliUsageError(`unknown option --${name}; usage: ${USAGE}`);
     }
-    const outDir = resolve(text(args, 'out') ?? COMMITTED_MOCK_DATA_DIR);
+    const out = text(args, 'out');
+    const outDir = out === undefined ? COMMITTED_MOCK_DATA_DIR : userPath(out);
     const options = {
       outDir,
       seed: text(args, 'seed') ?? DEFAULT_OPTIONS.seed,

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dryRunConfig, getConfig, putConfig } from '../../tenant-config/config-service.js';
 import { CliUsageError, type CliOutput, type ParsedArgs } from '../command.js';
-import { stringOption } from '../args.js';
+import { stringOption, userPath } from '../args.js';
 import { withDatabase } from '../with-database.js';
 
 export const TENANT_CONFIG_USAGE = 'tenant config get --tenant ID | tenant config set --tenant ID --file F|- [--dry-run]';
@@ -9,7 +9,7 @@ export const TENANT_CONFIG_USAGE = 'tenant config get --tenant ID | tenant confi
 async function readDocument(file: string): Promise<unknown> {
   let text: string;
   try {
-    text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
+    text = file === '-' ? await readStdin() : await readFile(userPath(file), 'utf8');
   } catch (error) {
     throw new CliUsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
@@ -36,14 +36,14 @@ export async function runTenantConfig(args: ParsedArgs): Promise<CliOutput> {
   const tenantId = stringOption(args, 'tenant');
   if (!tenantId || (action !== 'get' && action !== 'set')) throw new CliUsageError(`usage: ${TENANT_CONFIG_USAGE}`);
   if (action === 'get') {
-    const view = await withDatabase((db) => getConfig(db, tenantId));
+    const view = await withDatabase((db) => getConfig(db, tenantId), { existing: true });
     return { text: JSON.stringify(view, null, 2), json: view };
   }
   const file = stringOption(args, 'file') ?? (args.options['file'] === true ? '-' : undefined);
   if (!file) throw new CliUsageError('tenant config set needs --file F (or --file - for stdin)');
   const document = await readDocument(file);
   if (args.options['dry-run'] === true) {
-    const result = await withDatabase((db) => dryRunConfig(db, tenantId, document));
+    const result = await withDatabase((db) => dryRunConfig(db, tenantId, document), { existing: true });
     const text =
       `valid; ${result.changed_days.length} of ${result.stored_days_count} stored days would change` +
       (result.changed_days.length ? `:\n${result.changed_days.join('\n')}` : '');

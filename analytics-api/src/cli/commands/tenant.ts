@@ -28,7 +28,7 @@ export const tenantCommand: CliCommand = {
       return { text: `created tenant ${tenant.id} (${tenant.name}, ${tenant.timezone}, ${tenant.source})`, json: tenant };
     }
     if (action === 'list') {
-      const tenants = await withDatabase((db) => listTenants(db));
+      const tenants = await withDatabase((db) => listTenants(db), { existing: true });
       const text = tenants.length
         ? tenants.map((t) => `${t.id}  ${t.active ? 'active  ' : 'inactive'}  ${t.timezone.padEnd(20)} ${t.source.padEnd(11)} ${t.name}`).join('\n')
         : 'no tenants';

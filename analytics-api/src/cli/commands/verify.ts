@@ -1,5 +1,7 @@
-import { resolve } from 'node:path';
-import { stringOption } from '../args.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../../config/config.js';
+import { stringOption, userPath } from '../args.js';
 import { CliUsageError, type CliCommand, type ParsedArgs } from '../command.js';
 import { maskDatabaseUrl, maskSecret } from '../../verify/mask.js';
 import { runVerify } from '../../verify/run-verify.js';
@@ -18,6 +20,38 @@ function option(args: ParsedArgs, name: string): string | undefined {
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+/**
+ * The embedded quick start's token and key (DATA_DIR/quickstart.json), when it is the configured
+ * database: `verify` against `npm start` then needs no credentials typed. Nothing when absent.
+ */
+function quickStartCredentials(env: NodeJS.ProcessEnv): { service_token?: string; api_key?: string } {
+  try {
+    const config = loadConfig(env, 'cli');
+    if (config.databaseUrl) return {};
+    return JSON.parse(readFileSync(join(config.dataDir, 'quickstart.json'), 'utf8')) as { service_token?: string; api_key?: string };
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Said before the checks run, when the API answers on the embedded database: the plan's proofs need
+ * PostgreSQL, so the verdict is BLOCKED by design there, whatever else passes.
+ */
+export const EMBEDDED_NOTE =
+  'note: this API runs on its embedded database (the quick start): the verdict will be BLOCKED by design — the ' +
+  'deployment plan\'s proofs need PostgreSQL (DATABASE_URL in the API, --database-url here). The other checks still run and are recorded.';
+
+/** GET /health says `database_backend: pglite` (false when it does not answer: the checks will say why). */
+async function answersOnEmbeddedDatabase(baseUrl: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(5_000) });
+    return ((await res.json()) as { database_backend?: string }).database_backend === 'pglite';
+  } catch {
+    return false;
+  }
 }
 
 export function verifyOptionsFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv = process.env): VerifyOptions {
@@ -44,14 +78,21 @@ export function verifyOptionsFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv =
   const timeoutMs = timeoutRaw === undefined ? 120_000 : Number(timeoutRaw);
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1_000) throw new CliUsageError('--timeout-ms must be a whole number of milliseconds ≥ 1000');
 
+  let serviceToken = nonEmpty(option(args, 'service-token') ?? env['SERVICE_TOKEN']);
+  let apiKey = nonEmpty(option(args, 'api-key') ?? env['TENANT_API_KEY']);
+  if (!serviceToken || !apiKey) {
+    const saved = quickStartCredentials(env);
+    serviceToken ??= nonEmpty(saved.service_token);
+    apiKey ??= nonEmpty(saved.api_key);
+  }
   const options: VerifyOptions = {
     baseUrl: base.toString().replace(/\/+$/, ''),
-    serviceToken: nonEmpty(option(args, 'service-token') ?? env['SERVICE_TOKEN']),
-    apiKey: nonEmpty(option(args, 'api-key') ?? env['TENANT_API_KEY']),
+    serviceToken,
+    apiKey,
     databaseUrl,
     tenantId: tenantId.toLowerCase(),
     date,
-    outDir: resolve(outDir),
+    outDir: userPath(outDir, env),
     exportsDir: option(args, 'exports-dir'),
     timeoutMs,
     invocation: '',
@@ -80,6 +121,7 @@ export const verifyCommand: CliCommand = {
     'run the Coolify deployment plan\'s checks (network, variables, volumes, migrations/seed, API tests) and write its proofs folder; exit 0 on PASS, 2 on BLOCKED',
   async run(args) {
     const options = verifyOptionsFromArgs(args);
+    if (!args.json && (await answersOnEmbeddedDatabase(options.baseUrl))) process.stderr.write(`${EMBEDDED_NOTE}\n`);
     const report = await runVerify(options);
     const lines = [`verify: ${report.verdict}`];
     for (const check of report.checks) {

@@ -1,0 +1,24 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../helpers/test-app.js';
+
+/** At LOG_LEVEL=info a request writes one log line, when it is answered, with what an operator needs. */
+let t: TestApp;
+
+beforeAll(async () => {
+  t = await createTestApp({ LOG_LEVEL: 'info' });
+});
+afterAll(() => t.close());
+
+describe('access log', () => {
+  it('writes one line per request with method, URL, status and time', async () => {
+    for (const [url, status] of [['/health', 200], ['/no/such/route?x=1', 404]] as const) {
+      const id = `access-log-${status}`;
+      const res = await t.app.inject({ method: 'GET', url, headers: { 'x-request-id': id } });
+      expect(res.statusCode).toBe(status);
+      const lines = t.logs.lines.map((l) => JSON.parse(l) as Record<string, any>).filter((l) => l['reqId'] === id);
+      expect(lines, url).toHaveLength(1);
+      expect(lines[0]).toMatchObject({ msg: 'request completed', req: { method: 'GET', url }, res: { statusCode: status } });
+      expect(typeof lines[0]!['responseTime']).toBe('number');
+    }
+  });
+});

@@ -356,11 +356,15 @@ async function prepareExportTenant(url: string): Promise<number> {
   });
 }
 
-/** The export's own fact_tickets query, parameters inlined, for COPY (…) TO STDOUT. */
+/**
+ * The export's own fact_tickets query, parameters inlined, for COPY (…) TO STDOUT: $1 tenant, $2
+ * zone, $3 the configuration's KPI settings (the bench tenant has none: the defaults).
+ */
 function referenceTicketQuery(tenantId: string, timezone: string): string {
   const table = TABLES.find((t) => t.name === 'fact_tickets');
   if (!table) throw new Error('the exports define no fact_tickets table');
-  return table.sql.replace(/\$1\b/g, `'${tenantId}'`).replace(/\$2\b/g, `'${timezone}'`);
+  const settings = JSON.stringify(kpiSettings(DEFAULT_CONFIG)).replaceAll("'", "''");
+  return table.sql.replace(/\$1\b/g, `'${tenantId}'`).replace(/\$2\b/g, `'${timezone}'`).replace(/\$3\b/g, `'${settings}'`);
 }
 
 interface TimedExport {

@@ -4,25 +4,12 @@ import { createApiKey, createTenant } from '../../src/tenants/tenant-service.js'
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 import { deletedIds, mockRecords, storedPayloads, TEST_CREDENTIALS_KEY } from './helpers.js';
 import { ConnectWiseSim, CW_CREDENTIALS, type CwRecord } from './sim/connectwise-sim.js';
+import type { EntitySyncSummary } from '../../src/connectors/sync-service.js';
 
 // Sync from the simulated ConnectWise through the real HTTP layer and database.
 
-interface EntitySummary {
-  entity: string;
-  received: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  rejected: number;
-  pages: number;
-  requests: number;
-  retries: number;
-  cursor_before: string | null;
-  cursor_after: string | null;
-  deleted: number;
-  deletions_refused: number;
-  errors: { detail: string }[];
-}
+/** What POST /internal/sync answers per entity: the service's own summary, as JSON. */
+type EntitySummary = EntitySyncSummary;
 
 describe('sync from the simulated ConnectWise', () => {
   let t: TestApp;

@@ -65,7 +65,10 @@ const tenantZoneAndSettings = async (ctx: TableContext) => {
   return [ctx.tenantId, ctx.timezone, JSON.stringify(kpiSettings(config))];
 };
 /** The configuration's effects (priority map, SLA targets and source, exclusions), as in the KPIs. */
-const cfg = configSql('$3', '$2');
+const cfg = configSql('$3');
+/** The due instants of the SLA verdicts ($2 time zone, $3 KPI settings). */
+const RESPONSE_DUE = `kpi_sla_due($3::jsonb, $2::text, t.created_at, kpi_priority($3::jsonb, t.priority), 'response_minutes', t.sla_response_met, t.sla_response_due_at)`;
+const RESOLUTION_DUE = `kpi_sla_due($3::jsonb, $2::text, t.created_at, kpi_priority($3::jsonb, t.priority), 'resolution_hours', t.sla_resolution_met, t.sla_resolution_due_at)`;
 
 // ---------------------------------------------------------------------------------------------
 // Facts
@@ -103,7 +106,8 @@ const FACT_TICKETS: TableSpec = {
   // the target with sla_source config_only); NULL when there is no verdict (no response / not
   // closed / no SLA). The due columns are the due instants those verdicts use; `priority` is the
   // normalized label (priority_map), as in kpi_daily_by_priority. Excluded tickets are left out.
-  // Durations are NULL when negative (responded or closed before created), as in the KPIs.
+  // Durations are NULL when negative (responded or closed before created), as in the KPIs: the SLA
+  // and duration rules are the SQL functions of migration 011, which the KPI computation calls too.
   sql: `
 SELECT t.external_id AS ticket_key,
        t.client_id AS client_key,
@@ -112,22 +116,20 @@ SELECT t.external_id AS ticket_key,
        ${ms('t.created_at')} AS created_at,
        ${ms('t.first_response_at')} AS first_response_at,
        ${ms('t.closed_at')} AS closed_at,
-       ${ms(cfg.effectiveDue('t', 'sla_response_met', 'sla_response_due_at', 'response_minutes'))} AS sla_response_due_at,
-       ${ms(cfg.effectiveDue('t', 'sla_resolution_met', 'sla_resolution_due_at', 'resolution_hours'))} AS sla_resolution_due_at,
+       ${ms(RESPONSE_DUE)} AS sla_response_due_at,
+       ${ms(RESOLUTION_DUE)} AS sla_resolution_due_at,
        ${daysSql(localDateSql('t.created_at'))} AS created_date,
        ${daysSql(localDateSql('t.first_response_at'))} AS first_response_date,
        ${daysSql(localDateSql('t.closed_at'))} AS closed_date,
        CASE WHEN t.first_response_at IS NOT NULL
-            THEN ${cfg.verdict('t', 'first_response_at', 'sla_response_met', 'sla_response_due_at', 'response_minutes')} END AS sla_response_met,
+            THEN kpi_sla_verdict($3::jsonb, t.first_response_at, t.sla_response_met, ${RESPONSE_DUE}) END AS sla_response_met,
        CASE WHEN t.closed_at IS NOT NULL
-            THEN ${cfg.verdict('t', 'closed_at', 'sla_resolution_met', 'sla_resolution_due_at', 'resolution_hours')} END AS sla_resolution_met,
+            THEN kpi_sla_verdict($3::jsonb, t.closed_at, t.sla_resolution_met, ${RESOLUTION_DUE}) END AS sla_resolution_met,
        t.reopen_count,
        -- Durations to 2 decimals like every other value of the exports (numeric round: half away
        -- from zero, as roundKpi); the row is not mapped in JavaScript on the COPY path.
-       CASE WHEN t.first_response_at >= t.created_at
-            THEN round((date_part('epoch', t.first_response_at - t.created_at) / 60)::numeric, 2)::float8 END AS first_response_minutes,
-       CASE WHEN t.closed_at >= t.created_at
-            THEN round((date_part('epoch', t.closed_at - t.created_at) / 3600)::numeric, 2)::float8 END AS resolution_hours,
+       round((date_part('epoch', kpi_elapsed(t.created_at, t.first_response_at)) / 60)::numeric, 2)::float8 AS first_response_minutes,
+       round((date_part('epoch', kpi_elapsed(t.created_at, t.closed_at)) / 3600)::numeric, 2)::float8 AS resolution_hours,
        ${ms('t.source_updated_at')} AS source_updated_at,
        ${ms('t.changed_at')} AS modified_at
   FROM raw_tickets t
@@ -200,7 +202,7 @@ SELECT e.external_id AS time_entry_key,
 
 const DOUBLE_KPI_KEYS = KPI_KEYS.filter((key) => !COUNT_KEYS.has(key));
 
-const KPI_COLUMNS: ColumnSpec[] = KPI_KEYS.map((key) => (COUNT_KEYS.has(key) ? int32(key, false) : double(key)));
+const KPI_COLUMN_SPECS: ColumnSpec[] = KPI_KEYS.map((key) => (COUNT_KEYS.has(key) ? int32(key, false) : double(key)));
 
 function roundKpis(row: Row): void {
   for (const key of DOUBLE_KPI_KEYS) {
@@ -213,7 +215,7 @@ const KPI_DAILY: TableSpec = {
   name: 'kpi_daily',
   description: 'one row per local day of the tenant (the KPI keys of the API)',
   key: ['date_key'],
-  columns: [date('date_key', false), ...KPI_COLUMNS, timestamp('computed_at', false), timestamp('data_as_of')],
+  columns: [date('date_key', false), ...KPI_COLUMN_SPECS, timestamp('computed_at', false), timestamp('data_as_of')],
   sql: `
 SELECT ${daysSql('k.kpi_date')} AS date_key,
        ${KPI_KEYS.map((key) => `k.${key}`).join(', ')},
@@ -263,7 +265,7 @@ function kpiBreakdown(dimension: 'client' | 'technician' | 'priority'): TableSpe
       date('date_key', false),
       string(`${dimension}_key`),
       string(`${dimension}_label`, false),
-      ...KPI_COLUMNS,
+      ...KPI_COLUMN_SPECS,
       timestamp('computed_at', false),
       timestamp('data_as_of'),
     ],
@@ -286,15 +288,12 @@ SELECT ${daysSql('b.kpi_date')} AS date_key,
 // Dimensions: every key used by a fact or a KPI breakdown, with its most recent name. Names are
 // first reduced per (key, name) by a hash aggregate, so the sort only sees a few rows per key.
 
-function personDimension(
-  name: 'dim_client' | 'dim_technician',
-  keyColumn: 'client_id' | 'technician_id',
-  nameColumn: 'client_name' | 'technician_name',
-  dimension: 'client' | 'technician',
-  prefix: 'client' | 'technician',
-): TableSpec {
+function personDimension(dimension: 'client' | 'technician'): TableSpec {
+  const prefix = dimension;
+  const keyColumn = `${dimension}_id`;
+  const nameColumn = `${dimension}_name`;
   return {
-    name,
+    name: `dim_${dimension}`,
     description: `one row per ${dimension} key seen in tickets, time entries or KPI breakdowns, with its latest name`,
     key: [`${prefix}_key`],
     columns: [string(`${prefix}_key`, false), string(`${prefix}_name`)],
@@ -421,8 +420,8 @@ export const TABLE_STAGES: readonly (readonly TableSpec[])[] = [
   [FACT_TIME_ENTRIES],
   [KPI_DAILY, kpiBreakdown('client'), kpiBreakdown('technician'), kpiBreakdown('priority')],
   [
-    personDimension('dim_client', 'client_id', 'client_name', 'client', 'client'),
-    personDimension('dim_technician', 'technician_id', 'technician_name', 'technician', 'technician'),
+    personDimension('client'),
+    personDimension('technician'),
     DIM_DATE,
     DIM_CONFIG,
   ],

@@ -1,22 +1,26 @@
 /**
- * The daily KPI computation of shared/spec/kpis.md for one tenant and a whole range of local days,
- * in one statement that also stores the result. docs/kpis.md explains each definition; this
- * comment explains the shape.
+ * The daily KPI computation of docs/kpis.md for one tenant and a whole range of local days, in one
+ * statement that also stores the result. docs/kpis.md explains each definition; this comment
+ * explains the shape. The statement is written out below as it runs; only three short clauses that
+ * it repeats are named constants (GROUPED_BY_LEVEL, LEVEL_COLUMNS, LEVEL_MEASURES), and the KPI
+ * column list comes from KPI_KEYS (kpi-keys.ts).
  *
  * Parameters: $1 tenant id, $2 first day, $3 last day (dates, inclusive), $4 the tenant's IANA
  * time zone, $5 its daily capacity in hours, $6 the KPI settings of its configuration document
  * (jsonb, tenant-config/config-schema.ts kpiSettings: always complete, defaults filled in), $7 the
  * configuration version stored on each day's row.
  *
- * The configuration (shared/spec/kpis.md, "Per-tenant configuration") acts in four places:
- * `ticketKept` / `entryKept` (exclusions; every read of raw_tickets and raw_time_entries goes
- * through them, so a filter added there applies to every KPI), `normalizedPriority` (priority_map),
- * `verdict` (sla_source, sla_targets, business hours: kpi_target_due(), migration 005) and
- * `technician_capacity` (workdays, holidays, technician_capacity_hours); config.sql.ts has them. With the defaults each of them
- * reduces to the fixed definition.
+ * The configuration (docs/kpis.md, "Per-tenant configuration") acts through the SQL functions of
+ * migration 011, which the export fact tables (exports/tables.ts) call too: kpi_ticket_kept /
+ * kpi_entry_kept (exclusions; every read of raw_tickets and raw_time_entries goes through them, so a
+ * filter added there applies to every KPI), kpi_priority (priority_map), kpi_sla_due and
+ * kpi_sla_verdict (sla_source, sla_targets, business hours), and in `technician_capacity`
+ * (workdays, holidays, technician_capacity_hours). Those functions are inlined by the planner. With
+ * the defaults each of them reduces to the fixed definition.
  *
  * Day bounds are `(day::timestamp AT TIME ZONE tz)`, so 23- and 25-hour DST days come out right,
- * and local_date(x) is `(x AT TIME ZONE tz)::date`.
+ * and local_date(x) is `(x AT TIME ZONE tz)::date`. start(from) is `($2::date::timestamp AT TIME
+ * ZONE $4::text)`, end(to) is `(($3::date + 1)::timestamp AT TIME ZONE $4::text)`.
  *
  * 1. Five sources, each read by index ranges bounded by the range's instants or dates, never by
  *    the tenant's history:
@@ -35,47 +39,26 @@
  *    the tenant, and its client, technician and priority groups. Every record lands in exactly one
  *    group of each dimension, so additive KPIs of the groups sum to the tenant's.
  * 3. `sums` joins the parts of each (day, dimension, key) side by side; `levels` gives every day of
- *    the range a tenant row (zeros on a day without data); `final` derives the ratios. Values stay
- *    at full precision (numeric, then double precision); rounding happens only when serving
- *    (kpi-keys.ts).
+ *    the range a tenant row (zeros on a day without data); `final` derives the ratios, one column
+ *    per KPI key. Values stay at full precision (numeric, then double precision); rounding happens
+ *    only when serving (kpi-keys.ts).
+ *
+ * Keys and names are compared byte-wise (COLLATE "C"): grouping, distinct counts and max() then
+ * skip locale-aware comparison, which would cost more than the rest of the aggregation. A record's
+ * `fresh` is when it last changed as far as we know: its change, its ingestion, its source's update.
  *
  * A range costs one planning and one pass over the range's rows, where single days each pay the
  * planning (~5 ms of this statement), the transaction and the round trips again. docs/benchmarks.md
  * ("KPI range") has the measured ratio and where the rest of a range call's time goes.
  *
  * Durations are exact instant differences; a negative one (closed or responded before created)
- * becomes NULL, which keeps the ticket in counts and out of avg() and percentile_cont().
+ * becomes NULL (kpi_elapsed), which keeps the ticket in counts and out of avg() and percentile_cont().
  */
 
-import { configSql } from './config.sql.js';
+import { KPI_KEYS } from './kpi-keys.js';
 
-/** The range's bounds, as SQL expressions on the parameters. */
-const RANGE_START = `($2::date::timestamp AT TIME ZONE $4::text)`;
-const RANGE_END = `(($3::date + 1)::timestamp AT TIME ZONE $4::text)`;
-const FIRST_DAY_END = `(($2::date + 1)::timestamp AT TIME ZONE $4::text)`;
-const localDate = (instant: string) => `(${instant} AT TIME ZONE $4::text)::date`;
-/** When a record last changed as far as we know: its change, its ingestion, its source's update. */
-const fresh = (t: string) => `GREATEST(${t}.changed_at, ${t}.ingested_at, ${t}.source_updated_at)`;
-/** The configuration's effects on this statement's parameters (config.sql.ts). */
-const { ticketKept, entryKept, normalizedPriority, verdict, capacityDay, technicianCapacity } = configSql('$6', '$4');
-/** What the backlog and the entries read of each row (never the payload). */
-const TICKET_COLUMNS = `t.created_at, t.closed_at, t.client_id, t.client_name, t.technician_id, t.technician_name, t.priority,
-                  t.board, t.changed_at, t.ingested_at, t.source_updated_at`;
-const ENTRY_COLUMNS = `x.client_id, x.client_name, x.technician_id, x.technician_name, x.ticket_external_id, x.hours_worked,
-                  x.billable, x.hours_billed, x.hourly_rate, x.work_type, x.changed_at, x.ingested_at, x.source_updated_at`;
-/** The columns every source exposes for grouping. */
-const ticketDimensions = (t: string) =>
-  dimensions(`${t}.client_id`, `${t}.client_name`, `${t}.technician_id`, `${t}.technician_name`, normalizedPriority(`${t}.priority`)) +
-  `, ${fresh(t)} AS fresh`;
-/**
- * Keys and names compared byte-wise (COLLATE "C"): grouping, distinct counts and max() then skip
- * locale-aware comparison, which would cost more than the rest of the aggregation.
- */
-function dimensions(clientId: string, clientName: string, technicianId: string, technicianName: string, priority: string): string {
-  return `${clientId} COLLATE "C" AS client_id, ${clientName} COLLATE "C" AS client_name,
-         ${technicianId} COLLATE "C" AS technician_id, ${technicianName} COLLATE "C" AS technician_name,
-         ${priority} COLLATE "C" AS priority`;
-}
+/** The KPI columns of kpi_daily / kpi_daily_breakdown, in the order of KPI_KEYS. */
+export const KPI_COLUMNS = KPI_KEYS.join(', ');
 
 /**
  * The tenant level and the three breakdowns of one source, in one aggregation. GROUPING() tells
@@ -84,124 +67,91 @@ function dimensions(clientId: string, clientName: string, technicianId: string, 
  * disagree, after a rename, the alphabetically last one). `no_key` and `join_key` spell the key
  * without NULL so that the parts can be joined with plain equality.
  */
-const LEVEL = 'GROUPING(client_id, technician_id, priority)';
-const KEY = `CASE ${LEVEL} WHEN 3 THEN client_id WHEN 5 THEN technician_id WHEN 6 THEN priority END`;
-const LEVEL_COLUMNS = `CASE ${LEVEL} WHEN 7 THEN 'tenant' WHEN 3 THEN 'client' WHEN 5 THEN 'technician' ELSE 'priority' END AS dimension,
-         ${KEY} IS NULL AS no_key, COALESCE(${KEY}, '') AS join_key,
-         CASE ${LEVEL} WHEN 3 THEN max(client_name) WHEN 5 THEN max(technician_name) WHEN 6 THEN priority END AS group_label,
+const LEVEL_COLUMNS = `
+         CASE GROUPING(client_id, technician_id, priority) WHEN 7 THEN 'tenant' WHEN 3 THEN 'client' WHEN 5 THEN 'technician' ELSE 'priority' END AS dimension,
+         CASE GROUPING(client_id, technician_id, priority) WHEN 3 THEN client_id WHEN 5 THEN technician_id WHEN 6 THEN priority END IS NULL AS no_key,
+         COALESCE(CASE GROUPING(client_id, technician_id, priority) WHEN 3 THEN client_id WHEN 5 THEN technician_id WHEN 6 THEN priority END, '') AS join_key,
+         CASE GROUPING(client_id, technician_id, priority) WHEN 3 THEN max(client_name) WHEN 5 THEN max(technician_name) WHEN 6 THEN priority END AS group_label,
          max(fresh) AS fresh`;
-const BY_LEVEL = 'GROUP BY day, GROUPING SETS ((), (client_id), (technician_id), (priority))';
+const GROUPED_BY_LEVEL = `GROUP BY day, GROUPING SETS ((), (client_id), (technician_id), (priority))`;
 
-interface Part {
-  alias: string;
-  source: string;
-  /** column name → aggregate expression */
-  measures: Record<string, string>;
-}
+/** The measures of a `sums` row (alias s); means and medians stay NULL for an empty set, counts and sums are 0. */
+const LEVEL_MEASURES = `
+         s.data_as_of,
+         COALESCE(s.tickets_opened, 0) AS tickets_opened,
+         COALESCE(s.tickets_closed, 0) AS tickets_closed,
+         s.resolution_avg_hours,
+         s.resolution_median_hours,
+         COALESCE(s.sla_resolution_met, 0) AS sla_resolution_met,
+         COALESCE(s.sla_resolution_breached, 0) AS sla_resolution_breached,
+         COALESCE(s.closed_same_day, 0) AS closed_same_day,
+         COALESCE(s.closed_reopened, 0) AS closed_reopened,
+         COALESCE(s.first_response_count, 0) AS first_response_count,
+         s.first_response_avg_minutes,
+         s.first_response_median_minutes,
+         COALESCE(s.sla_response_met, 0) AS sla_response_met,
+         COALESCE(s.sla_response_breached, 0) AS sla_response_breached,
+         COALESCE(s.backlog_age_0_7d, 0) AS backlog_age_0_7d,
+         COALESCE(s.backlog_age_8_14d, 0) AS backlog_age_8_14d,
+         COALESCE(s.backlog_age_15_30d, 0) AS backlog_age_15_30d,
+         COALESCE(s.backlog_age_31d_plus, 0) AS backlog_age_31d_plus,
+         COALESCE(s.hours_worked, 0) AS hours_worked,
+         COALESCE(s.hours_billable, 0) AS hours_billable,
+         COALESCE(s.hours_billed, 0) AS hours_billed,
+         COALESCE(s.billable_amount, 0) AS billable_amount,
+         COALESCE(s.active_technicians, 0) AS active_technicians`;
 
-/** Each source aggregated once; every KPI input comes from exactly one of them. */
-const PARTS: Part[] = [
-  { alias: 'o', source: 'opened', measures: { tickets_opened: 'count(*)' } },
-  {
-    alias: 'c',
-    source: 'closed',
-    measures: {
-      tickets_closed: 'count(*)',
-      resolution_avg_hours: 'avg(hours)',
-      resolution_median_hours: 'percentile_cont(0.5) WITHIN GROUP (ORDER BY hours::double precision)',
-      sla_resolution_met: 'count(*) FILTER (WHERE verdict)',
-      sla_resolution_breached: 'count(*) FILTER (WHERE NOT verdict)',
-      closed_same_day: 'count(*) FILTER (WHERE same_day)',
-      closed_reopened: 'count(*) FILTER (WHERE reopened)',
-    },
-  },
-  {
-    alias: 'r',
-    source: 'responded',
-    measures: {
-      first_response_count: 'count(*)',
-      first_response_avg_minutes: 'avg(minutes)',
-      first_response_median_minutes: 'percentile_cont(0.5) WITHIN GROUP (ORDER BY minutes::double precision)',
-      sla_response_met: 'count(*) FILTER (WHERE verdict)',
-      sla_response_breached: 'count(*) FILTER (WHERE NOT verdict)',
-    },
-  },
-  {
-    alias: 'b',
-    source: 'backlog',
-    measures: {
-      backlog_age_0_7d: 'count(*) FILTER (WHERE age_bucket = 0)',
-      backlog_age_8_14d: 'count(*) FILTER (WHERE age_bucket = 1)',
-      backlog_age_15_30d: 'count(*) FILTER (WHERE age_bucket = 2)',
-      backlog_age_31d_plus: 'count(*) FILTER (WHERE age_bucket = 3)',
-    },
-  },
-  {
-    alias: 'e',
-    source: 'entries',
-    measures: {
-      hours_worked: 'sum(hours_worked)',
-      hours_billable: 'sum(hours_worked) FILTER (WHERE billable)',
-      hours_billed: 'sum(hours_billed) FILTER (WHERE billable)',
-      billable_amount: 'sum(hours_billed * hourly_rate) FILTER (WHERE billable)',
-      active_technicians: 'count(DISTINCT technician_id)',
-    },
-  },
-];
-
-const MEASURES = PARTS.flatMap((p) => Object.keys(p.measures));
-/** Means and medians stay NULL for an empty set; every other measure is a count or a sum, 0 when empty. */
-const MEANS = new Set(['resolution_avg_hours', 'resolution_median_hours', 'first_response_avg_minutes', 'first_response_median_minutes']);
-const LEVEL_MEASURES = [
-  's.data_as_of',
-  ...MEASURES.map((m) => (MEANS.has(m) ? `s.${m}` : `COALESCE(s.${m}, 0) AS ${m}`)),
-].join(', ');
-
-const PART_CTES = PARTS.map(
-  (p) => `part_${p.source} AS (
-  SELECT day, ${LEVEL_COLUMNS},
-         ${Object.entries(p.measures).map(([name, expression]) => `${expression} AS ${name}`).join(',\n         ')}
-    FROM ${p.source}
-   ${BY_LEVEL}
-)`,
-).join(',\n');
-
-/** The parts side by side: one row per (day, dimension, key) that has data in any of them. */
-const SUMS = `SELECT day, dimension, CASE WHEN no_key THEN NULL ELSE join_key END AS group_key,
-         GREATEST(${PARTS.map((p) => `${p.alias}.group_label`).join(', ')}) AS group_label,
-         GREATEST(${PARTS.map((p) => `${p.alias}.fresh`).join(', ')}) AS data_as_of,
-         ${PARTS.flatMap((p) => Object.keys(p.measures).map((m) => `${p.alias}.${m}`)).join(', ')}
-    FROM ${PARTS.map((p, i) => (i === 0 ? `part_${p.source} ${p.alias}` : `FULL JOIN part_${p.source} ${p.alias} USING (day, dimension, no_key, join_key)`)).join('\n    ')}`;
-
-const FACTS_AND_LEVELS = `
+/** The computation up to `final`: one row per (day, dimension, group), the KPI keys as columns. */
+const COMPUTATION = `
 WITH
 days AS (
   SELECT ($2::date + i) AS day FROM generate_series(0, $3::date - $2::date) AS g (i)
 ),
 -- OPENED(D)
 opened AS (
-  SELECT ${localDate('t.created_at')} AS day, ${ticketDimensions('t')}
+  SELECT (t.created_at AT TIME ZONE $4::text)::date AS day,
+         t.client_id COLLATE "C" AS client_id, t.client_name COLLATE "C" AS client_name,
+         t.technician_id COLLATE "C" AS technician_id, t.technician_name COLLATE "C" AS technician_name,
+         kpi_priority($6::jsonb, t.priority) COLLATE "C" AS priority,
+         GREATEST(t.changed_at, t.ingested_at, t.source_updated_at) AS fresh
     FROM raw_tickets t
-   WHERE t.tenant_id = $1::uuid AND t.created_at >= ${RANGE_START} AND t.created_at < ${RANGE_END} AND t.deleted_at IS NULL AND ${ticketKept('t')}
+   WHERE t.tenant_id = $1::uuid AND t.deleted_at IS NULL
+     AND t.created_at >= ($2::date::timestamp AT TIME ZONE $4::text) AND t.created_at < (($3::date + 1)::timestamp AT TIME ZONE $4::text)
+     AND kpi_ticket_kept($6::jsonb, t.board, t.client_id)
 ),
--- CLOSED(D): resolution time (NULL when negative), resolution verdict (the source's flag first,
--- then the due date; NULL = no verdict), same-day close, reopened.
+-- CLOSED(D): resolution time, resolution verdict (NULL = no verdict), same-day close, reopened.
 closed AS (
-  SELECT ${localDate('t.closed_at')} AS day, ${ticketDimensions('t')},
-         CASE WHEN t.closed_at >= t.created_at THEN extract(epoch FROM t.closed_at - t.created_at) / 3600 END AS hours,
-         ${verdict('t', 'closed_at', 'sla_resolution_met', 'sla_resolution_due_at', 'resolution_hours')} AS verdict,
-         ${localDate('t.created_at')} = ${localDate('t.closed_at')} AS same_day,
+  SELECT (t.closed_at AT TIME ZONE $4::text)::date AS day,
+         t.client_id COLLATE "C" AS client_id, t.client_name COLLATE "C" AS client_name,
+         t.technician_id COLLATE "C" AS technician_id, t.technician_name COLLATE "C" AS technician_name,
+         kpi_priority($6::jsonb, t.priority) COLLATE "C" AS priority,
+         GREATEST(t.changed_at, t.ingested_at, t.source_updated_at) AS fresh,
+         extract(epoch FROM kpi_elapsed(t.created_at, t.closed_at)) / 3600 AS hours,
+         kpi_sla_verdict($6::jsonb, t.closed_at, t.sla_resolution_met,
+                         kpi_sla_due($6::jsonb, $4::text, t.created_at, kpi_priority($6::jsonb, t.priority), 'resolution_hours',
+                                     t.sla_resolution_met, t.sla_resolution_due_at)) AS verdict,
+         (t.created_at AT TIME ZONE $4::text)::date = (t.closed_at AT TIME ZONE $4::text)::date AS same_day,
          t.reopen_count > 0 AS reopened
     FROM raw_tickets t
-   WHERE t.tenant_id = $1::uuid AND t.closed_at >= ${RANGE_START} AND t.closed_at < ${RANGE_END} AND t.deleted_at IS NULL AND ${ticketKept('t')}
+   WHERE t.tenant_id = $1::uuid AND t.deleted_at IS NULL
+     AND t.closed_at >= ($2::date::timestamp AT TIME ZONE $4::text) AND t.closed_at < (($3::date + 1)::timestamp AT TIME ZONE $4::text)
+     AND kpi_ticket_kept($6::jsonb, t.board, t.client_id)
 ),
--- RESPONDED(D): response time (NULL when negative) and response verdict.
+-- RESPONDED(D): response time and response verdict.
 responded AS (
-  SELECT ${localDate('t.first_response_at')} AS day, ${ticketDimensions('t')},
-         CASE WHEN t.first_response_at >= t.created_at THEN extract(epoch FROM t.first_response_at - t.created_at) / 60 END AS minutes,
-         ${verdict('t', 'first_response_at', 'sla_response_met', 'sla_response_due_at', 'response_minutes')} AS verdict
+  SELECT (t.first_response_at AT TIME ZONE $4::text)::date AS day,
+         t.client_id COLLATE "C" AS client_id, t.client_name COLLATE "C" AS client_name,
+         t.technician_id COLLATE "C" AS technician_id, t.technician_name COLLATE "C" AS technician_name,
+         kpi_priority($6::jsonb, t.priority) COLLATE "C" AS priority,
+         GREATEST(t.changed_at, t.ingested_at, t.source_updated_at) AS fresh,
+         extract(epoch FROM kpi_elapsed(t.created_at, t.first_response_at)) / 60 AS minutes,
+         kpi_sla_verdict($6::jsonb, t.first_response_at, t.sla_response_met,
+                         kpi_sla_due($6::jsonb, $4::text, t.created_at, kpi_priority($6::jsonb, t.priority), 'response_minutes',
+                                     t.sla_response_met, t.sla_response_due_at)) AS verdict
     FROM raw_tickets t
-   WHERE t.tenant_id = $1::uuid AND t.first_response_at >= ${RANGE_START} AND t.first_response_at < ${RANGE_END} AND t.deleted_at IS NULL AND ${ticketKept('t')}
+   WHERE t.tenant_id = $1::uuid AND t.deleted_at IS NULL
+     AND t.first_response_at >= ($2::date::timestamp AT TIME ZONE $4::text) AND t.first_response_at < (($3::date + 1)::timestamp AT TIME ZONE $4::text)
+     AND kpi_ticket_kept($6::jsonb, t.board, t.client_id)
 ),
 -- The end of each day of the range, end(D) = start(D + 1), indexed from 1.
 day_ends AS (
@@ -211,30 +161,42 @@ day_ends AS (
 -- BACKLOG(D): created before end(D), not closed before end(D). Age bucket from
 -- age_days = floor((end(D) − created_at) / 24 h): 0..7 ⇔ end(D) − created_at < 8 × 24 h, etc.
 backlog AS (
-  SELECT b.day, ${ticketDimensions('c')},
+  SELECT b.day,
+         c.client_id COLLATE "C" AS client_id, c.client_name COLLATE "C" AS client_name,
+         c.technician_id COLLATE "C" AS technician_id, c.technician_name COLLATE "C" AS technician_name,
+         kpi_priority($6::jsonb, c.priority) COLLATE "C" AS priority,
+         GREATEST(c.changed_at, c.ingested_at, c.source_updated_at) AS fresh,
          CASE WHEN c.created_at > b.day_end - interval '192 hours' THEN 0
               WHEN c.created_at > b.day_end - interval '360 hours' THEN 1
               WHEN c.created_at > b.day_end - interval '744 hours' THEN 2
               ELSE 3 END AS age_bucket
     FROM (
            -- still open
-           SELECT ${TICKET_COLUMNS} FROM raw_tickets t
-            WHERE t.tenant_id = $1::uuid AND t.closed_at IS NULL AND t.created_at < ${RANGE_END} AND t.deleted_at IS NULL AND ${ticketKept('t')}
+           SELECT t.created_at, t.closed_at, t.client_id, t.client_name, t.technician_id, t.technician_name, t.priority,
+                  t.changed_at, t.ingested_at, t.source_updated_at
+             FROM raw_tickets t
+            WHERE t.tenant_id = $1::uuid AND t.deleted_at IS NULL
+              AND t.closed_at IS NULL AND t.created_at < (($3::date + 1)::timestamp AT TIME ZONE $4::text)
+              AND kpi_ticket_kept($6::jsonb, t.board, t.client_id)
            UNION ALL
            -- closed at or after end(from), created before end(to): the open-span index
-           SELECT ${TICKET_COLUMNS} FROM raw_tickets t
+           SELECT t.created_at, t.closed_at, t.client_id, t.client_name, t.technician_id, t.technician_name, t.priority,
+                  t.changed_at, t.ingested_at, t.source_updated_at
+             FROM raw_tickets t
             WHERE t.tenant_id = $1::uuid AND t.deleted_at IS NULL
               AND t.closed_at >= t.created_at
-              AND t.closed_at >= ${FIRST_DAY_END} AND t.created_at < ${RANGE_END}
-              AND kpi_open_span(t.tenant_id, t.created_at, t.closed_at) && kpi_open_span($1::uuid, ${FIRST_DAY_END}, ${RANGE_END})
-              AND ${ticketKept('t')}
+              AND t.closed_at >= (($2::date + 1)::timestamp AT TIME ZONE $4::text)
+              AND t.created_at < (($3::date + 1)::timestamp AT TIME ZONE $4::text)
+              AND kpi_open_span(t.tenant_id, t.created_at, t.closed_at)
+                  && kpi_open_span($1::uuid, (($2::date + 1)::timestamp AT TIME ZONE $4::text), (($3::date + 1)::timestamp AT TIME ZONE $4::text))
+              AND kpi_ticket_kept($6::jsonb, t.board, t.client_id)
          ) AS c
    CROSS JOIN day_ends
    CROSS JOIN LATERAL (
            SELECT $2::date + i AS day, day_ends.ends[i + 1] AS day_end
              FROM generate_series(
-                    GREATEST($2::date, ${localDate('c.created_at')}) - $2::date,
-                    LEAST($3::date, COALESCE(${localDate('c.closed_at')} - 1, $3::date)) - $2::date
+                    GREATEST($2::date, (c.created_at AT TIME ZONE $4::text)::date) - $2::date,
+                    LEAST($3::date, COALESCE((c.closed_at AT TIME ZONE $4::text)::date - 1, $3::date)) - $2::date
                   ) AS s (i)
          ) AS b
    WHERE c.created_at < b.day_end AND (c.closed_at IS NULL OR c.closed_at >= b.day_end)
@@ -243,65 +205,134 @@ backlog AS (
 -- back to the linked ticket's; the priority is the linked ticket's. Time that is not service-desk
 -- work (non_service_desk: leave and internal charge codes, migration 004) is left out.
 entry_rows AS MATERIALIZED (
-  SELECT ${ENTRY_COLUMNS}, x.work_date AS day FROM raw_time_entries x
-   WHERE x.tenant_id = $1::uuid AND x.work_date >= $2::date AND x.work_date <= $3::date AND x.deleted_at IS NULL
-     AND NOT x.non_service_desk
+  SELECT x.client_id, x.client_name, x.technician_id, x.technician_name, x.ticket_external_id, x.hours_worked,
+         x.billable, x.hours_billed, x.hourly_rate, x.work_type, x.changed_at, x.ingested_at, x.source_updated_at,
+         x.work_date AS day
+    FROM raw_time_entries x
+   WHERE x.tenant_id = $1::uuid AND x.deleted_at IS NULL AND NOT x.non_service_desk
+     AND x.work_date >= $2::date AND x.work_date <= $3::date
   UNION ALL
-  SELECT ${ENTRY_COLUMNS}, ${localDate('x.started_at')} FROM raw_time_entries x
-   WHERE x.tenant_id = $1::uuid AND x.work_date IS NULL AND x.deleted_at IS NULL
-     AND x.started_at >= ${RANGE_START} AND x.started_at < ${RANGE_END}
-     AND NOT x.non_service_desk
+  SELECT x.client_id, x.client_name, x.technician_id, x.technician_name, x.ticket_external_id, x.hours_worked,
+         x.billable, x.hours_billed, x.hourly_rate, x.work_type, x.changed_at, x.ingested_at, x.source_updated_at,
+         (x.started_at AT TIME ZONE $4::text)::date
+    FROM raw_time_entries x
+   WHERE x.tenant_id = $1::uuid AND x.deleted_at IS NULL AND NOT x.non_service_desk
+     AND x.work_date IS NULL
+     AND x.started_at >= ($2::date::timestamp AT TIME ZONE $4::text) AND x.started_at < (($3::date + 1)::timestamp AT TIME ZONE $4::text)
 ),
 -- The tickets the range's entries link to, each looked up once by primary key (entries share
 -- tickets), then hash-joined to the entries. Materialised, so the planner neither probes once per
 -- entry nor hashes the tenant's whole history.
 linked AS MATERIALIZED (
-  SELECT t.external_id, t.client_id, t.client_name, ${normalizedPriority('t.priority')} AS priority, t.changed_at, t.ingested_at, t.source_updated_at
+  SELECT t.external_id, t.client_id, t.client_name, kpi_priority($6::jsonb, t.priority) AS priority,
+         t.changed_at, t.ingested_at, t.source_updated_at
     FROM (SELECT DISTINCT ticket_external_id FROM entry_rows WHERE ticket_external_id IS NOT NULL) AS l
     JOIN raw_tickets t ON t.tenant_id = $1::uuid AND t.external_id = l.ticket_external_id
 ),
 entries AS (
   SELECT e.day,
-         ${dimensions(
-           'COALESCE(e.client_id, lt.client_id)',
-           'CASE WHEN e.client_id IS NOT NULL THEN e.client_name ELSE lt.client_name END',
-           'e.technician_id',
-           'e.technician_name',
-           'lt.priority',
-         )},
-         GREATEST(${fresh('e')}, ${fresh('lt')}) AS fresh,
+         COALESCE(e.client_id, lt.client_id) COLLATE "C" AS client_id,
+         CASE WHEN e.client_id IS NOT NULL THEN e.client_name ELSE lt.client_name END COLLATE "C" AS client_name,
+         e.technician_id COLLATE "C" AS technician_id, e.technician_name COLLATE "C" AS technician_name,
+         lt.priority COLLATE "C" AS priority,
+         GREATEST(e.changed_at, e.ingested_at, e.source_updated_at, lt.changed_at, lt.ingested_at, lt.source_updated_at) AS fresh,
          e.hours_worked, e.billable, COALESCE(e.hours_billed, e.hours_worked) AS hours_billed, e.hourly_rate
     FROM entry_rows e
     LEFT JOIN linked lt ON lt.external_id = e.ticket_external_id
-   WHERE ${entryKept('e.work_type', 'COALESCE(e.client_id, lt.client_id)')}
+   WHERE kpi_entry_kept($6::jsonb, e.work_type, COALESCE(e.client_id, lt.client_id))
 ),
 -- The capacity of each technician who logged time on a day: their own hours (else the tenant's) on
 -- a workday that is not a holiday, 0 otherwise. The tenant's capacity is the sum over its technicians.
 technician_capacity AS (
   SELECT day, technician_id,
-         CASE WHEN ${capacityDay('day')} THEN ${technicianCapacity('technician_id', '$5::numeric')} ELSE 0 END AS capacity
+         CASE WHEN COALESCE($6::jsonb->'workdays' @> to_jsonb(extract(isodow FROM day)::integer), true)
+               AND NOT COALESCE($6::jsonb->'holidays' ? day::text, false)
+              THEN COALESCE(($6::jsonb->'technician_capacity_hours'->>technician_id)::numeric, $5::numeric)
+              ELSE 0 END AS capacity
     FROM (SELECT DISTINCT day, technician_id FROM entries WHERE technician_id IS NOT NULL) AS d
 ),
 tenant_capacity AS (
   SELECT day, sum(capacity) AS capacity FROM technician_capacity GROUP BY day
 ),
-${PART_CTES},
+part_opened AS (
+  SELECT day, ${LEVEL_COLUMNS},
+         count(*) AS tickets_opened
+    FROM opened
+   ${GROUPED_BY_LEVEL}
+),
+part_closed AS (
+  SELECT day, ${LEVEL_COLUMNS},
+         count(*) AS tickets_closed,
+         avg(hours) AS resolution_avg_hours,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY hours::double precision) AS resolution_median_hours,
+         count(*) FILTER (WHERE verdict) AS sla_resolution_met,
+         count(*) FILTER (WHERE NOT verdict) AS sla_resolution_breached,
+         count(*) FILTER (WHERE same_day) AS closed_same_day,
+         count(*) FILTER (WHERE reopened) AS closed_reopened
+    FROM closed
+   ${GROUPED_BY_LEVEL}
+),
+part_responded AS (
+  SELECT day, ${LEVEL_COLUMNS},
+         count(*) AS first_response_count,
+         avg(minutes) AS first_response_avg_minutes,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY minutes::double precision) AS first_response_median_minutes,
+         count(*) FILTER (WHERE verdict) AS sla_response_met,
+         count(*) FILTER (WHERE NOT verdict) AS sla_response_breached
+    FROM responded
+   ${GROUPED_BY_LEVEL}
+),
+part_backlog AS (
+  SELECT day, ${LEVEL_COLUMNS},
+         count(*) FILTER (WHERE age_bucket = 0) AS backlog_age_0_7d,
+         count(*) FILTER (WHERE age_bucket = 1) AS backlog_age_8_14d,
+         count(*) FILTER (WHERE age_bucket = 2) AS backlog_age_15_30d,
+         count(*) FILTER (WHERE age_bucket = 3) AS backlog_age_31d_plus
+    FROM backlog
+   ${GROUPED_BY_LEVEL}
+),
+part_entries AS (
+  SELECT day, ${LEVEL_COLUMNS},
+         sum(hours_worked) AS hours_worked,
+         sum(hours_worked) FILTER (WHERE billable) AS hours_billable,
+         sum(hours_billed) FILTER (WHERE billable) AS hours_billed,
+         sum(hours_billed * hourly_rate) FILTER (WHERE billable) AS billable_amount,
+         count(DISTINCT technician_id) AS active_technicians
+    FROM entries
+   ${GROUPED_BY_LEVEL}
+),
+-- The parts side by side: one row per (day, dimension, key) that has data in any of them.
 sums AS (
-  ${SUMS}
+  SELECT day, dimension, CASE WHEN no_key THEN NULL ELSE join_key END AS group_key,
+         GREATEST(o.group_label, c.group_label, r.group_label, b.group_label, e.group_label) AS group_label,
+         GREATEST(o.fresh, c.fresh, r.fresh, b.fresh, e.fresh) AS data_as_of,
+         o.tickets_opened,
+         c.tickets_closed, c.resolution_avg_hours, c.resolution_median_hours, c.sla_resolution_met, c.sla_resolution_breached,
+         c.closed_same_day, c.closed_reopened,
+         r.first_response_count, r.first_response_avg_minutes, r.first_response_median_minutes, r.sla_response_met, r.sla_response_breached,
+         b.backlog_age_0_7d, b.backlog_age_8_14d, b.backlog_age_15_30d, b.backlog_age_31d_plus,
+         e.hours_worked, e.hours_billable, e.hours_billed, e.billable_amount, e.active_technicians
+    FROM part_opened o
+    FULL JOIN part_closed c USING (day, dimension, no_key, join_key)
+    FULL JOIN part_responded r USING (day, dimension, no_key, join_key)
+    FULL JOIN part_backlog b USING (day, dimension, no_key, join_key)
+    FULL JOIN part_entries e USING (day, dimension, no_key, join_key)
 ),
 -- Every day of the range has a tenant row (zeros when it has no data); groups exist where data does.
 levels AS (
-  SELECT d.day, 'tenant' AS dimension, NULL::text AS group_key, NULL::text AS group_label,
-         ${LEVEL_MEASURES}, COALESCE(tc.capacity, 0) AS capacity
+  SELECT d.day, 'tenant' AS dimension, NULL::text AS group_key, NULL::text AS group_label, ${LEVEL_MEASURES},
+         COALESCE(tc.capacity, 0) AS capacity
     FROM days d
     LEFT JOIN sums s ON s.day = d.day AND s.dimension = 'tenant'
     LEFT JOIN tenant_capacity tc ON tc.day = d.day
   UNION ALL
-  SELECT s.day, s.dimension, s.group_key, s.group_label, ${LEVEL_MEASURES}, COALESCE(kc.capacity, 0) AS capacity
+  SELECT s.day, s.dimension, s.group_key, s.group_label, ${LEVEL_MEASURES},
+         COALESCE(kc.capacity, 0) AS capacity
     FROM sums s
     LEFT JOIN technician_capacity kc ON s.dimension = 'technician' AND kc.day = s.day AND kc.technician_id = s.group_key
    WHERE s.dimension <> 'tenant'
 ),
+-- One column per KPI key (kpi-keys.ts KPI_KEYS, in its order).
 final AS (
   SELECT l.day AS kpi_date, l.dimension, l.group_key,
          COALESCE(l.group_label, l.group_key, '(none)') AS group_label,
@@ -343,23 +374,12 @@ final AS (
     FROM levels l
 )`;
 
-const KPI_COLUMNS = `tickets_opened, tickets_closed, net_flow, kill_rate_pct, backlog_open,
-  backlog_age_0_7d, backlog_age_8_14d, backlog_age_15_30d, backlog_age_31d_plus,
-  first_response_count, first_response_avg_minutes, first_response_median_minutes,
-  resolution_avg_hours, resolution_median_hours,
-  sla_response_met, sla_response_breached, sla_response_pct,
-  sla_resolution_met, sla_resolution_breached, sla_resolution_pct,
-  same_day_close_pct, reopen_rate_pct,
-  hours_worked, hours_billable, hours_billed, billable_ratio_pct,
-  active_technicians, capacity_hours, utilization_pct,
-  billable_amount, effective_hourly_rate, tickets_closed_per_technician`;
-
 /**
  * Computes the range and stores it: one kpi_daily row per day of the range and one
  * kpi_daily_breakdown row per (day, dimension, group) that has data. Run it after DELETE_RANGE in
  * the same transaction. Returns the number of rows written to each table.
  */
-export const COMPUTE_AND_STORE = `${FACTS_AND_LEVELS},
+export const COMPUTE_AND_STORE = `${COMPUTATION},
 stored_days AS (
   INSERT INTO kpi_daily (tenant_id, kpi_date, timezone, config_version, ${KPI_COLUMNS}, computed_at, data_as_of)
   SELECT $1::uuid, kpi_date, $4::text, $7::integer, ${KPI_COLUMNS}, now(), data_as_of
@@ -379,7 +399,7 @@ SELECT (SELECT count(*) FROM stored_days) AS days, (SELECT count(*) FROM stored_
  * the call's id ($8) instead of kpi_daily / kpi_daily_breakdown; MOVE_FROM_STAGING then moves it in,
  * inside the transaction that stores the rest of the range (kpi-service.ts computeSplit).
  */
-export const COMPUTE_INTO_STAGING = `${FACTS_AND_LEVELS},
+export const COMPUTE_INTO_STAGING = `${COMPUTATION},
 staged_days AS (
   INSERT INTO kpi_daily_staging (call_id, tenant_id, kpi_date, timezone, config_version, ${KPI_COLUMNS}, computed_at, data_as_of)
   SELECT $8::uuid, $1::uuid, kpi_date, $4::text, $7::integer, ${KPI_COLUMNS}, now(), data_as_of
@@ -397,7 +417,8 @@ SELECT (SELECT count(*) FROM staged_days) AS days, (SELECT count(*) FROM staged_
 /** Stores what COMPUTE_INTO_STAGING staged for call $1 (run after DELETE_RANGE, in the same transaction). */
 export const MOVE_FROM_STAGING = [
   `INSERT INTO kpi_daily (tenant_id, kpi_date, timezone, config_version, ${KPI_COLUMNS}, computed_at, data_as_of)
-   SELECT tenant_id, kpi_date, timezone, config_version, ${KPI_COLUMNS}, computed_at, data_as_of FROM kpi_daily_staging WHERE call_id = $1::uuid`,
+   SELECT tenant_id, kpi_date, timezone, config_version, ${KPI_COLUMNS}, computed_at, data_as_of
+     FROM kpi_daily_staging WHERE call_id = $1::uuid`,
   `INSERT INTO kpi_daily_breakdown (tenant_id, kpi_date, dimension, group_key, group_label, ${KPI_COLUMNS}, computed_at, data_as_of)
    SELECT tenant_id, kpi_date, dimension, group_key, group_label, ${KPI_COLUMNS}, computed_at, data_as_of
      FROM kpi_daily_breakdown_staging WHERE call_id = $1::uuid`,
@@ -409,8 +430,8 @@ export const CLEAR_STAGING = [
   `DELETE FROM kpi_daily_breakdown_staging WHERE call_id = $1::uuid OR staged_at < now() - interval '1 hour'`,
 ] as const;
 
-/** The same computation without storing anything: what EXPLAIN and the tests look at. */
-export const COMPUTE_ONLY = `${FACTS_AND_LEVELS}
+/** The same computation without storing anything ($1..$6): what EXPLAIN and the tests look at. */
+export const COMPUTE_ONLY = `${COMPUTATION}
 SELECT kpi_date::text AS kpi_date, dimension, group_key, group_label, ${KPI_COLUMNS}, data_as_of
   FROM final ORDER BY kpi_date, dimension, group_key NULLS LAST`;
 
@@ -436,5 +457,3 @@ export const LOCK_TENANT = `SELECT pg_advisory_xact_lock(hashtextextended('kpi_d
 
 /** The tenant's current configuration version (0 = never configured: the defaults). */
 export const CURRENT_CONFIG_VERSION = `SELECT COALESCE(max(version), 0)::integer AS version FROM tenant_config_versions WHERE tenant_id = $1::uuid`;
-
-export { KPI_COLUMNS };

@@ -1,5 +1,5 @@
 /**
- * The KPI keys of shared/spec/kpis.md, in the spec's order: the `kpis` object of the API, the
+ * The KPI keys of docs/kpis.md, in its order: the `kpis` object of the API, the
  * columns of kpi_daily / kpi_daily_breakdown and the columns of the exports all use these names.
  */
 export const KPI_KEYS = [

@@ -36,6 +36,12 @@ export interface ReadOptions {
 
 export interface Database extends Queryable {
   readonly kind: 'postgres' | 'pglite';
+  /**
+   * How many statements can run at the same time, each on its own connection: the pool size on
+   * PostgreSQL, 1 on PGlite (one connection). Work that can be split in parts computed at once
+   * (kpi-service.ts computeSplit) asks this, not which back end it is.
+   */
+  readonly maxConcurrency: number;
   /** Runs `work` in one transaction (BEGIN … COMMIT, ROLLBACK on throw). Use only `tx` inside. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Runs a multi-statement script without parameters (migrations). */

@@ -13,10 +13,7 @@ class Lock {
   private tail: Promise<void> = Promise.resolve();
 
   async run<T>(work: () => Promise<T>): Promise<T> {
-    let release!: () => void;
-    const previous = this.tail;
-    this.tail = new Promise<void>((resolve) => (release = resolve));
-    await previous;
+    const release = await this.acquire();
     try {
       return await work();
     } finally {
@@ -88,6 +85,7 @@ export async function openPglite(dataDir: string | undefined, options: PgliteOpt
 
   return {
     kind: 'pglite',
+    maxConcurrency: 1,
     query: (text, params) => lock.run(() => direct.query(text, params)),
     transaction,
     execScript: (sql) => lock.run(async () => void (await pglite.exec(sql))),

@@ -19,6 +19,15 @@ export interface PostgresOptions {
   onPoolError?: (error: Error) => void;
 }
 
+interface CheckedOutClient {
+  client: pg.PoolClient;
+  isBroken(): boolean;
+  /** Marks the connection broken when `error` is a connection-level one. */
+  failed(error: unknown): void;
+  /** Back to the pool, or destroyed when broken. */
+  release(): void;
+}
+
 function asResult<Row>(result: pg.QueryResult): QueryResult<Row> {
   return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
 }
@@ -35,10 +44,11 @@ function clientSession(client: pg.PoolClient): Session {
 }
 
 export function openPostgres(options: PostgresOptions): Database {
+  const maxConnections = options.maxConnections ?? 10;
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     application_name: options.applicationName,
-    max: options.maxConnections ?? 10,
+    max: maxConnections,
     statement_timeout: options.statementTimeoutMs ?? 60_000,
     query_timeout: (options.statementTimeoutMs ?? 60_000) + 5_000,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 3_000,
@@ -52,25 +62,43 @@ export function openPostgres(options: PostgresOptions): Database {
     await pool.query('SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
   }
 
-  async function withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const scope = currentCancelScope();
-    scope?.assertActive();
+  /**
+   * A client checked out of the pool until release(). A checked-out client has no pool listener: if
+   * the server drops the connection between two statements, an unhandled 'error' event would crash
+   * the process. A connection that broke is destroyed on release instead of going back to the pool.
+   */
+  async function checkOut(): Promise<CheckedOutClient> {
     const client = await pool.connect();
     let broken = false;
-    // A checked-out client has no pool listener: if the server drops the connection between two
-    // statements, an unhandled 'error' event would crash the process.
     const onError = () => {
       broken = true;
     };
     client.on('error', onError);
+    return {
+      client,
+      isBroken: () => broken,
+      failed(error) {
+        broken ||= isConnectionLevelError(error);
+      },
+      release() {
+        client.off('error', onError);
+        client.release(broken);
+      },
+    };
+  }
+
+  async function withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const scope = currentCancelScope();
+    scope?.assertActive();
+    const checkedOut = await checkOut();
+    const { client } = checkedOut;
     try {
       return await (scope ? scope.track(backendPid(client), cancelBackends, () => work(client)) : work(client));
     } catch (error) {
-      broken ||= isConnectionLevelError(error);
+      checkedOut.failed(error);
       throw error;
     } finally {
-      client.off('error', onError);
-      client.release(broken);
+      checkedOut.release();
     }
   }
 
@@ -90,6 +118,7 @@ export function openPostgres(options: PostgresOptions): Database {
 
   return {
     kind: 'postgres',
+    maxConcurrency: maxConnections,
     async query<Row>(text: string, params?: readonly unknown[]) {
       // Inside a cancellable scope (an HTTP request) the statement's backend must be known.
       if (currentCancelScope()) return withClient(async (client) => asResult<Row>(await client.query(text, params as unknown[] | undefined)));
@@ -102,27 +131,22 @@ export function openPostgres(options: PostgresOptions): Database {
     async *cursor<Row>(text: string, params: readonly unknown[], batchSize = 2_000, readOptions: ReadOptions = {}) {
       const scope = currentCancelScope();
       scope?.assertActive();
-      const client = await pool.connect();
-      let broken = false;
-      const onError = () => {
-        broken = true;
-      };
-      client.on('error', onError);
+      const checkedOut = await checkOut();
+      const { client } = checkedOut;
       const leave = scope?.enter(backendPid(client), cancelBackends);
       try {
         for (const statement of beginReadStatements(readOptions.snapshot)) await client.query(statement);
         yield* fetchInBatches<Row>(clientSession(client), text, params, batchSize);
         await client.query('COMMIT');
       } catch (error) {
-        broken ||= isConnectionLevelError(error);
+        checkedOut.failed(error);
         await client.query('ROLLBACK').catch(() => undefined);
         throw error;
       } finally {
         // A generator abandoned half-way (consumer stopped) ends up here too.
-        if (!broken) await client.query('ROLLBACK').catch(() => undefined);
+        if (!checkedOut.isBroken()) await client.query('ROLLBACK').catch(() => undefined);
         leave?.();
-        client.off('error', onError);
-        client.release(broken);
+        checkedOut.release();
       }
     },
     async *copyCsv(text: string, params: readonly unknown[], readOptions: ReadOptions = {}) {

@@ -10,7 +10,7 @@ import { bumpKpiVersion } from './read-cache.js';
 import { DIMENSIONS, type Dimension } from './kpi-store.js';
 
 /**
- * Daily KPIs of shared/spec/kpis.md: computing them (set-based SQL in compute.sql.ts) and reading
+ * Daily KPIs of docs/kpis.md: computing them (set-based SQL in compute.sql.ts) and reading
  * them back as the objects of GET /v1/kpis/daily. No HTTP here: errors are DomainErrors.
  */
 
@@ -126,7 +126,7 @@ export async function computeRange(
     const tenant = attempt === 1 && knownTenant ? knownTenant : await getTenant(db, tenantId);
     const target: store.ComputeTarget = { tenantId: tenant.id, from, to, ...computeSettings(await effectiveConfig(db, tenant)) };
     try {
-      return db.kind === 'postgres' && daysBetween(from, to) + 1 >= SPLIT_RANGE_DAYS
+      return db.maxConcurrency > 1 && daysBetween(from, to) + 1 >= SPLIT_RANGE_DAYS
         ? await computeSplit(db, target, readBack)
         : await db.transaction(async (tx) => {
             await store.computeAndStore(tx, target);
@@ -139,10 +139,12 @@ export async function computeRange(
 }
 
 /**
- * Ranges of at least this many days are split in two parts computed at the same time on
- * PostgreSQL: the statement runs on one core, and a long range is CPU-bound (~600 ms for a year of a
- * mid-size tenant). Short ranges stay one statement: the extra round trips and the staging copy
- * would be a visible share of them (28 is a judgement, not a measured crossover).
+ * Ranges of at least this many days are split in two parts computed at the same time when the
+ * database runs two statements at once (PostgreSQL; PGlite has one connection): the statement runs
+ * on one core, and a long range is CPU-bound (~600 ms for a year of a mid-size tenant).
+ * docs/benchmarks.md ("KPI range: two parts or one statement") has what the split is measured to
+ * save. Short ranges stay one statement: the extra round trips and the staging copy would be a
+ * visible share of them (28 is a judgement, not a measured crossover).
  */
 const SPLIT_RANGE_DAYS = 28;
 

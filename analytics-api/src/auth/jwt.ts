@@ -1,11 +1,10 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
+import { isUuid } from '../tenants/tenant-id.js';
 
 /** HS256 tenant tokens: `tenant_id` claim and `exp` required, nothing else accepted. */
 export interface TenantClaims {
   tenantId: string;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class JwtCodec {
   private readonly key: Uint8Array;
@@ -31,7 +30,7 @@ export class JwtCodec {
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], requiredClaims: ['exp'] });
       const tenantId = payload['tenant_id'];
-      if (typeof tenantId !== 'string' || !UUID.test(tenantId)) return { refused: 'token has no valid tenant_id claim' };
+      if (!isUuid(tenantId)) return { refused: 'token has no valid tenant_id claim' };
       return { tenantId: tenantId.toLowerCase() };
     } catch (error) {
       if (error instanceof errors.JWTExpired) return { refused: 'token expired' };

@@ -16,7 +16,7 @@ import { problem, sendProblem } from './problem.js';
 import { installRateLimits } from './plugins/rate-limit.js';
 import { requireServiceToken } from './plugins/service-auth.js';
 import { requireTenant } from './plugins/tenant-auth.js';
-import { API_CSP, installSecurityHeaders, SECURITY_HEADERS } from './plugins/security-headers.js';
+import { installSecurityHeaders, outsideHookHeaders } from './plugins/security-headers.js';
 import { alertRoutes } from './routes/alerts.js';
 import { authTokenRoutes } from './routes/auth-token.js';
 import { connectionRoutes } from './routes/connections.js';
@@ -80,7 +80,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     // Hooks do not run for these, so the headers of plugins/security-headers.ts are set here.
     frameworkErrors: (error, request, reply) => {
       const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
-      reply.headers({ ...SECURITY_HEADERS, 'x-request-id': request.id, 'cache-control': 'no-store', 'content-security-policy': API_CSP });
+      reply.headers(outsideHookHeaders(request.id));
       void sendProblem(reply, problem(tooLong ? 414 : 400, tooLong ? 'a URL parameter is too long' : 'the URL is malformed (invalid percent-encoding)'));
     },
     return503OnClosing: true,

@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { problem } from './problem.js';
-import { API_CSP, SECURITY_HEADERS } from './plugins/security-headers.js';
+import { outsideHookHeaders } from './plugins/security-headers.js';
 
 /**
  * Answers what Node's HTTP parser refuses before Fastify sees a request (a request not received
@@ -22,9 +22,7 @@ export function handleClientError(this: FastifyInstance, error: NodeJS.ErrnoExce
     if (socket.writable) {
       const body = JSON.stringify(problem(status, detail));
       const headers = {
-        ...SECURITY_HEADERS,
-        'content-security-policy': API_CSP,
-        'cache-control': 'no-store',
+        ...outsideHookHeaders(),
         'content-type': 'application/problem+json; charset=utf-8',
         'content-length': String(Buffer.byteLength(body)),
         connection: 'close',

@@ -10,17 +10,23 @@ function daysInMonth(year: number, month: number): number {
   return [4, 6, 9, 11].includes(month) ? 30 : 31;
 }
 
+function isCalendarDay(year: number, month: number, day: number): boolean {
+  return year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+}
+
+/** Whether `value` is a real calendar date written YYYY-MM-DD (2026-02-30 is not). */
+export function isCalendarDate(value: unknown): value is string {
+  const match = typeof value === 'string' ? ISO_DATE.exec(value) : null;
+  return match !== null && isCalendarDay(Number(match[1]), Number(match[2]), Number(match[3]));
+}
+
 /** The date itself when it is a real calendar date written YYYY-MM-DD (2026-02-30 is not). */
 export function parseIsoDate(value: unknown, field: string): string {
-  const match = typeof value === 'string' ? ISO_DATE.exec(value) : null;
-  if (!match) throw invalid(`${field} must be a date written YYYY-MM-DD`, [{ field, detail: 'not YYYY-MM-DD' }]);
-  const year = Number(match[1]);
-  const month = Number(match[2]);
-  const day = Number(match[3]);
-  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
-    throw invalid(`${field} ${String(value)} is not a calendar date`, [{ field, detail: 'no such date' }]);
+  if (typeof value !== 'string' || !ISO_DATE.test(value)) {
+    throw invalid(`${field} must be a date written YYYY-MM-DD`, [{ field, detail: 'not YYYY-MM-DD' }]);
   }
-  return value as string;
+  if (!isCalendarDate(value)) throw invalid(`${field} ${value} is not a calendar date`, [{ field, detail: 'no such date' }]);
+  return value;
 }
 
 /** The ISO date `days` days after `date` (before, when negative). */

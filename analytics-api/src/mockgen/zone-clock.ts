@@ -2,6 +2,8 @@
  * Wall-clock arithmetic in one IANA time zone, without a date library: the generator plans work
  * days in the tenant's local time ("Jamie starts at 08:30") and writes UTC instants.
  */
+import { addDays } from '../kpi/dates.js';
+
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 export const DAY_MS = 24 * HOUR;
@@ -63,9 +65,7 @@ export function dateToUtcMidnight(date: string): number {
   return Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)));
 }
 
-export function addDays(date: string, days: number): string {
-  return new Date(dateToUtcMidnight(date) + days * DAY_MS).toISOString().slice(0, 10);
-}
+export { addDays };
 
 /** 0 = Sunday … 6 = Saturday. */
 export function dayOfWeek(date: string): number {

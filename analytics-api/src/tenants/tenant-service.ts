@@ -5,9 +5,8 @@ import { invalidateTenantCredentials } from '../auth/credential-cache.js';
 import type { Database, Queryable } from '../db/database.js';
 import { invalid, notFound } from '../errors.js';
 import { SOURCES } from '../ingest/canonical.js';
+import { isUuid } from './tenant-id.js';
 import * as store from './tenant-store.js';
-
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface TenantInput {
   id?: string;
@@ -41,7 +40,7 @@ export function toTenant(row: store.TenantRow): Tenant {
 }
 
 export function assertUuid(value: string | undefined, field: string): string {
-  if (!value || !UUID_PATTERN.test(value)) throw invalid(`${field} must be a UUID`, [{ field, detail: 'not a UUID' }]);
+  if (!isUuid(value)) throw invalid(`${field} must be a UUID`, [{ field, detail: 'not a UUID' }]);
   return value.toLowerCase();
 }
 

@@ -4,6 +4,8 @@ import { loadConfig } from '../../config/config.js';
 import { stringOption, userPath } from '../args.js';
 import { CliUsageError, type CliCommand, type ParsedArgs } from '../command.js';
 import { maskDatabaseUrl, maskSecret } from '../../verify/mask.js';
+import { isCalendarDate } from '../../kpi/dates.js';
+import { isUuid } from '../../tenants/tenant-id.js';
 import { runVerify } from '../../verify/run-verify.js';
 import { STEP_TITLES, type VerifyOptions } from '../../verify/types.js';
 
@@ -68,9 +70,9 @@ export function verifyOptionsFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv =
   if (!outDir) throw new CliUsageError('--out DIR is required (e.g. --out proofs/DEPLOY-MVP-COOLIFY)');
 
   const tenantId = option(args, 'tenant') ?? DEFAULT_TENANT;
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(tenantId)) throw new CliUsageError(`--tenant must be a UUID, got "${tenantId}"`);
+  if (!isUuid(tenantId)) throw new CliUsageError(`--tenant must be a UUID, got "${tenantId}"`);
   const date = option(args, 'date') ?? DEFAULT_DATE;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) throw new CliUsageError(`--date must be YYYY-MM-DD, got "${date}"`);
+  if (!isCalendarDate(date)) throw new CliUsageError(`--date must be YYYY-MM-DD, got "${date}"`);
 
   const databaseUrl = nonEmpty(option(args, 'database-url') ?? env['DATABASE_URL']);
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new CliUsageError('--database-url must start with postgresql:// (value not shown)');

@@ -9,6 +9,19 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 };
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 
+/**
+ * Every header the hook below gives an API answer, for answers written outside the hooks
+ * (frameworkErrors in app.ts, client-errors.ts); those have no request id when Node refused the request.
+ */
+export function outsideHookHeaders(requestId?: string): Record<string, string> {
+  return {
+    ...SECURITY_HEADERS,
+    ...(requestId === undefined ? {} : { 'x-request-id': requestId }),
+    'cache-control': 'no-store',
+    'content-security-policy': API_CSP,
+  };
+}
+
 /** Headers on every response; pages (dashboard, /docs) may set their own CSP before this runs. */
 export function installSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onSend', async (request, reply, payload) => {

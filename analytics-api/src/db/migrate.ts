@@ -4,6 +4,18 @@ import { join, resolve } from 'node:path';
 import { packageRoot } from '../config/config.js';
 import type { Database, Session } from './database.js';
 
+/**
+ * The migration runner: numbered SQL files applied in order, each once, in its own transaction with
+ * its schema_migrations row (name and SHA-256), under an advisory lock so that two replicas starting
+ * at once apply each file exactly once.
+ *
+ * Why hand-written: node-pg-migrate or postgrator would do this for `pg`, but they drive a pg
+ * client, and the same files must also run on PGlite through the Database interface (and with plain
+ * psql -f, so no runner-specific syntax). The whole runner is this file; there is nothing to
+ * measure for speed. Kept honest by test/foundation/migrations.test.ts: applied once and recorded
+ * with its checksum, an unknown or changed file refused, every file applied twice with plain psql,
+ * and two runners started at once.
+ */
 export const migrationsDir = resolve(packageRoot, 'migrations');
 
 export interface MigrationFile {

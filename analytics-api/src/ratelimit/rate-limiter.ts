@@ -10,6 +10,14 @@ import { FailoverCounterStore, MemoryCounterStore, RedisCounterStore, type Count
  *   valid credentials included, so that guessing cannot go on.
  * Fixed one-minute windows, counted in Redis when REDIS_URL is set (shared by all replicas) and
  * in-process otherwise or while Redis is unreachable.
+ *
+ * Why hand-written: @fastify/rate-limit counts every request, while the second limit must count
+ * only failed authentications and refuse the address before the credential is checked; and its
+ * skipOnError drops every limit while Redis is down, where this falls back to in-process counters
+ * (fail closed). A custom store for the plugin would have needed the same counter code plus an
+ * adapter (docs/reliability.md, "Why not @fastify/rate-limit"). Not a speed question, so nothing was
+ * timed against it. Kept honest by test/reliability/rate-limits.test.ts (both limits, two instances
+ * sharing one budget through Redis, Redis dying and returning) and counter-store.test.ts.
  */
 export const WINDOW_MS = 60_000;
 

@@ -38,14 +38,13 @@ export async function recordDelivery(db: Queryable, delivery: NewDelivery): Prom
   const inserted = await db.query<RecordedDelivery>(
     `INSERT INTO alert_notifications (alert_id, channel, tenant_id, kpi_date, kpi_key, notified_at)
      VALUES ($1, $2, $3::uuid, $4::date, $5, $6::timestamptz)
-     ON CONFLICT (alert_id, channel) DO NOTHING
+     ON CONFLICT (tenant_id, alert_id, channel) DO NOTHING
      RETURNING alert_id, channel, notified_at`,
     [delivery.alertId, delivery.channel, delivery.tenantId, delivery.date, delivery.kpi, delivery.notifiedAt],
   );
   if (inserted.rows[0]) return { delivery: inserted.rows[0], created: true };
-  const { rows } = await db.query<RecordedDelivery>(`SELECT alert_id, channel, notified_at FROM alert_notifications WHERE alert_id = $1 AND channel = $2`, [
-    delivery.alertId,
-    delivery.channel,
-  ]);
+  const { rows } = await db.query<RecordedDelivery>(`SELECT alert_id, channel, notified_at FROM alert_notifications WHERE tenant_id = $1::uuid AND alert_id = $2 AND channel = $3`,
+    [delivery.tenantId, delivery.alertId, delivery.channel],
+  );
   return { delivery: rows[0]!, created: false };
 }

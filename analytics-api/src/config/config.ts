@@ -8,6 +8,10 @@ export interface Config {
   host: string;
   /** Unset → embedded PostgreSQL (PGlite) under dataDir: the zero-setup quick start. */
   databaseUrl: string | undefined;
+  /** A streaming standby of DATABASE_URL for /v1 reads and exports (db/replica-reads.ts); PostgreSQL only. */
+  databaseReadUrl: string | undefined;
+  /** How long a read waits for the standby to replay the tenant's last write before reading the primary. */
+  readReplicaWaitMs: number;
   dataDir: string;
   mockMode: boolean;
   mockDataPath: string;
@@ -161,6 +165,10 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export function loadConfig(env: Env = process.env, purpose: 'server' | 'cli' = 'server'): Config {
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
   const embedded = databaseUrl === undefined;
+  const databaseReadUrl = url(env, 'DATABASE_READ_URL', ['postgres:', 'postgresql:']);
+  if (databaseReadUrl !== undefined && embedded) {
+    throw new ConfigError('DATABASE_READ_URL', 'is only used beside DATABASE_URL (the embedded database has no replica)');
+  }
   const serviceToken = secret(env, 'SERVICE_TOKEN', 32);
   if (purpose === 'server' && !embedded && serviceToken === undefined) {
     throw new ConfigError('SERVICE_TOKEN', 'is required when DATABASE_URL is set (at least 32 characters)');
@@ -181,6 +189,8 @@ export function loadConfig(env: Env = process.env, purpose: 'server' | 'cli' = '
     port,
     host,
     databaseUrl,
+    databaseReadUrl,
+    readReplicaWaitMs: integer(env, 'READ_REPLICA_WAIT_MS', 2_000, 0, 60_000),
     // The default is the package's own folder, wherever the command is typed (the repository root,
     // analytics-api/, elsewhere): one embedded database, not one per working directory.
     dataDir: resolve(text(env, 'DATA_DIR') ?? resolve(packageRoot, '.data')),

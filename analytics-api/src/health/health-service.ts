@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { migrationStatus } from '../db/migrate.js';
+import type { ReadSide } from '../db/read-side.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
 
 export type CheckStatus = 'ok' | 'error' | 'disabled';
@@ -13,6 +14,13 @@ export interface Check {
   detail: string;
 }
 
+/** The read replica's check: its replay position and lag beside the usual status and detail. */
+export interface ReplicaCheck extends Check {
+  replay_lsn?: string;
+  lag_bytes?: number;
+  lag_seconds?: number;
+}
+
 export interface HealthReport {
   status: 'ok';
   ready: boolean;
@@ -20,7 +28,7 @@ export interface HealthReport {
   database_backend: 'postgres' | 'pglite';
   mock_mode: boolean;
   uptime_seconds: number;
-  checks: Record<'database' | 'migrations' | 'mock_data' | 'exports' | 'redis', Check>;
+  checks: Record<'database' | 'migrations' | 'mock_data' | 'exports' | 'redis', Check> & { read_replica: ReplicaCheck };
 }
 
 const startedAt = Date.now();
@@ -49,6 +57,7 @@ export class HealthService {
     private readonly db: Database,
     private readonly redis: RedisConnection | undefined,
     private readonly version: string,
+    private readonly reads?: ReadSide,
   ) {}
 
   private async database(): Promise<Check> {
@@ -99,16 +108,28 @@ export class HealthService {
     return { status: result.ok ? 'ok' : 'error', detail: result.detail };
   }
 
+  private async readReplica(): Promise<ReplicaCheck> {
+    const status = await this.reads?.status();
+    if (!status) return { status: 'disabled', detail: 'DATABASE_READ_URL not set; reads use the primary' };
+    if (!status.up) return { status: 'error', detail: `degraded: unreachable (${status.detail}); reads fall back to the primary` };
+    return { status: 'ok', detail: status.detail, replay_lsn: status.replayLsn, lag_bytes: status.lagBytes, lag_seconds: status.lagSeconds };
+  }
+
   async report(): Promise<HealthReport> {
     const database = await this.database();
-    const [migrations, mock_data, exportsCheck, redis] = await Promise.all([
+    const [migrations, mock_data, exportsCheck, redis, read_replica] = await Promise.all([
       this.migrations(database.status === 'ok'),
       this.mockData(),
       this.exports(),
       this.redisCheck(),
+      withTimeout(this.readReplica(), 2_000, 'read replica').catch((error: unknown) => ({
+        status: 'error' as const,
+        detail: `degraded: ${reason(error)}; reads fall back to the primary`,
+      })),
     ]);
-    const checks = { database, migrations, mock_data, exports: exportsCheck, redis };
-    // Redis has in-process fallbacks, so it is reported but does not make the service unready.
+    const checks = { database, migrations, mock_data, exports: exportsCheck, redis, read_replica };
+    // Redis and the read replica have fallbacks (in-process; the primary), so they are reported but
+    // do not make the service unready.
     const ready = [database, migrations, mock_data, exportsCheck].every((check) => check.status !== 'error');
     return {
       status: 'ok',

@@ -4,7 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { registerDashboard } from '../dashboard/plugin.js';
-import type { AppContext } from './context.js';
+import { readsOf, type AppContext } from './context.js';
 import { installErrorHandlers } from './error-handler.js';
 import { installJsonBodyParser } from './json-body.js';
 import { handleClientError } from './client-errors.js';
@@ -15,6 +15,7 @@ import { installHandlerTimeout } from './plugins/handler-timeout.js';
 import { problem, sendProblem } from './problem.js';
 import { installRateLimits } from './plugins/rate-limit.js';
 import { requireServiceToken } from './plugins/service-auth.js';
+import { rememberWritePositions } from './plugins/write-positions.js';
 import { requireTenant } from './plugins/tenant-auth.js';
 import { installSecurityHeaders, outsideHookHeaders } from './plugins/security-headers.js';
 import { alertRoutes } from './routes/alerts.js';
@@ -123,6 +124,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
 
   await app.register(async (internal) => {
     requireServiceToken(internal, ctx.serviceToken, ctx.config.serviceTokenPrevious);
+    rememberWritePositions(internal, readsOf(ctx));
     await tenantRoutes(internal, ctx);
     await tenantConfigRoutes(internal, ctx);
     await ingestRoutes(internal, ctx);

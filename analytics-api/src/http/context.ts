@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
+import { primaryReads, type ReadSide } from '../db/read-side.js';
 import type { JwtCodec } from '../auth/jwt.js';
 import type { HealthService } from '../health/health-service.js';
 import type { RateLimiter } from '../ratelimit/rate-limiter.js';
@@ -10,6 +11,8 @@ import type { RecomputeWorker } from '../tenant-config/recompute.js';
 export interface AppContext {
   config: Config;
   db: Database;
+  /** Where /v1 reads and exports read (DATABASE_READ_URL); absent → the primary (readsOf). */
+  reads?: ReadSide;
   health: HealthService;
   jwt: JwtCodec | undefined;
   redis: RedisConnection | undefined;
@@ -19,6 +22,16 @@ export interface AppContext {
   limiter?: RateLimiter;
   /** Background recompute after configuration changes; absent in tests that run it themselves. */
   recompute?: RecomputeWorker;
+}
+
+const primaryOnly = new WeakMap<Database, ReadSide>();
+
+/** The context's read side, or the primary when none was given (tests that build a context by hand). */
+export function readsOf(ctx: AppContext): ReadSide {
+  if (ctx.reads) return ctx.reads;
+  let reads = primaryOnly.get(ctx.db);
+  if (!reads) primaryOnly.set(ctx.db, (reads = primaryReads(ctx.db)));
+  return reads;
 }
 
 declare module 'fastify' {

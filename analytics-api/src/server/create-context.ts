@@ -3,6 +3,7 @@ import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open-database.js';
+import { openReadSide } from '../db/open-read-side.js';
 import { HealthService } from '../health/health-service.js';
 import type { AppContext } from '../http/context.js';
 import { connectRedis } from '../redis/redis-connection.js';
@@ -50,17 +51,22 @@ export async function createContext(config: Config, log: StartupLogger): Promise
       ? connectRedis(config.redisUrl, (error) => log.warn({ err: { message: error.message } }, 'redis unavailable; using in-process fallbacks'))
       : undefined;
     const jwt = config.jwtSecretKey ? new JwtCodec(config.jwtSecretKey, config.jwtTtlSeconds) : undefined;
-    const health = new HealthService(config, db, redis, version);
+    const reads = openReadSide(config, db, redis, {
+      onPoolError: (error) => log.warn({ err: { message: error.message, code: (error as { code?: string }).code } }, 'idle read-replica connection lost'),
+      onReplicaDown: (error) => log.warn({ err: { message: (error as Error).message, code: (error as { code?: string }).code } }, 'read replica unreachable; reading from the primary'),
+    });
+    const health = new HealthService(config, db, redis, version, reads);
     // Resumes the recomputes a stopped process left, then runs those configuration changes ask for.
     const recompute = new RecomputeWorker(db, config.instanceId, log);
     if (await schemaPresent(db)) recompute.start();
-    const ctx: AppContext = { config, db, health, jwt, redis, serviceToken, recompute };
+    const ctx: AppContext = { config, db, reads, health, jwt, redis, serviceToken, recompute };
     return {
       ctx,
       quickStart,
       async close() {
         await recompute.stop();
         await redis?.close();
+        await reads.close();
         await db.close();
       },
     };

@@ -159,7 +159,7 @@ describe('deploy/coolify/docker-compose.full.yml', () => {
   const services = compose.services;
 
   it('has the API, its PostgreSQL and Redis under non-colliding names, and n8n with its runners', () => {
-    expect(Object.keys(services).sort()).toEqual(['analytics-api', 'analytics-db', 'analytics-redis', 'n8n', 'task-runners']);
+    expect(Object.keys(services).sort()).toEqual(['analytics-api', 'analytics-db', 'analytics-redis', 'n8n', 'n8n-worker', 'task-runners']);
   });
 
   it('agrees with the contract (ports, volumes, health checks, variables, secrets)', () => {

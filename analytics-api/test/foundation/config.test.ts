@@ -45,6 +45,9 @@ describe('configuration', () => {
     [{ PORT: '70000' }, 'PORT'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ REDIS_URL: 'http://x' }, 'REDIS_URL'],
+    [{ DATABASE_URL: 'postgres://u:p@db:5432/x', SERVICE_TOKEN: TOKEN, DATABASE_READ_URL: 'http://replica' }, 'DATABASE_READ_URL'],
+    [{ DATABASE_READ_URL: 'postgres://u:p@replica:5432/x' }, 'DATABASE_READ_URL'],
+    [{ DATABASE_URL: 'postgres://u:p@db:5432/x', SERVICE_TOKEN: TOKEN, READ_REPLICA_WAIT_MS: '61000' }, 'READ_REPLICA_WAIT_MS'],
     [{ JWT_SECRET_KEY: 'tooshort' }, 'JWT_SECRET_KEY'],
   ])('refuses %j naming the variable', (env, variable) => {
     const error = failure(env);
@@ -52,10 +55,18 @@ describe('configuration', () => {
     expect(error.message.startsWith(`${variable}:`)).toBe(true);
   });
 
+  it('reads DATABASE_READ_URL beside DATABASE_URL, with a bounded wait for replay', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/x', DATABASE_READ_URL: 'postgres://u:p@replica:5432/x', SERVICE_TOKEN: TOKEN });
+    expect(config.databaseReadUrl).toBe('postgres://u:p@replica:5432/x');
+    expect(config.readReplicaWaitMs).toBe(2_000);
+    expect(loadConfig({}).databaseReadUrl).toBeUndefined();
+  });
+
   it('never echoes a secret value in its message', () => {
     const secretUrl = 'postgres://user:SuperSecret123@host:5432/db?sslmode=maybe junk';
     expect(failure({ DATABASE_URL: secretUrl }).message).not.toContain('SuperSecret123');
     expect(failure({ SERVICE_TOKEN: 'abcdefghijkl' }).message).not.toContain('abcdefghijkl');
+    expect(failure({ DATABASE_URL: 'postgres://u:p@db:5432/x', SERVICE_TOKEN: TOKEN, DATABASE_READ_URL: secretUrl.replace('postgres:', 'pg:') }).message).not.toContain('SuperSecret123');
   });
 
   it('reads booleans in the usual spellings', () => {

@@ -13,10 +13,11 @@ describe('GET /health and /ready', () => {
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.status).toBe('ok');
-    expect(Object.keys(body.checks).sort()).toEqual(['database', 'exports', 'migrations', 'mock_data', 'redis']);
+    expect(Object.keys(body.checks).sort()).toEqual(['database', 'exports', 'migrations', 'mock_data', 'read_replica', 'redis']);
     expect(body.checks.database.status).toBe('ok');
     expect(body.checks.migrations.status).toBe('ok');
     expect(body.checks.redis.status).toBe('disabled');
+    expect(body.checks.read_replica).toEqual({ status: 'disabled', detail: 'DATABASE_READ_URL not set; reads use the primary' });
   });
 
   it('is ready when the database, migrations and folders are usable', async () => {

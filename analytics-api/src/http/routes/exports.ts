@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { generateExports, type ExportFormat } from '../../exports/export-service.js';
-import type { AppContext } from '../context.js';
+import { readsOf, type AppContext } from '../context.js';
 
 const ExportFileSchema = Type.Object({
   name: Type.String({ description: 'file name inside the tenant folder, e.g. fact_tickets.parquet' }),
@@ -58,7 +58,9 @@ export async function exportRoutes(app: FastifyInstance, ctx: AppContext): Promi
       },
     },
     async (request, reply) => {
-      const result = await generateExports(ctx.db, ctx.config, { tenantId: request.query.tenant_id, format: request.query.format });
+      // Read from the replica once it has replayed the tenant's last write (every tenant's, without tenant_id).
+      const source = await readsOf(ctx).forTenant(request.query.tenant_id);
+      const result = await generateExports(source, ctx.config, { tenantId: request.query.tenant_id, format: request.query.format });
       return reply.code(201).send(result);
     },
   );

@@ -5,7 +5,7 @@ import { invalid } from '../../errors.js';
 import { COUNT_KEYS, KPI_KEYS } from '../../kpi/kpi-keys.js';
 import { DIMENSIONS, readDaily } from '../../kpi/kpi-service.js';
 import { answerKey, cachedAnswer, kpiVersion, rememberAnswer, useVersionRedis } from '../../kpi/read-cache.js';
-import type { AppContext } from '../context.js';
+import { readsOf, type AppContext } from '../context.js';
 
 const DATE = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'calendar date, YYYY-MM-DD' });
 
@@ -93,7 +93,7 @@ export async function kpiReadRoutes(app: FastifyInstance, ctx: AppContext): Prom
       const cached = cachedAnswer(key, version);
       if (cached !== undefined) return reply.type(JSON_TYPE).send(cached);
       // The credential proved the tenant exists and is active: no second tenant lookup.
-      const answer = await readDaily(ctx.db, tenantId, period, query.group_by, { tenantVerified: true });
+      const answer = await readDaily(await readsOf(ctx).forTenant(tenantId), tenantId, period, query.group_by, { tenantVerified: true });
       const body = reply.serialize(answer) as string;
       rememberAnswer(key, tenantId, version, body);
       return reply.type(JSON_TYPE).send(body);

@@ -6,6 +6,7 @@ import { openDatabase } from '../db/open-database.js';
 import { HealthService } from '../health/health-service.js';
 import type { AppContext } from '../http/context.js';
 import { connectRedis } from '../redis/redis-connection.js';
+import { KpiReadCache } from '../kpi/read-cache.js';
 import { failInterruptedRuns } from '../ingest/run-store.js';
 import { RecomputeWorker } from '../tenant-config/recompute.js';
 import { prepareQuickStart, type QuickStartState } from './quick-start.js';
@@ -52,9 +53,10 @@ export async function createContext(config: Config, log: StartupLogger): Promise
     const jwt = config.jwtSecretKey ? new JwtCodec(config.jwtSecretKey, config.jwtTtlSeconds) : undefined;
     const health = new HealthService(config, db, redis, version);
     // Resumes the recomputes a stopped process left, then runs those configuration changes ask for.
-    const recompute = new RecomputeWorker(db, config.instanceId, log);
+    const readCache = new KpiReadCache(redis);
+    const recompute = new RecomputeWorker(db, config.instanceId, log, readCache);
     if (await schemaPresent(db)) recompute.start();
-    const ctx: AppContext = { config, db, health, jwt, redis, serviceToken, recompute };
+    const ctx: AppContext = { config, db, health, jwt, redis, serviceToken, recompute, readCache };
     return {
       ctx,
       quickStart,

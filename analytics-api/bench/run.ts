@@ -7,7 +7,8 @@
  * Options:
  *   --quick          small version of every row (CI): a few minutes
  *   --only a,b       run only these groups: ingest, large (memory, KPI, API, export), quick-start, recompute, sync (PSA sync),
- *                    nightly (200 small tenants' nightly cycle on two API replicas)
+ *                    nightly (200 small tenants' nightly cycle on two API replicas);
+ *                    api (the public API rows alone, on a small tenant: not part of a full run)
  *   --cpu-prof       write CPU profiles of the service processes to bench/out/profiles/
  *   --explain        write EXPLAIN (ANALYZE, BUFFERS) of the KPI statement to bench/out/explain-*.txt
  *   --regenerate     regenerate the mock data instead of reusing bench/data/
@@ -24,13 +25,13 @@ import { ensureDataset } from './lib/dataset.js';
 import { adminUrl, dropAllDatabases, serverVersion } from './lib/pg.js';
 import { machineInfo, renderNotes, renderTable, writeJson, type ResultRow, type RunReport } from './lib/report.js';
 import { ingestRows } from './rows/ingest.js';
-import { largeRows } from './rows/large.js';
+import { apiRows, largeRows } from './rows/large.js';
 import { nightlyRows } from './rows/nightly.js';
 import { quickStartRows } from './rows/quick-start.js';
 import { recomputeRows } from './rows/recompute.js';
 import { syncRows } from './rows/sync.js';
 
-const GROUPS = ['ingest', 'large', 'quick-start', 'recompute', 'sync', 'nightly'] as const;
+const GROUPS = ['ingest', 'large', 'api', 'quick-start', 'recompute', 'sync', 'nightly'] as const;
 type Group = (typeof GROUPS)[number];
 
 interface Options {
@@ -43,7 +44,7 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { quick: false, explain: false, only: new Set(GROUPS), cpuProf: false, regenerate: false, build: true };
+  const options: Options = { quick: false, explain: false, only: new Set(GROUPS.filter((g) => g !== 'api')), cpuProf: false, regenerate: false, build: true };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i]!;
     if (arg === '--quick') options.quick = true;
@@ -83,7 +84,7 @@ async function main(): Promise<number> {
     throw new Error('dist/main.js is missing: run `npm run build` or drop --no-build');
   }
 
-  const needsData = options.only.has('ingest') || options.only.has('large') || options.only.has('recompute');
+  const needsData = options.only.has('ingest') || options.only.has('large') || options.only.has('api') || options.only.has('recompute');
   const dataset = needsData ? await ensureDataset(sizes.largeTickets, sizes.smallTickets, options.regenerate) : undefined;
   const ctx: BenchContext = { quick: options.quick, sizes, cpuProf: options.cpuProf, explain: options.explain, dataset: dataset!, scratch };
 
@@ -98,6 +99,7 @@ async function main(): Promise<number> {
   try {
     if (options.only.has('ingest')) rows.push(...(await ingestRows(ctx)));
     if (options.only.has('large')) rows.push(...(await largeRows(ctx)));
+    if (options.only.has('api')) rows.push(...(await apiRows(ctx)));
     if (options.only.has('quick-start')) rows.push(...(await quickStartRows(ctx)));
     if (options.only.has('recompute')) rows.push(...(await recomputeRows(ctx)));
     if (options.only.has('sync')) rows.push(...(await syncRows(ctx)));

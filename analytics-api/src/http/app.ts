@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -47,12 +47,21 @@ const REQUEST_ID = /^[\w.:-]{1,100}$/;
  * The arrival is a debug line, for following a request that has not finished yet.
  */
 function installAccessLog(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request) => {
-    request.log.debug({ req: request }, 'incoming request');
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
-  });
+  // Not installed when their level is off (LOG_LEVEL=warn): two hooks less on every request.
+  const log = app.log as FastifyBaseLogger & { isLevelEnabled?: (level: string) => boolean };
+  const enabled = (level: string) => log.isLevelEnabled?.(level) ?? true;
+  if (enabled('debug')) {
+    app.addHook('onRequest', (request, _reply, done) => {
+      request.log.debug({ req: request }, 'incoming request');
+      done();
+    });
+  }
+  if (enabled('info')) {
+    app.addHook('onResponse', (request, reply, done) => {
+      request.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+      done();
+    });
+  }
 }
 
 /**
@@ -157,13 +166,17 @@ function trustedProxies(setting: boolean | number | string[]): boolean | string[
 
 /** A credential in the query string is refused before anything else looks at it (credentials-in-url.ts). */
 function refuseCredentialsInUrl(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     const names = credentialParametersIn(request.url);
-    if (names.length > 0) {
-      throw invalid(
+    if (names.length === 0) {
+      done();
+      return;
+    }
+    done(
+      invalid(
         `credentials are not accepted in the URL (query parameter ${names.map((n) => `"${n}"`).join(', ')}): send an API key in the X-API-Key header, a token in "Authorization: Bearer <token>"`,
         names.map((name) => ({ field: `query.${name}`, detail: 'credential in the URL' })),
-      );
-    }
+      ),
+    );
   });
 }

@@ -3,6 +3,7 @@ import type { Database } from '../db/database.js';
 import { primaryReads, type ReadSide } from '../db/read-side.js';
 import type { JwtCodec } from '../auth/jwt.js';
 import type { HealthService } from '../health/health-service.js';
+import type { KpiReadCache } from '../kpi/read-cache.js';
 import type { RateLimiter } from '../ratelimit/rate-limiter.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
 import type { RecomputeWorker } from '../tenant-config/recompute.js';
@@ -22,6 +23,8 @@ export interface AppContext {
   limiter?: RateLimiter;
   /** Background recompute after configuration changes; absent in tests that run it themselves. */
   recompute?: RecomputeWorker;
+  /** Serialized /v1/kpis/daily answers and the tenants' KPI versions (kpi/read-cache.ts); one per app. */
+  readCache: KpiReadCache;
 }
 
 const primaryOnly = new WeakMap<Database, ReadSide>();

@@ -21,6 +21,8 @@ export const CREDENTIAL_PARAMETERS: ReadonlySet<string> = new Set([
 
 function parameterName(part: string): string {
   const raw = part.split('=', 1)[0] ?? '';
+  // Most names are plain: decoding only when they are encoded keeps this cheap on every request.
+  if (!raw.includes('%') && !raw.includes('+')) return raw.trim().toLowerCase();
   try {
     return decodeURIComponent(raw.replaceAll('+', ' ')).trim().toLowerCase();
   } catch {

@@ -6,7 +6,7 @@ import { getTenant } from '../tenants/tenant-service.js';
 import { addDays, daysBetween, parsePeriod, type PeriodInput } from './dates.js';
 import { serializeKpis, type Kpis } from './kpi-keys.js';
 import * as store from './kpi-store.js';
-import { bumpKpiVersion } from './read-cache.js';
+import type { KpiReadCache } from './read-cache.js';
 import { DIMENSIONS, type Dimension } from './kpi-store.js';
 
 /**
@@ -87,7 +87,8 @@ async function loadDays(db: Queryable, tenantId: string, from: string, to: strin
  * most 366 days, in one statement), or of yesterday in the tenant's time zone (neither given).
  * Replaces what was stored for those days. Returns the day (date or default) or the list (range).
  */
-export async function computeDaily(db: Database, tenantId: string, period: PeriodInput = {}): Promise<KpiDay | KpiDayList> {
+/** `readCache`: the app's cache of /v1 answers, told after commit that the tenant's KPIs changed. */
+export async function computeDaily(db: Database, tenantId: string, period: PeriodInput = {}, readCache?: KpiReadCache): Promise<KpiDay | KpiDayList> {
   const parsed = parsePeriod(period);
   const tenant = await getTenant(db, tenantId);
   const yesterday = await store.yesterdayIn(db, tenant.timezone);
@@ -103,7 +104,7 @@ export async function computeDaily(db: Database, tenantId: string, period: Perio
   }
   const days = await computeRange(db, tenant.id, range.from, range.to, tenant);
   // Committed: cached answers of GET /v1/kpis/daily for this tenant are stale (kpi/read-cache.ts).
-  await bumpKpiVersion(tenant.id);
+  await readCache?.bump(tenant.id);
   if (range.single) return days[0]!;
   return { tenant_id: tenant.id, items: days };
 }

@@ -7,6 +7,7 @@ import { openReadSide } from '../db/open-read-side.js';
 import { HealthService } from '../health/health-service.js';
 import type { AppContext } from '../http/context.js';
 import { connectRedis } from '../redis/redis-connection.js';
+import { KpiReadCache } from '../kpi/read-cache.js';
 import { failInterruptedRuns } from '../ingest/run-store.js';
 import { RecomputeWorker } from '../tenant-config/recompute.js';
 import { prepareQuickStart, type QuickStartState } from './quick-start.js';
@@ -57,9 +58,10 @@ export async function createContext(config: Config, log: StartupLogger): Promise
     });
     const health = new HealthService(config, db, redis, version, reads);
     // Resumes the recomputes a stopped process left, then runs those configuration changes ask for.
-    const recompute = new RecomputeWorker(db, config.instanceId, log);
+    const readCache = new KpiReadCache(redis);
+    const recompute = new RecomputeWorker(db, config.instanceId, log, readCache);
     if (await schemaPresent(db)) recompute.start();
-    const ctx: AppContext = { config, db, reads, health, jwt, redis, serviceToken, recompute };
+    const ctx: AppContext = { config, db, reads, health, jwt, redis, serviceToken, recompute, readCache };
     return {
       ctx,
       quickStart,

@@ -2,7 +2,7 @@ import type { Database, Queryable } from '../db/database.js';
 import { invalid, preconditionFailed } from '../errors.js';
 import { addDays, daysBetween, MAX_RANGE_DAYS } from '../kpi/dates.js';
 import * as kpiStore from '../kpi/kpi-store.js';
-import { bumpKpiVersion } from '../kpi/read-cache.js';
+import type { KpiReadCache } from '../kpi/read-cache.js';
 import { isKnownTimezone } from '../tenants/tenant-store.js';
 import { getTenant } from '../tenants/tenant-service.js';
 import { kpiSettings, normalizeConfig, type ConfigDocument } from './config-schema.js';
@@ -65,6 +65,8 @@ export interface PutOptions {
   changedBy: ChangedBy;
   /** The version the caller read (If-Match); a different current version → 412. */
   ifMatch?: number;
+  /** The app's cache of /v1 answers, told that the tenant's stored days became stale. */
+  readCache?: KpiReadCache;
 }
 
 /**
@@ -87,7 +89,7 @@ export async function putConfig(db: Database, tenantId: string, input: unknown, 
     await requestRecompute(tx, tenant.id, current + 1);
   });
   // Stored days just became stale: cached /v1/kpis/daily answers must say so.
-  await bumpKpiVersion(tenant.id);
+  await options.readCache?.bump(tenant.id);
   return getConfig(db, tenant.id);
 }
 

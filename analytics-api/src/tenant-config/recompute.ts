@@ -2,7 +2,7 @@ import type { Database } from '../db/database.js';
 import { LOCK_TENANT } from '../kpi/compute.sql.js';
 import { daysBetween } from '../kpi/dates.js';
 import { computeRange } from '../kpi/kpi-service.js';
-import { bumpKpiVersion } from '../kpi/read-cache.js';
+import type { KpiReadCache } from '../kpi/read-cache.js';
 import { spans } from './config-service.js';
 import * as store from './config-store.js';
 import * as jobs from './recompute-store.js';
@@ -29,6 +29,8 @@ export interface RecomputeOptions {
   chunkDays?: number;
   /** Stop after this many chunks, leaving the lease held as a crashed worker would (tests). */
   stopAfterChunks?: number;
+  /** The app's cache of /v1 answers, told after each chunk that the tenant's KPIs changed. */
+  readCache?: KpiReadCache;
 }
 
 export interface RecomputeResult {
@@ -64,7 +66,7 @@ export async function recomputeTenant(db: Database, tenantId: string, options: R
       for (const [from, to] of spans(stale, options.chunkDays ?? RECOMPUTE_CHUNK_DAYS)) {
         if (options.stopAfterChunks !== undefined && result.chunks >= options.stopAfterChunks) return result;
         await computeRange(db, tenantId, from, to, undefined, false);
-        await bumpKpiVersion(tenantId);
+        await options.readCache?.bump(tenantId);
         result.chunks += 1;
         result.days += daysBetween(from, to) + 1;
         await jobs.takeLease(db, tenantId, options.owner, LEASE_SECONDS);
@@ -104,6 +106,7 @@ export class RecomputeWorker {
     private readonly db: Database,
     private readonly owner: string,
     private readonly log: WorkerLogger,
+    private readonly readCache?: KpiReadCache,
     private readonly pollMs = 10_000,
   ) {}
 
@@ -130,7 +133,7 @@ export class RecomputeWorker {
 
   private async poll(): Promise<void> {
     try {
-      for (const result of await runPendingRecomputes(this.db, { owner: this.owner })) {
+      for (const result of await runPendingRecomputes(this.db, { owner: this.owner, readCache: this.readCache })) {
         if (result.chunks > 0) this.log.info({ ...result }, 'KPI days recomputed after a configuration change');
       }
     } catch (error) {

@@ -159,7 +159,7 @@ describe('stale days and changed targets', () => {
     expect(stale.tenants[0]).toMatchObject({ status: 'stale', breaches: 0 });
     expect(stale.deliveries).toEqual([]);
 
-    await runPendingRecomputes(t.ctx.db, { owner: 'alerts-test' });
+    await runPendingRecomputes(t.ctx.db, { owner: 'alerts-test', readCache: t.ctx.readCache });
     const current = (await get(`date=${D2}&tenant_id=${tenant}`)).json();
     expect(current.tenants[0].status).toBe('breached');
     const ids = current.items.map((i: { alert_id: string }) => i.alert_id);

@@ -20,6 +20,7 @@ import { buildApp } from '../../src/http/app.js';
 import type { AppContext } from '../../src/http/context.js';
 import { seedMockTenants } from '../../src/tenants/tenant-service.js';
 import { addDays } from './reference.js';
+import { KpiReadCache } from '../../src/kpi/read-cache.js';
 
 const TOKEN = 'bench-service-token-0123456789abcdefghijklmnop';
 const DEMO = '550e8400-e29b-41d4-a716-446655440000';
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
     jwt: new JwtCodec('bench-jwt-secret-0123456789abcdefghijklmnopqrstuv', 900),
     redis: undefined,
     serviceToken: TOKEN,
+    readCache: new KpiReadCache(undefined),
   };
   const app = await buildApp(ctx, { logger: false });
   await app.ready();

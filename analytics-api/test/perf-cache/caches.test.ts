@@ -7,7 +7,6 @@ import {
 import { authenticateApiKey, authenticateJwt } from '../../src/auth/tenant-credentials.js';
 import type { Queryable } from '../../src/db/database.js';
 import { readDaily } from '../../src/kpi/kpi-service.js';
-import { readCacheStats } from '../../src/kpi/read-cache.js';
 import { createApiKey, revokeApiKeys, setTenantActive } from '../../src/tenants/tenant-service.js';
 import { createTestApp, signTestJwt, type TestApp } from '../helpers/test-app.js';
 import { insertEntries, insertTickets, newTenant } from '../kpi/helpers.js';
@@ -58,7 +57,7 @@ describe('KPI answer cache', () => {
     expect(first.statusCode).toBe(200);
     expect(first.headers['content-type']).toContain('application/json');
     expect(first.json().kpis.tickets_opened).toBe(1);
-    expect(readCacheStats().entries).toBeGreaterThan(0);
+    expect(t.ctx.readCache.stats().entries).toBeGreaterThan(0);
 
     // New data without a compute: the stored KPIs did not change, and neither does the answer.
     await insertTickets(t.ctx.db, tenantA, [{ id: 'a2', created: `${D}T11:00:00Z` }]);

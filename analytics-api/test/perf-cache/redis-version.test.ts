@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeAndStore } from '../../src/kpi/kpi-store.js';
-import { answerKey, bumpKpiVersion, cachedAnswer, kpiVersion, rememberAnswer } from '../../src/kpi/read-cache.js';
+import { answerKey, KpiReadCache } from '../../src/kpi/read-cache.js';
 import type { RedisConnection } from '../../src/redis/redis-connection.js';
 import { createApiKey } from '../../src/tenants/tenant-service.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
@@ -37,24 +37,26 @@ describe('KPI version without a working Redis', () => {
   it('falls back to the in-process version when Redis fails, and a compute still invalidates locally', async () => {
     const broken = fakeRedis(() => Promise.reject(new Error('down')), () => Promise.reject(new Error('down')));
     const tenant = '11111111-2222-4333-8444-555555555555';
-    const before = await kpiVersion(tenant, broken);
+    const cache = new KpiReadCache(broken);
+    const before = await cache.version(tenant);
     expect(before).toMatch(/^l\d+$/);
     const key = answerKey(1, tenant, { date: D });
-    rememberAnswer(key, tenant, before, '{"old":true}');
-    expect(cachedAnswer(key, before)).toBe('{"old":true}');
-    await expect(bumpKpiVersion(tenant, broken)).resolves.toBeUndefined();
-    const after = await kpiVersion(tenant, broken);
+    cache.remember(key, tenant, before, '{"old":true}');
+    expect(cache.get(key, before)?.body).toBe('{"old":true}');
+    await expect(cache.bump(tenant)).resolves.toBeUndefined();
+    const after = await cache.version(tenant);
     expect(after).not.toBe(before);
-    expect(cachedAnswer(key, after)).toBeUndefined();
+    expect(cache.get(key, after)).toBeUndefined();
   });
 
   it('uses the Redis counter when it answers', async () => {
     let counter = 0;
     const redis = fakeRedis(async () => String(counter), async () => ++counter);
     const tenant = '11111111-2222-4333-8444-666666666666';
-    const v0 = await kpiVersion(tenant, redis);
+    const cache = new KpiReadCache(redis);
+    const v0 = await cache.version(tenant);
     counter += 1; // another replica computed
-    expect(await kpiVersion(tenant, redis)).not.toBe(v0);
+    expect(await cache.version(tenant)).not.toBe(v0);
   });
 });
 

@@ -140,7 +140,7 @@ describe('GET /v1/config and stale days', () => {
     const view = (await t.app.inject({ method: 'GET', url: url(id), headers: t.internalHeaders })).json();
     expect(view).toMatchObject({ stale_days_count: 3, stale_days: ['2026-02-01', '2026-02-02', '2026-02-03'] });
 
-    await runPendingRecomputes(t.ctx.db, { owner: 'test' });
+    await runPendingRecomputes(t.ctx.db, { owner: 'test', readCache: t.ctx.readCache });
     expect((await read()).json().items.map((d: { stale: boolean; config_version: number }) => [d.stale, d.config_version])).toEqual([
       [false, 1],
       [false, 1],

@@ -24,13 +24,14 @@ export function outsideHookHeaders(requestId?: string): Record<string, string> {
 
 /** Headers on every response; pages (dashboard, /docs) may set their own CSP before this runs. */
 export function installSecurityHeaders(app: FastifyInstance): void {
-  app.addHook('onSend', async (request, reply, payload) => {
+  // A callback hook, not an async one: it runs on every response.
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.headers(SECURITY_HEADERS);
     reply.header('x-request-id', request.id);
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     if (!reply.hasHeader('content-security-policy') && !request.url.startsWith('/docs')) {
       reply.header('content-security-policy', API_CSP);
     }
-    return payload;
+    done(null, payload);
   });
 }

@@ -48,7 +48,7 @@ export async function ingestRoutes(app: FastifyInstance, ctx: AppContext): Promi
       const { entity } = request.params as { entity: 'tickets' | 'time_entries' };
       const query = request.query as { tenant_id: string; source?: string };
       const body = parseIngestBody(request.body, entity);
-      return ingest(ctx.db, ctx.config, {
+      const summary = await ingest(ctx.db, ctx.config, {
         tenantId: query.tenant_id,
         entity,
         source: query.source,
@@ -56,6 +56,9 @@ export async function ingestRoutes(app: FastifyInstance, ctx: AppContext): Promi
         labels: body?.labels,
         rates: body?.rates,
       });
+      // /v1/kpis/daily reads the currency from the stored time entries (kpi-store.ts readDays).
+      if (entity === 'time_entries') await ctx.readCache.bump(summary.tenant_id);
+      return summary;
     },
   );
 }

@@ -25,7 +25,7 @@ export async function kpiComputeRoutes(app: FastifyInstance, ctx: AppContext): P
     },
     async (request) => {
       const query = request.query as { tenant_id: string; date?: string; from?: string; to?: string };
-      return computeDaily(ctx.db, query.tenant_id, { date: query.date, from: query.from, to: query.to });
+      return computeDaily(ctx.db, query.tenant_id, { date: query.date, from: query.from, to: query.to }, ctx.readCache);
     },
   );
 }

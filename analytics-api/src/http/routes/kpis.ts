@@ -4,7 +4,8 @@ import { scopeOf } from '../../auth/credential-cache.js';
 import { invalid } from '../../errors.js';
 import { COUNT_KEYS, KPI_KEYS } from '../../kpi/kpi-keys.js';
 import { DIMENSIONS, readDaily } from '../../kpi/kpi-service.js';
-import { answerKey, cachedAnswer, kpiVersion, rememberAnswer, useVersionRedis } from '../../kpi/read-cache.js';
+import { answerKey, ANSWER_TTL_MS } from '../../kpi/read-cache.js';
+import { matchesEtag } from '../conditional-get.js';
 import { readsOf, type AppContext } from '../context.js';
 
 const DATE = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'calendar date, YYYY-MM-DD' });
@@ -59,10 +60,13 @@ export const PeriodQuery = {
 };
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+/**
+ * A client may reuse an answer this long without asking again: as long as another replica may serve
+ * the previous answer after a recompute when Redis is down. How old the data itself is, is data_as_of.
+ */
+const CACHE_CONTROL = `private, max-age=${ANSWER_TTL_MS / 1000}`;
 
 export async function kpiReadRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  // computeDaily bumps the shared KPI version there (kpi/read-cache.ts).
-  if (ctx.redis) useVersionRedis(ctx.redis);
   app.get(
     '/v1/kpis/daily',
     {
@@ -72,10 +76,14 @@ export async function kpiReadRoutes(app: FastifyInstance, ctx: AppContext): Prom
         description:
           'The tenant is the one of the credential (X-API-Key or Bearer JWT); a tenant_id parameter is refused. ' +
           'date → the day, 404 when it was never computed; from/to → {"tenant_id","items":[...]} with the computed days. ' +
-          'group_by=client|technician|priority adds "groups".',
+          'group_by=client|technician|priority adds "groups". Answers carry an ETag and Cache-Control: private, max-age=30; ' +
+          'If-None-Match with a current ETag → 304 without a body.',
         security: [{ apiKey: [] }, { bearerJwt: [] }],
         querystring: Type.Object({ ...PeriodQuery, group_by: Type.Optional(GroupBy) }),
-        response: { 200: Type.Union([KpiDaySchema, KpiDayListSchema]) },
+        response: {
+          200: Type.Union([KpiDaySchema, KpiDayListSchema]),
+          304: Type.Null({ description: 'Not Modified: the answer whose ETag was sent in If-None-Match is current' }),
+        },
       },
     },
     async (request, reply) => {
@@ -87,16 +95,20 @@ export async function kpiReadRoutes(app: FastifyInstance, ctx: AppContext): Prom
       }
       const tenantId = request.tenantId!;
       const period = { date: query.date, from: query.from, to: query.to };
-      // The serialized answer, while the tenant's KPI version is unchanged (kpi/read-cache.ts).
+      // The serialized answer, while the tenant's KPI version is unchanged (kpi/read-cache.ts). The
+      // credential, tenant and rate-limit hooks have run: the cache only saves the read.
       const key = answerKey(scopeOf(ctx.db), tenantId, period, query.group_by);
-      const version = await kpiVersion(tenantId, ctx.redis);
-      const cached = cachedAnswer(key, version);
-      if (cached !== undefined) return reply.type(JSON_TYPE).send(cached);
-      // The credential proved the tenant exists and is active: no second tenant lookup.
-      const answer = await readDaily(await readsOf(ctx).forTenant(tenantId), tenantId, period, query.group_by, { tenantVerified: true });
-      const body = reply.serialize(answer) as string;
-      rememberAnswer(key, tenantId, version, body);
-      return reply.type(JSON_TYPE).send(body);
+      const version = await ctx.readCache.version(tenantId);
+      let answer = ctx.readCache.get(key, version);
+      if (!answer) {
+        // The credential proved the tenant exists and is active: no second tenant lookup.
+        const days = await readDaily(await readsOf(ctx).forTenant(tenantId), tenantId, period, query.group_by, { tenantVerified: true });
+        answer = ctx.readCache.remember(key, tenantId, version, reply.serialize(days) as string);
+      }
+      // Vary: a browser keys its cache by URL, and one browser may hold the keys of two tenants.
+      reply.header('etag', answer.etag).header('cache-control', CACHE_CONTROL).header('vary', 'x-api-key, authorization');
+      if (matchesEtag(request.headers['if-none-match'], answer.etag)) return reply.code(304).send();
+      return reply.type(JSON_TYPE).send(answer.body);
     },
   );
 }

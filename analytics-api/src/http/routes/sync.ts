@@ -51,7 +51,11 @@ export async function syncRoutes(app: FastifyInstance, ctx: AppContext): Promise
     },
     async (request) => {
       const query = request.query as { tenant_id: string; entity?: string; full?: boolean };
-      return syncTenant(ctx.db, ctx.config, assertUuid(query.tenant_id, 'tenant_id'), { entity: query.entity, full: query.full === true });
+      const tenantId = assertUuid(query.tenant_id, 'tenant_id');
+      const summary = await syncTenant(ctx.db, ctx.config, tenantId, { entity: query.entity, full: query.full === true });
+      // Synced time entries change the currency /v1/kpis/daily reads (kpi-store.ts readDays).
+      await ctx.readCache.bump(tenantId);
+      return summary;
     },
   );
 }

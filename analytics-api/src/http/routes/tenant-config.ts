@@ -65,6 +65,7 @@ export async function tenantConfigRoutes(app: FastifyInstance, ctx: AppContext):
       const view = await putConfig(ctx.db, (request.params as { id: string }).id, request.body, {
         changedBy: 'api',
         ifMatch: parseIfMatch(request.headers['if-match']),
+        readCache: ctx.readCache,
       });
       ctx.recompute?.kick();
       return reply.header('etag', `"${view.config_version}"`).send(view);

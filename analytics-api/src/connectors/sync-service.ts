@@ -4,7 +4,8 @@ import type { Database } from '../db/database.js';
 import { DomainError, invalid } from '../errors.js';
 import { readAhead } from '../exports/read-ahead.js';
 import { ENTITIES, type Entity, type PsaLabels } from '../ingest/canonical.js';
-import { ingestPageInTransaction, mapContextFor, newProgress, withActiveRun, type IngestSummary, type PageRun } from '../ingest/ingest-service.js';
+import type { ActiveRuns } from '../ingest/active-runs.js';
+import { ingestPageInTransaction, mapContextFor, newProgress, type IngestSummary, type PageRun } from '../ingest/ingest-service.js';
 import { storeRejections } from '../ingest/ingest-store.js';
 import { failInterruptedRuns, finishRun, startRun } from '../ingest/run-store.js';
 import type { PsaClient } from './clients/psa-client.js';
@@ -70,7 +71,7 @@ function parseEntity(value: string | undefined): Entity[] {
  * push path (mappers, validation, rejections, ingestion runs). Each page's records and the cursor
  * commit in one transaction, so a sync stopped anywhere resumes at the last committed page.
  */
-export async function syncTenant(db: Database, config: Config, tenantId: string, options: SyncOptions = {}): Promise<SyncSummary> {
+export async function syncTenant(db: Database, config: Config, activeRuns: ActiveRuns, tenantId: string, options: SyncOptions = {}): Promise<SyncSummary> {
   const entities = parseEntity(options.entity);
   const { connection, row } = await loadConnection(db, config, tenantId);
   const client = (options.makeClient ?? defaultClientMaker({ pageSize: config.syncPageSize }))(connection);
@@ -85,12 +86,12 @@ export async function syncTenant(db: Database, config: Config, tenantId: string,
   try {
     for (const entity of entities) {
       const job = { tenantId: connection.tenantId, entity, syncRunId, full: options.full === true };
-      const summary = await syncEntity(db, config, client, row.picklists[entity], job, options);
+      const summary = await syncEntity(db, config, activeRuns, client, row.picklists[entity], job, options);
       summaries.push(summary);
       // A resumed pass without update order cannot see changes made since it began to records it
       // had already read: a short incremental pass from its start catches them (own entry).
       if (summary.resumed && client.paging === 'pass' && !summary.errors.some((e) => e.index === -1)) {
-        summaries.push(await syncEntity(db, config, client, row.picklists[entity], { ...job, full: false }, options));
+        summaries.push(await syncEntity(db, config, activeRuns, client, row.picklists[entity], { ...job, full: false }, options));
       }
     }
     const failed = summaries.filter((s) => s.errors.some((e) => e.index === -1));
@@ -119,6 +120,7 @@ interface EntityJob {
 async function syncEntity(
   db: Database,
   config: Config,
+  activeRuns: ActiveRuns,
   client: PsaClient,
   cachedLabels: PsaLabels | undefined,
   job: EntityJob,
@@ -150,8 +152,8 @@ async function syncEntity(
   let deleted = 0;
   let refusedDeletes = 0;
 
-  return withActiveRun(runId, async () => {
-    await failInterruptedRuns(db, config.instanceId, [runId]).catch(() => undefined);
+  return activeRuns.around(runId, async () => {
+    await failInterruptedRuns(db, config.instanceId, activeRuns.list()).catch(() => undefined);
     await startRun(db, { id: runId, tenantId, entity, source: client.psa, mode: 'sync', instanceId: config.instanceId });
     try {
       const labels = await picklists(db, client, tenantId, entity, cachedLabels);

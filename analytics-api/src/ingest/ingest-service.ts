@@ -3,6 +3,7 @@ import type { Config } from '../config/config.js';
 import type { Database, Queryable } from '../db/database.js';
 import { conflict, DomainError, invalid, notFound } from '../errors.js';
 import { getTenant } from '../tenants/tenant-service.js';
+import type { ActiveRuns } from './active-runs.js';
 import { SOURCES, type Entity, type PsaLabels, type PsaRates, type PsaSource, type Source } from './canonical.js';
 import { storeRejections, upsertBatch, type Rejection, type StoredRecord } from './ingest-store.js';
 import { readJsonArray, mockFilePath, MockFileError } from './json-array-stream.js';
@@ -14,9 +15,6 @@ import { storableCopy, unstorableReasonOfJson } from './storable-json.js';
 import { storedRecord } from './stored-row.js';
 
 export const BATCH_SIZE = 2_000;
-
-/** Runs this process is executing now; any other run of this process still "running" is stale. */
-const activeRuns = new Set<string>();
 
 export interface RecordIssue {
   index: number;
@@ -84,7 +82,7 @@ class Batch {
  * transaction per batch, together with the batch's rejections and the run's counters), keep every
  * rejected record with its reasons. Returns the run summary.
  */
-export async function ingest(db: Database, config: Config, request: IngestRequest): Promise<IngestSummary> {
+export async function ingest(db: Database, config: Config, activeRuns: ActiveRuns, request: IngestRequest): Promise<IngestSummary> {
   const tenant = await getTenant(db, request.tenantId);
   const requestedSource = parseSource(request.source);
   const mode = request.records === undefined ? 'mock' : 'push';
@@ -113,14 +111,11 @@ export async function ingest(db: Database, config: Config, request: IngestReques
 
   // Registered before the row exists, so a concurrent sweep never takes this run for a stale one.
   const runId = randomUUID();
-  activeRuns.add(runId);
-  try {
-    await failInterruptedRuns(db, config.instanceId, [...activeRuns]);
+  return activeRuns.around(runId, async () => {
+    await failInterruptedRuns(db, config.instanceId, activeRuns.list());
     await startRun(db, { id: runId, tenantId: tenant.id, entity: request.entity, source, mode, instanceId: config.instanceId });
-    return await runBatches(db, request.entity, tenant.id, source, mode, runId, records, context);
-  } finally {
-    activeRuns.delete(runId);
-  }
+    return runBatches(db, request.entity, tenant.id, source, mode, runId, records, context);
+  });
 }
 
 async function runBatches(
@@ -285,19 +280,6 @@ export async function ingestPageInTransaction(tx: Queryable, run: PageRun, recor
   await write(batch);
   await heartbeatRun(tx, run.tenantId, run.runId, progress.counts);
   return ids;
-}
-
-/**
- * Runs `work` with the run registered as active in this process, so that the sweep of stale
- * runs (failInterruptedRuns) never takes it for an interrupted one.
- */
-export async function withActiveRun<T>(runId: string, work: () => Promise<T>): Promise<T> {
-  activeRuns.add(runId);
-  try {
-    return await work();
-  } finally {
-    activeRuns.delete(runId);
-  }
 }
 
 async function openMockFile(absolute: string, relative: string): Promise<AsyncIterable<unknown>> {

@@ -6,6 +6,7 @@ import { openDatabase } from '../db/open-database.js';
 import { HealthService } from '../health/health-service.js';
 import type { AppContext } from '../http/context.js';
 import { connectRedis } from '../redis/redis-connection.js';
+import { ActiveRuns } from '../ingest/active-runs.js';
 import { failInterruptedRuns } from '../ingest/run-store.js';
 import { RecomputeWorker } from '../tenant-config/recompute.js';
 import { prepareQuickStart, type QuickStartState } from './quick-start.js';
@@ -54,7 +55,7 @@ export async function createContext(config: Config, log: StartupLogger): Promise
     // Resumes the recomputes a stopped process left, then runs those configuration changes ask for.
     const recompute = new RecomputeWorker(db, config.instanceId, log);
     if (await schemaPresent(db)) recompute.start();
-    const ctx: AppContext = { config, db, health, jwt, redis, serviceToken, recompute };
+    const ctx: AppContext = { config, db, health, jwt, redis, serviceToken, recompute, activeRuns: new ActiveRuns() };
     return {
       ctx,
       quickStart,

@@ -124,11 +124,11 @@ describe('sync from the simulated ConnectWise', () => {
 
   it('resumes after a kill between pages, and after a crash before a commit, from the last committed page', async () => {
     const stop = new Error('killed');
-    await expect(syncTenant(t.ctx.db, t.config, tenantId, { entity: 'tickets', hooks: { afterPage: (_e, page) => { if (page === 2) throw stop; } } })).rejects.toBe(stop);
+    await expect(syncTenant(t.ctx.db, t.config, t.ctx.activeRuns, tenantId, { entity: 'tickets', hooks: { afterPage: (_e, page) => { if (page === 2) throw stop; } } })).rejects.toBe(stop);
     expect((await storedPayloads(t.ctx.db, tenantId, 'tickets')).size).toBe(50);
-    await expect(syncTenant(t.ctx.db, t.config, tenantId, { entity: 'tickets', hooks: { beforeCommit: (_e, page) => { if (page === 2) throw stop; } } })).rejects.toBe(stop);
+    await expect(syncTenant(t.ctx.db, t.config, t.ctx.activeRuns, tenantId, { entity: 'tickets', hooks: { beforeCommit: (_e, page) => { if (page === 2) throw stop; } } })).rejects.toBe(stop);
     expect((await storedPayloads(t.ctx.db, tenantId, 'tickets')).size).toBe(75);
-    const done = await syncTenant(t.ctx.db, t.config, tenantId, { entity: 'tickets' });
+    const done = await syncTenant(t.ctx.db, t.config, t.ctx.activeRuns, tenantId, { entity: 'tickets' });
     expect(done.entities[0]).toMatchObject({ resumed: true, inserted: 45, updated: 0 });
     await expectStoredEqualsPsa();
     const runs = await t.ctx.db.query<{ status: string; inserted: number }>(`SELECT status, inserted FROM ingestion_runs WHERE tenant_id = $1 AND mode = 'sync' ORDER BY started_at`, [tenantId]);
@@ -154,7 +154,7 @@ describe('sync from the simulated ConnectWise', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     let started!: () => void;
     const running = new Promise<void>((resolve) => (started = resolve));
-    const first = syncTenant(t.ctx.db, t.config, tenantId, { entity: 'tickets', hooks: { afterPage: async () => { started(); await gate; } } });
+    const first = syncTenant(t.ctx.db, t.config, t.ctx.activeRuns, tenantId, { entity: 'tickets', hooks: { afterPage: async () => { started(); await gate; } } });
     await running;
     const second = await sync();
     expect(second.status).toBe(409);

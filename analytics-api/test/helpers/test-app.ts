@@ -7,6 +7,7 @@ import { loadConfig, packageRoot, type Config } from '../../src/config/config.js
 import { HealthService } from '../../src/health/health-service.js';
 import { buildApp } from '../../src/http/app.js';
 import type { AppContext } from '../../src/http/context.js';
+import { ActiveRuns } from '../../src/ingest/active-runs.js';
 import { connectRedis } from '../../src/redis/redis-connection.js';
 import { LogCapture, registerSecret } from './log-capture.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
@@ -58,6 +59,7 @@ export async function createTestApp(env: Record<string, string> = {}, database?:
     jwt: config.jwtSecretKey ? new JwtCodec(config.jwtSecretKey, config.jwtTtlSeconds) : undefined,
     redis,
     serviceToken: config.serviceToken!,
+    activeRuns: new ActiveRuns(),
   };
   for (const secret of [config.serviceToken, config.serviceTokenPrevious, config.jwtSecretKey]) registerSecret(secret);
   const logs = new LogCapture();

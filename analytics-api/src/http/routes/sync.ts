@@ -51,7 +51,7 @@ export async function syncRoutes(app: FastifyInstance, ctx: AppContext): Promise
     },
     async (request) => {
       const query = request.query as { tenant_id: string; entity?: string; full?: boolean };
-      return syncTenant(ctx.db, ctx.config, assertUuid(query.tenant_id, 'tenant_id'), { entity: query.entity, full: query.full === true });
+      return syncTenant(ctx.db, ctx.config, ctx.activeRuns, assertUuid(query.tenant_id, 'tenant_id'), { entity: query.entity, full: query.full === true });
     },
   );
 }

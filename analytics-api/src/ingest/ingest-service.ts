@@ -132,12 +132,21 @@ async function runBatches(
   const progress = newProgress();
   const { counts, errors, warnings } = progress;
 
+  // One batch is written while the next one is mapped, validated and hashed, so that this process
+  // and the database work at the same time instead of taking turns; writes stay one at a time and
+  // in order (a repeated id lands in a later batch, which must win). At most two batches are held.
+  let writing: Promise<void> | undefined;
   const flush = async (batch: Batch) => {
     if (batch.size === 0) return;
-    await db.transaction(async (tx) => {
+    // The heartbeat counts what was read up to this batch, not the next one being classified.
+    const read = { received: counts.received, skipped: counts.skipped };
+    await writing;
+    writing = db.transaction(async (tx) => {
       await writeBatch(tx, run, batch, counts);
-      await heartbeatRun(tx, tenantId, runId, counts);
+      await heartbeatRun(tx, tenantId, runId, { ...counts, ...read });
     });
+    // Awaited by the next flush or at the end; a failure meanwhile is not an unhandled rejection.
+    writing.catch(() => undefined);
   };
 
   try {
@@ -154,8 +163,11 @@ async function runBatches(
       }
     }
     await flush(batch);
+    await writing;
     await finishRun(db, tenantId, runId, { status: 'succeeded', counts });
   } catch (error) {
+    // A batch still being written settles before the run's end is recorded.
+    await writing?.catch(() => undefined);
     const detail = error instanceof MockFileError ? error.message : 'the ingest stopped before the end; committed batches are kept';
     await finishRun(db, tenantId, runId, { status: 'failed', counts, error: detail }).catch(() => undefined);
     if (error instanceof MockFileError) throw conflict(`mock file is malformed: ${error.message}`);
@@ -256,30 +268,44 @@ async function writeBatch(tx: Queryable, run: PageRun, batch: Batch, counts: Run
   counts.rejected += batch.rejections.length;
 }
 
+/** A page of records mapped, validated and hashed, ready to be written (classifyPage). */
+export interface ClassifiedPage {
+  batches: Batch[];
+  /** The external ids the page carried (stored or rejected), for a full sync's reconciliation. */
+  ids: string[];
+  /** The run's received and skipped counts once the page was read, for the heartbeat. */
+  read: Pick<RunCounts, 'received' | 'skipped'>;
+}
+
 /**
- * The push path for a caller that owns the transaction (the PSA sync): maps, validates, upserts
- * and keeps rejections of `records` inside `tx`, so that the caller can commit its own state (the
- * sync cursor) atomically with them. Counts accumulate in `progress`. Returns the external ids
- * the page carried (stored or rejected), for a full sync's reconciliation.
+ * The push path for a caller that owns the transaction (the PSA sync), in two steps so that the
+ * caller can map the next page while this one is written: classifyPage maps and validates
+ * `records` (no database), writePage upserts them and keeps their rejections inside `tx`, so that
+ * the caller commits its own state (the sync cursor) atomically with them. Counts accumulate in
+ * `progress`: received and skipped when classified, the outcomes when written.
  */
-export async function ingestPageInTransaction(tx: Queryable, run: PageRun, records: readonly unknown[], progress: RunProgress): Promise<string[]> {
-  const ids: string[] = [];
-  const write = async (batch: Batch) => {
-    for (const record of batch.records) ids.push(record.external_id);
-    for (const rejection of batch.rejections) if (typeof rejection.external_id === 'string') ids.push(rejection.external_id);
-    await writeBatch(tx, run, batch, progress.counts);
-  };
+export function classifyPage(run: PageRun, records: readonly unknown[], progress: RunProgress): ClassifiedPage {
+  const batches: Batch[] = [];
   let batch = new Batch();
   for (const raw of records) {
     if (!classifyInto(batch, run, raw, progress)) {
-      await write(batch);
+      batches.push(batch);
       batch = new Batch();
       classifyInto(batch, run, raw, progress);
     }
   }
-  await write(batch);
-  await heartbeatRun(tx, run.tenantId, run.runId, progress.counts);
-  return ids;
+  batches.push(batch);
+  const ids: string[] = [];
+  for (const b of batches) {
+    for (const record of b.records) ids.push(record.external_id);
+    for (const rejection of b.rejections) if (typeof rejection.external_id === 'string') ids.push(rejection.external_id);
+  }
+  return { batches, ids, read: { received: progress.counts.received, skipped: progress.counts.skipped } };
+}
+
+export async function writePage(tx: Queryable, run: PageRun, page: ClassifiedPage, progress: RunProgress): Promise<void> {
+  for (const batch of page.batches) await writeBatch(tx, run, batch, progress.counts);
+  await heartbeatRun(tx, run.tenantId, run.runId, { ...progress.counts, ...page.read });
 }
 
 async function openMockFile(absolute: string, relative: string): Promise<AsyncIterable<unknown>> {

@@ -92,6 +92,7 @@ export async function ingestRows(ctx: BenchContext): Promise<ResultRow[]> {
     let copyRows = 0;
     let first: Summary | undefined;
     let second: Summary | undefined;
+    let concurrentError: unknown;
     const rounds = ctx.sizes.ingestRounds;
     for (let round = 1; round <= rounds; round += 1) {
       await onFreshService(ctx, `ingest_${round}`, async (service, db) => {
@@ -114,21 +115,31 @@ export async function ingestRows(ctx: BenchContext): Promise<ResultRow[]> {
         first = a.totals;
         second = b.totals;
       });
-      await onFreshService(ctx, `ingest_concurrent_${round}`, async (service) => {
+      log(
+        `ingest round ${round}: COPY ${(copyMs.at(-1)! / 1000).toFixed(2)} s, ingest ${(firstMs.at(-1)! / 1000).toFixed(2)} s, ` +
+          `re-ingest ${(secondMs.at(-1)! / 1000).toFixed(2)} s`,
+      );
+      if (concurrentError !== undefined) continue;
+      // A failure here (e.g. 503 on a saturated machine) fails only the row of this phase.
+      concurrentError = await onFreshService(ctx, `ingest_concurrent_${round}`, async (service) => {
         log(`ingest round ${round}/${rounds}: pushing ${bodies.length} batches, ${ingestConcurrency} in flight`);
         const c = await push(service, bodies, ingestConcurrency);
         if (c.totals.inserted + c.totals.rejected !== records.length) throw new Error(`concurrent ingest counts are off: ${JSON.stringify(c.totals)}`);
         concurrentMs.push(c.ms);
-      });
+      }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
       log(
-        `ingest round ${round}: COPY ${(copyMs.at(-1)! / 1000).toFixed(2)} s, ingest ${(firstMs.at(-1)! / 1000).toFixed(2)} s, ` +
-          `re-ingest ${(secondMs.at(-1)! / 1000).toFixed(2)} s, ${ingestConcurrency} in flight ${(concurrentMs.at(-1)! / 1000).toFixed(2)} s`,
+        concurrentError === undefined
+          ? `ingest round ${round}: ${ingestConcurrency} in flight ${(concurrentMs.at(-1)! / 1000).toFixed(2)} s`
+          : `ingest round ${round}: ${ingestConcurrency} in flight failed: ${String(concurrentError)}`,
       );
     }
     const copyRate = copyRows / (median(copyMs) / 1000);
     const firstRate = records.length / (median(firstMs) / 1000);
     const secondRate = records.length / (median(secondMs) / 1000);
-    const concurrentRate = records.length / (median(concurrentMs) / 1000);
+    const concurrentRate = concurrentMs.length ? records.length / (median(concurrentMs) / 1000) : 0;
     const copyFigure = { value: copyRate, unit: 'rec/s', label: `COPY of the ${formatNumber(copyRows)} stored rows into LIKE raw_tickets, median ${(median(copyMs) / 1000).toFixed(2)} s` };
     const batchNote = `${bodies.length} POSTs of ${formatNumber(ingestBatch)}; median of ${rounds} round(s), each on fresh databases`;
     return [
@@ -150,15 +161,17 @@ export async function ingestRows(ctx: BenchContext): Promise<ResultRow[]> {
         [],
         { second, reingest_ms: secondMs },
       ),
-      ratioRow(
-        'ingest-concurrent',
-        concurrentPath,
-        { value: concurrentRate, unit: 'rec/s', label: `${formatNumber(records.length)} records, median ${(median(concurrentMs) / 1000).toFixed(2)} s` },
-        copyFigure,
-        atLeast(0.5, 'COPY'),
-        [`the same ${bodies.length} POSTs, ${ingestConcurrency} in flight, on another fresh database; same COPY reference`],
-        { concurrent_ms: concurrentMs },
-      ),
+      concurrentError !== undefined
+        ? errorRow('ingest-concurrent', concurrentPath, '≥ 0.5× COPY', concurrentError)
+        : ratioRow(
+            'ingest-concurrent',
+            concurrentPath,
+            { value: concurrentRate, unit: 'rec/s', label: `${formatNumber(records.length)} records, median ${(median(concurrentMs) / 1000).toFixed(2)} s` },
+            copyFigure,
+            atLeast(0.5, 'COPY'),
+            [`the same ${bodies.length} POSTs, ${ingestConcurrency} in flight, on another fresh database; same COPY reference`],
+            { concurrent_ms: concurrentMs },
+          ),
     ];
   } catch (error) {
     log(`ingest: error: ${String(error)}`);

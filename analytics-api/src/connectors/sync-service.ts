@@ -4,7 +4,8 @@ import type { Database } from '../db/database.js';
 import { DomainError, invalid } from '../errors.js';
 import { readAhead } from '../exports/read-ahead.js';
 import { ENTITIES, type Entity, type PsaLabels } from '../ingest/canonical.js';
-import { ingestPageInTransaction, mapContextFor, newProgress, withActiveRun, type IngestSummary, type PageRun } from '../ingest/ingest-service.js';
+import type { ActiveRuns } from '../ingest/active-runs.js';
+import { classifyPage, mapContextFor, newProgress, writePage, type IngestSummary, type PageRun, type RunProgress } from '../ingest/ingest-service.js';
 import { storeRejections } from '../ingest/ingest-store.js';
 import { failInterruptedRuns, finishRun, startRun } from '../ingest/run-store.js';
 import type { PsaClient } from './clients/psa-client.js';
@@ -13,8 +14,10 @@ import * as connections from './connection-store.js';
 import { PsaCallError, PsaRefusedError } from './psa-http.js';
 import * as cursors from './sync-store.js';
 
-/** How long a sync holds its tenant without a page committing; renewed by every page. */
+/** How long a sync holds its tenant without a page committing. */
 export const LEASE_SECONDS = 300;
+/** The lease is renewed after a page commits once this long has passed since the last renewal. */
+const LEASE_RENEW_MS = 30_000;
 /** A full pass that would delete more than this share of the stored rows deletes nothing. */
 export const MASS_DELETE_GUARD = 0.9;
 /** How many times a pass disturbed by deletions is read again before the sync accepts it. */
@@ -70,7 +73,7 @@ function parseEntity(value: string | undefined): Entity[] {
  * push path (mappers, validation, rejections, ingestion runs). Each page's records and the cursor
  * commit in one transaction, so a sync stopped anywhere resumes at the last committed page.
  */
-export async function syncTenant(db: Database, config: Config, tenantId: string, options: SyncOptions = {}): Promise<SyncSummary> {
+export async function syncTenant(db: Database, config: Config, activeRuns: ActiveRuns, tenantId: string, options: SyncOptions = {}): Promise<SyncSummary> {
   const entities = parseEntity(options.entity);
   const { connection, row } = await loadConnection(db, config, tenantId);
   const client = (options.makeClient ?? defaultClientMaker({ pageSize: config.syncPageSize }))(connection);
@@ -85,12 +88,12 @@ export async function syncTenant(db: Database, config: Config, tenantId: string,
   try {
     for (const entity of entities) {
       const job = { tenantId: connection.tenantId, entity, syncRunId, full: options.full === true };
-      const summary = await syncEntity(db, config, client, row.picklists[entity], job, options);
+      const summary = await syncEntity(db, config, activeRuns, client, row.picklists[entity], job, options);
       summaries.push(summary);
       // A resumed pass without update order cannot see changes made since it began to records it
       // had already read: a short incremental pass from its start catches them (own entry).
       if (summary.resumed && client.paging === 'pass' && !summary.errors.some((e) => e.index === -1)) {
-        summaries.push(await syncEntity(db, config, client, row.picklists[entity], { ...job, full: false }, options));
+        summaries.push(await syncEntity(db, config, activeRuns, client, row.picklists[entity], { ...job, full: false }, options));
       }
     }
     const failed = summaries.filter((s) => s.errors.some((e) => e.index === -1));
@@ -119,6 +122,7 @@ interface EntityJob {
 async function syncEntity(
   db: Database,
   config: Config,
+  activeRuns: ActiveRuns,
   client: PsaClient,
   cachedLabels: PsaLabels | undefined,
   job: EntityJob,
@@ -147,11 +151,12 @@ async function syncEntity(
   const requestsBefore = client.stats.requests;
   const retriesBefore = client.stats.retries;
   let pages = 0;
+  let leaseRenewedAt = Date.now();
   let deleted = 0;
   let refusedDeletes = 0;
 
-  return withActiveRun(runId, async () => {
-    await failInterruptedRuns(db, config.instanceId, [runId]).catch(() => undefined);
+  return activeRuns.around(runId, async () => {
+    await failInterruptedRuns(db, config.instanceId, activeRuns.list()).catch(() => undefined);
     await startRun(db, { id: runId, tenantId, entity, source: client.psa, mode: 'sync', instanceId: config.instanceId });
     try {
       const labels = await picklists(db, client, tenantId, entity, cachedLabels);
@@ -161,32 +166,52 @@ async function syncEntity(
         // again (idempotent upserts make the re-read free of double counts), a bounded number of times.
         let checkFrom = iso((await cursors.readCursor(db, tenantId, entity))?.pass_started_at);
         for (let reading = 1; ; reading += 1) {
-          // One page ahead: the next page travels while this one is written.
-          for await (const page of readAhead(client.changes(entity, since, after))) {
-            pages += 1;
-            await labels.refreshIfUnknown(page.records);
-            if (contextLabels !== labels.current || pages === 1) {
-              // The mappers resolve picklist values with the field metadata and any labels pushed before.
-              contextLabels = labels.current;
-              run.context = await mapContextFor(db, { tenantId, source: client.psa, entity }, { labels: contextLabels });
+          // Three stages overlap: the next page travels (read-ahead) and is mapped while this one
+          // is written and committed. Pages still commit one at a time, in order, each with its
+          // cursor, and a page's hooks run before the next page's transaction begins.
+          let committing: PendingPage | undefined;
+          try {
+            for await (const page of readAhead(client.changes(entity, since, after))) {
+              pages += 1;
+              await labels.refreshIfUnknown(page.records);
+              if (contextLabels !== labels.current || pages === 1) {
+                // The mappers resolve picklist values with the field metadata and any labels pushed before.
+                contextLabels = labels.current;
+                run.context = await mapContextFor(db, { tenantId, source: client.psa, entity }, { labels: contextLabels });
+              }
+              // A page that does not commit must not count: what reading it counted goes back to before it.
+              const before = snapshot(progress);
+              const classified = classifyPage(run, page.records, progress);
+              await settle(committing, before);
+              const pageNumber = pages;
+              const pending: PendingPage = { before, committed: false, done: Promise.resolve() };
+              pending.done = (async () => {
+                // Only this transaction moves the write outcomes now: what they were is what a rollback restores.
+                const written = { inserted: progress.counts.inserted, updated: progress.counts.updated, unchanged: progress.counts.unchanged, rejected: progress.counts.rejected };
+                await db.transaction(async (tx) => {
+                  await writePage(tx, run, classified, progress);
+                  if (full) await cursors.rememberSeen(tx, tenantId, entity, classified.ids);
+                  await cursors.advancePass(tx, tenantId, entity, { position: page.position, maxUpdated: page.maxUpdated, serverDate: client.serverDate(), keyset: client.paging === 'keyset' });
+                  await options.hooks?.beforeCommit?.(entity, pageNumber);
+                }).catch((error: unknown) => {
+                  Object.assign(progress.counts, written);
+                  throw error;
+                });
+                pending.committed = true;
+                if (Date.now() - leaseRenewedAt >= LEASE_RENEW_MS) {
+                  leaseRenewedAt = Date.now();
+                  await connections.renewLease(db, tenantId, job.syncRunId, LEASE_SECONDS);
+                }
+                options.onProgress?.({ entity, pages: pageNumber, received: classified.read.received });
+                await options.hooks?.afterPage?.(entity, pageNumber);
+              })();
+              // Awaited before the next page's transaction or after the last; not an unhandled rejection meanwhile.
+              pending.done.catch(() => undefined);
+              committing = pending;
             }
-            // A page that does not commit must not count: the run's counters go back to before it.
-            const before = { counts: { ...progress.counts }, errors: progress.errors.length, warnings: progress.warnings.length, index: progress.index };
-            await db.transaction(async (tx) => {
-              const ids = await ingestPageInTransaction(tx, run, page.records, progress);
-              if (full) await cursors.rememberSeen(tx, tenantId, entity, ids);
-              await cursors.advancePass(tx, tenantId, entity, { position: page.position, maxUpdated: page.maxUpdated, serverDate: client.serverDate(), keyset: client.paging === 'keyset' });
-              await options.hooks?.beforeCommit?.(entity, pages);
-            }).catch((error: unknown) => {
-              Object.assign(progress.counts, before.counts);
-              progress.errors.length = before.errors;
-              progress.warnings.length = before.warnings;
-              progress.index = before.index;
-              throw error;
-            });
-            await connections.renewLease(db, tenantId, job.syncRunId, LEASE_SECONDS);
-            options.onProgress?.({ entity, pages, received: progress.counts.received });
-            await options.hooks?.afterPage?.(entity, pages);
+          } finally {
+            // Also on the way out of a failed fetch: the page in flight settles before anything else.
+            await settle(committing);
           }
           checkFrom ??= iso((await cursors.readCursor(db, tenantId, entity))?.pass_started_at) ?? client.serverDate();
           if (!client.passDisturbed || !checkFrom || reading >= MAX_PASS_READINGS) break;
@@ -237,6 +262,23 @@ async function syncEntity(
     }
   });
 
+  /**
+   * Waits for a page's commit. When it fails, what reading counted goes back to what was committed:
+   * to before the page if its transaction failed (the transaction restored the write outcomes),
+   * else (a hook stopped the sync after the commit) to before `next`, the page read meanwhile that
+   * will not be written.
+   */
+  async function settle(page: PendingPage | undefined, next?: ReadSnapshot): Promise<void> {
+    if (!page) return;
+    try {
+      await page.done;
+    } catch (error) {
+      const committed = page.committed ? next : page.before;
+      if (committed) restore(progress, committed);
+      throw error;
+    }
+  }
+
   async function entitySummary(): Promise<EntitySyncSummary> {
     const now = await cursors.readCursor(db, tenantId, entity);
     return {
@@ -259,6 +301,39 @@ async function syncEntity(
       deletions_refused: refusedDeletes,
     };
   }
+}
+
+/** A page being written and committed while the next one is mapped. */
+interface PendingPage {
+  /** What reading had counted before the page was classified. */
+  before: ReadSnapshot;
+  committed: boolean;
+  done: Promise<void>;
+}
+
+/**
+ * The counters classifying a page moves (the write outcomes move in its transaction, which may
+ * still be running for the page before when this is taken).
+ */
+interface ReadSnapshot {
+  received: number;
+  skipped: number;
+  errors: number;
+  warnings: number;
+  index: number;
+}
+
+function snapshot(progress: RunProgress): ReadSnapshot {
+  const { counts } = progress;
+  return { received: counts.received, skipped: counts.skipped, errors: progress.errors.length, warnings: progress.warnings.length, index: progress.index };
+}
+
+function restore(progress: RunProgress, before: ReadSnapshot): void {
+  progress.counts.received = before.received;
+  progress.counts.skipped = before.skipped;
+  progress.errors.length = before.errors;
+  progress.warnings.length = before.warnings;
+  progress.index = before.index;
 }
 
 /** Field metadata labels, cached per tenant; fetched again once per sync when a value is unknown. */

@@ -3,6 +3,7 @@ import type { Config } from '../config/config.js';
 import type { Database, Queryable } from '../db/database.js';
 import { conflict, DomainError, invalid, notFound } from '../errors.js';
 import { getTenant } from '../tenants/tenant-service.js';
+import type { ActiveRuns } from './active-runs.js';
 import { SOURCES, type Entity, type PsaLabels, type PsaRates, type PsaSource, type Source } from './canonical.js';
 import { storeRejections, upsertBatch, type Rejection, type StoredRecord } from './ingest-store.js';
 import { readJsonArray, mockFilePath, MockFileError } from './json-array-stream.js';
@@ -14,9 +15,6 @@ import { storableCopy, unstorableReasonOfJson } from './storable-json.js';
 import { storedRecord } from './stored-row.js';
 
 export const BATCH_SIZE = 2_000;
-
-/** Runs this process is executing now; any other run of this process still "running" is stale. */
-const activeRuns = new Set<string>();
 
 export interface RecordIssue {
   index: number;
@@ -84,7 +82,7 @@ class Batch {
  * transaction per batch, together with the batch's rejections and the run's counters), keep every
  * rejected record with its reasons. Returns the run summary.
  */
-export async function ingest(db: Database, config: Config, request: IngestRequest): Promise<IngestSummary> {
+export async function ingest(db: Database, config: Config, activeRuns: ActiveRuns, request: IngestRequest): Promise<IngestSummary> {
   const tenant = await getTenant(db, request.tenantId);
   const requestedSource = parseSource(request.source);
   const mode = request.records === undefined ? 'mock' : 'push';
@@ -113,14 +111,11 @@ export async function ingest(db: Database, config: Config, request: IngestReques
 
   // Registered before the row exists, so a concurrent sweep never takes this run for a stale one.
   const runId = randomUUID();
-  activeRuns.add(runId);
-  try {
-    await failInterruptedRuns(db, config.instanceId, [...activeRuns]);
+  return activeRuns.around(runId, async () => {
+    await failInterruptedRuns(db, config.instanceId, activeRuns.list());
     await startRun(db, { id: runId, tenantId: tenant.id, entity: request.entity, source, mode, instanceId: config.instanceId });
-    return await runBatches(db, request.entity, tenant.id, source, mode, runId, records, context);
-  } finally {
-    activeRuns.delete(runId);
-  }
+    return runBatches(db, request.entity, tenant.id, source, mode, runId, records, context);
+  });
 }
 
 async function runBatches(
@@ -137,12 +132,21 @@ async function runBatches(
   const progress = newProgress();
   const { counts, errors, warnings } = progress;
 
+  // One batch is written while the next one is mapped, validated and hashed, so that this process
+  // and the database work at the same time instead of taking turns; writes stay one at a time and
+  // in order (a repeated id lands in a later batch, which must win). At most two batches are held.
+  let writing: Promise<void> | undefined;
   const flush = async (batch: Batch) => {
     if (batch.size === 0) return;
-    await db.transaction(async (tx) => {
+    // The heartbeat counts what was read up to this batch, not the next one being classified.
+    const read = { received: counts.received, skipped: counts.skipped };
+    await writing;
+    writing = db.transaction(async (tx) => {
       await writeBatch(tx, run, batch, counts);
-      await heartbeatRun(tx, tenantId, runId, counts);
+      await heartbeatRun(tx, tenantId, runId, { ...counts, ...read });
     });
+    // Awaited by the next flush or at the end; a failure meanwhile is not an unhandled rejection.
+    writing.catch(() => undefined);
   };
 
   try {
@@ -159,8 +163,11 @@ async function runBatches(
       }
     }
     await flush(batch);
+    await writing;
     await finishRun(db, tenantId, runId, { status: 'succeeded', counts });
   } catch (error) {
+    // A batch still being written settles before the run's end is recorded.
+    await writing?.catch(() => undefined);
     const detail = error instanceof MockFileError ? error.message : 'the ingest stopped before the end; committed batches are kept';
     await finishRun(db, tenantId, runId, { status: 'failed', counts, error: detail }).catch(() => undefined);
     if (error instanceof MockFileError) throw conflict(`mock file is malformed: ${error.message}`);
@@ -261,43 +268,44 @@ async function writeBatch(tx: Queryable, run: PageRun, batch: Batch, counts: Run
   counts.rejected += batch.rejections.length;
 }
 
+/** A page of records mapped, validated and hashed, ready to be written (classifyPage). */
+export interface ClassifiedPage {
+  batches: Batch[];
+  /** The external ids the page carried (stored or rejected), for a full sync's reconciliation. */
+  ids: string[];
+  /** The run's received and skipped counts once the page was read, for the heartbeat. */
+  read: Pick<RunCounts, 'received' | 'skipped'>;
+}
+
 /**
- * The push path for a caller that owns the transaction (the PSA sync): maps, validates, upserts
- * and keeps rejections of `records` inside `tx`, so that the caller can commit its own state (the
- * sync cursor) atomically with them. Counts accumulate in `progress`. Returns the external ids
- * the page carried (stored or rejected), for a full sync's reconciliation.
+ * The push path for a caller that owns the transaction (the PSA sync), in two steps so that the
+ * caller can map the next page while this one is written: classifyPage maps and validates
+ * `records` (no database), writePage upserts them and keeps their rejections inside `tx`, so that
+ * the caller commits its own state (the sync cursor) atomically with them. Counts accumulate in
+ * `progress`: received and skipped when classified, the outcomes when written.
  */
-export async function ingestPageInTransaction(tx: Queryable, run: PageRun, records: readonly unknown[], progress: RunProgress): Promise<string[]> {
-  const ids: string[] = [];
-  const write = async (batch: Batch) => {
-    for (const record of batch.records) ids.push(record.external_id);
-    for (const rejection of batch.rejections) if (typeof rejection.external_id === 'string') ids.push(rejection.external_id);
-    await writeBatch(tx, run, batch, progress.counts);
-  };
+export function classifyPage(run: PageRun, records: readonly unknown[], progress: RunProgress): ClassifiedPage {
+  const batches: Batch[] = [];
   let batch = new Batch();
   for (const raw of records) {
     if (!classifyInto(batch, run, raw, progress)) {
-      await write(batch);
+      batches.push(batch);
       batch = new Batch();
       classifyInto(batch, run, raw, progress);
     }
   }
-  await write(batch);
-  await heartbeatRun(tx, run.tenantId, run.runId, progress.counts);
-  return ids;
+  batches.push(batch);
+  const ids: string[] = [];
+  for (const b of batches) {
+    for (const record of b.records) ids.push(record.external_id);
+    for (const rejection of b.rejections) if (typeof rejection.external_id === 'string') ids.push(rejection.external_id);
+  }
+  return { batches, ids, read: { received: progress.counts.received, skipped: progress.counts.skipped } };
 }
 
-/**
- * Runs `work` with the run registered as active in this process, so that the sweep of stale
- * runs (failInterruptedRuns) never takes it for an interrupted one.
- */
-export async function withActiveRun<T>(runId: string, work: () => Promise<T>): Promise<T> {
-  activeRuns.add(runId);
-  try {
-    return await work();
-  } finally {
-    activeRuns.delete(runId);
-  }
+export async function writePage(tx: Queryable, run: PageRun, page: ClassifiedPage, progress: RunProgress): Promise<void> {
+  for (const batch of page.batches) await writeBatch(tx, run, batch, progress.counts);
+  await heartbeatRun(tx, run.tenantId, run.runId, { ...progress.counts, ...page.read });
 }
 
 async function openMockFile(absolute: string, relative: string): Promise<AsyncIterable<unknown>> {

@@ -7,6 +7,7 @@ import { openReadSide } from '../db/open-read-side.js';
 import { HealthService } from '../health/health-service.js';
 import type { AppContext } from '../http/context.js';
 import { connectRedis } from '../redis/redis-connection.js';
+import { ActiveRuns } from '../ingest/active-runs.js';
 import { KpiReadCache } from '../kpi/read-cache.js';
 import { failInterruptedRuns } from '../ingest/run-store.js';
 import { RecomputeWorker } from '../tenant-config/recompute.js';
@@ -61,7 +62,7 @@ export async function createContext(config: Config, log: StartupLogger): Promise
     const readCache = new KpiReadCache(redis);
     const recompute = new RecomputeWorker(db, config.instanceId, log, readCache);
     if (await schemaPresent(db)) recompute.start();
-    const ctx: AppContext = { config, db, reads, health, jwt, redis, serviceToken, recompute, readCache };
+    const ctx: AppContext = { config, db, reads, health, jwt, redis, serviceToken, recompute, readCache, activeRuns: new ActiveRuns() };
     return {
       ctx,
       quickStart,

@@ -124,11 +124,11 @@ describe('sync from the simulated ConnectWise', () => {
 
   it('resumes after a kill between pages, and after a crash before a commit, from the last committed page', async () => {
     const stop = new Error('killed');
-    await expect(syncTenant(t.ctx.db, t.config, tenantId, { entity: 'tickets', hooks: { afterPage: (_e, page) => { if (page === 2) throw stop; } } })).rejects.toBe(stop);
+    await expect(syncTenant(t.ctx.db, t.config, t.ctx.activeRuns, tenantId, { entity: 'tickets', hooks: { afterPage: (_e, page) => { if (page === 2) throw stop; } } })).rejects.toBe(stop);
     expect((await storedPayloads(t.ctx.db, tenantId, 'tickets')).size).toBe(50);
-    await expect(syncTenant(t.ctx.db, t.config, tenantId, { entity: 'tickets', hooks: { beforeCommit: (_e, page) => { if (page === 2) throw stop; } } })).rejects.toBe(stop);
+    await expect(syncTenant(t.ctx.db, t.config, t.ctx.activeRuns, tenantId, { entity: 'tickets', hooks: { beforeCommit: (_e, page) => { if (page === 2) throw stop; } } })).rejects.toBe(stop);
     expect((await storedPayloads(t.ctx.db, tenantId, 'tickets')).size).toBe(75);
-    const done = await syncTenant(t.ctx.db, t.config, tenantId, { entity: 'tickets' });
+    const done = await syncTenant(t.ctx.db, t.config, t.ctx.activeRuns, tenantId, { entity: 'tickets' });
     expect(done.entities[0]).toMatchObject({ resumed: true, inserted: 45, updated: 0 });
     await expectStoredEqualsPsa();
     const runs = await t.ctx.db.query<{ status: string; inserted: number }>(`SELECT status, inserted FROM ingestion_runs WHERE tenant_id = $1 AND mode = 'sync' ORDER BY started_at`, [tenantId]);
@@ -154,7 +154,7 @@ describe('sync from the simulated ConnectWise', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     let started!: () => void;
     const running = new Promise<void>((resolve) => (started = resolve));
-    const first = syncTenant(t.ctx.db, t.config, tenantId, { entity: 'tickets', hooks: { afterPage: async () => { started(); await gate; } } });
+    const first = syncTenant(t.ctx.db, t.config, t.ctx.activeRuns, tenantId, { entity: 'tickets', hooks: { afterPage: async () => { started(); await gate; } } });
     await running;
     const second = await sync();
     expect(second.status).toBe(409);
@@ -162,6 +162,31 @@ describe('sync from the simulated ConnectWise', () => {
     release();
     const done = await first;
     expect(done.sync_run_id).toBe(holder);
+  });
+
+  it("a sync of another tenant leaves the running sync's ingestion run alone (the app's registry of active runs)", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const first = syncTenant(t.ctx.db, t.config, t.ctx.activeRuns, tenantId, { entity: 'tickets', hooks: { afterPage: async () => { started(); await gate; } } });
+    await running;
+    const other = (await createTenant(t.ctx.db, { name: `CW other ${Math.random()}`, source: 'connectwise' })).id;
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: `/internal/tenants/${other}/connection`,
+      headers: t.internalHeaders,
+      payload: { psa: 'connectwise', base_url: sim.baseUrl, credentials: CW_CREDENTIALS },
+    });
+    expect(put.statusCode).toBe(200);
+    const res = await t.app.inject({ method: 'POST', url: `/internal/sync?tenant_id=${other}&entity=tickets`, headers: t.internalHeaders });
+    expect(res.statusCode).toBe(200);
+    const { rows } = await t.ctx.db.query<{ status: string }>('SELECT status FROM ingestion_runs WHERE tenant_id = $1', [tenantId]);
+    expect(rows.map((r) => r.status)).toEqual(['running']);
+    release();
+    await first;
+    const after = await t.ctx.db.query<{ status: string }>('SELECT status FROM ingestion_runs WHERE tenant_id = $1', [tenantId]);
+    expect(after.rows.map((r) => r.status)).toEqual(['succeeded']);
   });
 
   it('full=true marks records absent from the PSA deleted (out of KPIs and exports), with a mass-delete guard', async () => {

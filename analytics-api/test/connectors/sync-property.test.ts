@@ -73,7 +73,7 @@ describe('property: syncs interleaved with PSA changes and kills end exact', () 
               const hooks: SyncHooks = {};
               if (s.kill === 'after') hooks.afterPage = (_e, page) => { if (page === s.atPage) throw kill; };
               if (s.kill === 'before') hooks.beforeCommit = (_e, page) => { if (page === s.atPage) throw kill; };
-              await syncTenant(t.ctx.db, t.config, tenantId, { entity: 'tickets', makeClient, hooks }).catch((error: unknown) => {
+              await syncTenant(t.ctx.db, t.config, t.ctx.activeRuns, tenantId, { entity: 'tickets', makeClient, hooks }).catch((error: unknown) => {
                 if (error !== kill) throw error;
               });
               sim.faults = {};
@@ -81,7 +81,7 @@ describe('property: syncs interleaved with PSA changes and kills end exact', () 
           }
           // ConnectWise has no deleted-records feed: its last sync is a full one, which reconciles.
           sim.tick(1_000);
-          await syncTenant(t.ctx.db, t.config, tenantId, { entity: 'tickets', makeClient, full: psa === 'connectwise' });
+          await syncTenant(t.ctx.db, t.config, t.ctx.activeRuns, tenantId, { entity: 'tickets', makeClient, full: psa === 'connectwise' });
 
           const stored = await storedPayloads(t.ctx.db, tenantId, 'tickets');
           const live = sim.tables.tickets.live as Map<string, unknown>;

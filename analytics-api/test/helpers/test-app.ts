@@ -8,6 +8,8 @@ import { HealthService } from '../../src/health/health-service.js';
 import { buildApp } from '../../src/http/app.js';
 import type { AppContext } from '../../src/http/context.js';
 import { KpiReadCache } from '../../src/kpi/read-cache.js';
+
+import { ActiveRuns } from '../../src/ingest/active-runs.js';
 import { connectRedis } from '../../src/redis/redis-connection.js';
 import { LogCapture, registerSecret } from './log-capture.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
@@ -60,6 +62,8 @@ export async function createTestApp(env: Record<string, string> = {}, database?:
     redis,
     serviceToken: config.serviceToken!,
     readCache: new KpiReadCache(redis),
+
+    activeRuns: new ActiveRuns(),
   };
   for (const secret of [config.serviceToken, config.serviceTokenPrevious, config.jwtSecretKey]) registerSecret(secret);
   const logs = new LogCapture();

@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { JwtCodec } from '../../src/auth/jwt.js';
 import { loadConfig, packageRoot } from '../../src/config/config.js';
 import type { Database } from '../../src/db/database.js';
+import { ActiveRuns } from '../../src/ingest/active-runs.js';
 import { migrate } from '../../src/db/migrate.js';
 import { openPglite } from '../../src/db/pglite.js';
 import { openPostgres } from '../../src/db/postgres.js';
@@ -45,6 +46,8 @@ async function main(): Promise<void> {
     redis: undefined,
     serviceToken: TOKEN,
     readCache: new KpiReadCache(undefined),
+
+    activeRuns: new ActiveRuns(),
   };
   const app = await buildApp(ctx, { logger: false });
   await app.ready();

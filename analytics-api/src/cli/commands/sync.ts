@@ -1,4 +1,5 @@
 import { syncTenant } from '../../connectors/sync-service.js';
+import { ActiveRuns } from '../../ingest/active-runs.js';
 import { stringOption } from '../args.js';
 import { CliUsageError, type CliCommand } from '../command.js';
 import { withDatabase } from '../with-database.js';
@@ -14,7 +15,8 @@ export const syncCommand: CliCommand = {
     if (unknown.length > 0 || args.positionals.length > 0) throw new CliUsageError(`usage: ${this.usage}`);
     const terminal = process.stderr.isTTY === true;
     const summary = await withDatabase((db, config) =>
-      syncTenant(db, config, tenant, {
+      // The command is its own process: its run is the only one it executes.
+      syncTenant(db, config, new ActiveRuns(), tenant, {
         entity: stringOption(args, 'entity'),
         full: args.options['full'] === true,
         // The progress line goes to stderr and only on a terminal, so --json output stays one document.

@@ -48,7 +48,7 @@ export async function ingestRoutes(app: FastifyInstance, ctx: AppContext): Promi
       const { entity } = request.params as { entity: 'tickets' | 'time_entries' };
       const query = request.query as { tenant_id: string; source?: string };
       const body = parseIngestBody(request.body, entity);
-      const summary = await ingest(ctx.db, ctx.config, {
+      const summary = await ingest(ctx.db, ctx.config, ctx.activeRuns, {
         tenantId: query.tenant_id,
         entity,
         source: query.source,

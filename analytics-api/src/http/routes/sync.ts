@@ -52,7 +52,7 @@ export async function syncRoutes(app: FastifyInstance, ctx: AppContext): Promise
     async (request) => {
       const query = request.query as { tenant_id: string; entity?: string; full?: boolean };
       const tenantId = assertUuid(query.tenant_id, 'tenant_id');
-      const summary = await syncTenant(ctx.db, ctx.config, tenantId, { entity: query.entity, full: query.full === true });
+      const summary = await syncTenant(ctx.db, ctx.config, ctx.activeRuns, tenantId, { entity: query.entity, full: query.full === true });
       // Synced time entries change the currency /v1/kpis/daily reads (kpi-store.ts readDays).
       await ctx.readCache.bump(tenantId);
       return summary;

@@ -54,6 +54,13 @@ export interface TableSpec {
    * is the latest of them (see export-service.ts), read from the rows as they are written.
    */
   changedAt?: string;
+  /**
+   * A fact table written as one file per month (fact-months.ts): its query takes $4 and $5, the
+   * first local day of the month and of the next one; `fingerprintSql` ($1 tenant, $2 zone) gives
+   * per month (`YYYY-MM`) the count and an order-free checksum of every stored record the month's
+   * rows are made from, deleted and excluded ones included, so that any change to them changes it.
+   */
+  months?: { fingerprintSql: string };
 }
 
 const ms = millisSql;
@@ -66,6 +73,13 @@ const tenantZoneAndSettings = async (ctx: TableContext) => {
 };
 /** The configuration's effects (priority map, SLA targets and source, exclusions), as in the KPIs. */
 const cfg = configSql('$3', '$2');
+
+/** SQL: the instant local midnight of a date parameter is in the tenant's time zone ($2). */
+const localMidnight = (dateParam: string) => `(${dateParam}::date::timestamp AT TIME ZONE $2::text)`;
+/** SQL: an order-free checksum of the text values (a sum of 64-bit hashes, as text). */
+const checksumSql = (parts: string[]) => `sum(hashtextextended(${parts.join(` || '|' || `)}, 0)::numeric)::text`;
+/** SQL: an instant or NULL as exact text whatever the session's TimeZone. */
+const instantText = (expression: string) => `COALESCE(extract(epoch FROM ${expression})::text, '')`;
 
 // ---------------------------------------------------------------------------------------------
 // Facts
@@ -132,10 +146,20 @@ SELECT t.external_id AS ticket_key,
        ${ms('t.changed_at')} AS modified_at
   FROM raw_tickets t
  WHERE t.tenant_id = $1::uuid AND t.deleted_at IS NULL AND ${cfg.ticketKept('t')}
+   AND t.created_at >= ${localMidnight('$4')} AND t.created_at < ${localMidnight('$5')}
  ORDER BY t.external_id`,
   params: tenantZoneAndSettings,
   bulk: true,
   changedAt: 'modified_at',
+  // changed_at moves on every stored change but a deletion in the PSA, which sets deleted_at only.
+  months: {
+    fingerprintSql: `
+SELECT to_char(t.created_at AT TIME ZONE $2::text, 'YYYY-MM') AS month, count(*)::int AS records,
+       ${checksumSql(['t.external_id', instantText('t.changed_at'), instantText('t.deleted_at')])} AS checksum
+  FROM raw_tickets t
+ WHERE t.tenant_id = $1::uuid
+ GROUP BY 1`,
+  },
 };
 
 const FACT_TIME_ENTRIES: TableSpec = {
@@ -188,10 +212,23 @@ SELECT e.external_id AS time_entry_key,
   LEFT JOIN raw_tickets t ON t.tenant_id = e.tenant_id AND t.external_id = e.ticket_external_id
  WHERE e.tenant_id = $1::uuid AND e.deleted_at IS NULL AND ${cfg.entryKept('e.work_type', 'COALESCE(e.client_id, t.client_id)')}
    AND NOT e.non_service_desk -- leave and internal charge codes: not in the KPIs, not in the facts
+   AND (e.work_date >= $4::date AND e.work_date < $5::date
+        OR e.work_date IS NULL AND e.started_at >= ${localMidnight('$4')} AND e.started_at < ${localMidnight('$5')})
  ORDER BY e.external_id`,
   params: tenantZoneAndSettings,
   bulk: true,
   changedAt: 'modified_at',
+  // A row also depends on its linked ticket (client_key falls back to the ticket's client, and an
+  // excluded client leaves the entry out): the ticket's changes count as the entry's.
+  months: {
+    fingerprintSql: `
+SELECT to_char(COALESCE(e.work_date, (e.started_at AT TIME ZONE $2::text)::date), 'YYYY-MM') AS month, count(*)::int AS records,
+       ${checksumSql(['e.external_id', instantText('e.changed_at'), instantText('e.deleted_at'), instantText('t.changed_at'), instantText('t.deleted_at')])} AS checksum
+  FROM raw_time_entries e
+  LEFT JOIN raw_tickets t ON t.tenant_id = e.tenant_id AND t.external_id = e.ticket_external_id
+ WHERE e.tenant_id = $1::uuid
+ GROUP BY 1`,
+  },
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@
  *
  * Options:
  *   --quick          small version of every row (CI): a few minutes
- *   --only a,b       run only these groups: ingest, large (memory, KPI, API, export), quick-start, recompute, sync (PSA sync)
+ *   --only a,b       run only these groups: ingest, large (memory, KPI, API, export), quick-start, recompute, sync (PSA sync),
+ *                    incremental-export (the nightly export after a day of changes against a full one)
  *   --cpu-prof       write CPU profiles of the service processes to bench/out/profiles/
  *   --explain        write EXPLAIN (ANALYZE, BUFFERS) of the KPI statement to bench/out/explain-*.txt
  *   --regenerate     regenerate the mock data instead of reusing bench/data/
@@ -24,11 +25,12 @@ import { adminUrl, dropAllDatabases, serverVersion } from './lib/pg.js';
 import { machineInfo, renderNotes, renderTable, writeJson, type ResultRow, type RunReport } from './lib/report.js';
 import { ingestRows } from './rows/ingest.js';
 import { largeRows } from './rows/large.js';
+import { incrementalExportRows } from './rows/incremental-export.js';
 import { quickStartRows } from './rows/quick-start.js';
 import { recomputeRows } from './rows/recompute.js';
 import { syncRows } from './rows/sync.js';
 
-const GROUPS = ['ingest', 'large', 'quick-start', 'recompute', 'sync'] as const;
+const GROUPS = ['ingest', 'large', 'quick-start', 'recompute', 'sync', 'incremental-export'] as const;
 type Group = (typeof GROUPS)[number];
 
 interface Options {
@@ -99,6 +101,7 @@ async function main(): Promise<number> {
     if (options.only.has('quick-start')) rows.push(...(await quickStartRows(ctx)));
     if (options.only.has('recompute')) rows.push(...(await recomputeRows(ctx)));
     if (options.only.has('sync')) rows.push(...(await syncRows(ctx)));
+    if (options.only.has('incremental-export')) rows.push(...(await incrementalExportRows(ctx)));
   } finally {
     await cleanup();
   }

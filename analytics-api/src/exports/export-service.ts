@@ -5,7 +5,7 @@ import type { Database, Queryable, Session } from '../db/database.js';
 import { exportSnapshot } from '../db/snapshot.js';
 import { getTenant, listTenants, type Tenant } from '../tenants/tenant-service.js';
 import { invalid, notFound } from '../errors.js';
-import { withTenantExportLock } from './export-lock.js';
+import { withTenantExportLock, type ExportQueue } from './export-lock.js';
 import { asExportsUnavailable } from './fs-errors.js';
 import {
   createStaging,
@@ -64,6 +64,8 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = ['both', 'csv', 'parquet'
 const FILE_FORMATS: Record<ExportFormat, readonly FileFormat[]> = { both: ['csv', 'parquet'], csv: ['csv'], parquet: ['parquet'] };
 
 export interface ExportOptions {
+  /** The application's export queue (AppContext.exportQueue): one export of a tenant at a time. */
+  queue: ExportQueue;
   /** One tenant (any state); without it every active tenant. */
   tenantId?: string;
   /** Default 'both'. */
@@ -189,13 +191,14 @@ function readingSnapshot(db: Database, snapshot: string): Database {
  * only in the later ones, which the stage order (facts first, dimensions last) keeps harmless.
  */
 interface TenantExportOptions {
+  queue: ExportQueue;
   formats: readonly FileFormat[];
   full: boolean;
   hooks: ExportHooks | undefined;
 }
 
 function exportTenant(db: Database, config: ExportConfig, tenant: Tenant, options: TenantExportOptions): Promise<TenantExport> {
-  return withTenantExportLock(db, tenant.id, async (session) => {
+  return withTenantExportLock(db, options.queue, tenant.id, async (session) => {
     if (!session) return exportTenantFrom(db, db, config, tenant, options);
     const snapshot = await exportSnapshot(session);
     try {
@@ -285,7 +288,7 @@ async function exportTenantFrom(
  * - unavailable (503) when EXPORTS_PATH is missing and cannot be created, is not a folder, or a
  *   write fails (the detail names the path and the errno); the previous export stays current.
  */
-export async function generateExports(db: Database, config: ExportConfig, options: ExportOptions = {}): Promise<ExportResult> {
+export async function generateExports(db: Database, config: ExportConfig, options: ExportOptions): Promise<ExportResult> {
   const startedAt = new Date();
   const format = options.format ?? 'both';
   if (!EXPORT_FORMATS.includes(format)) {
@@ -296,7 +299,7 @@ export async function generateExports(db: Database, config: ExportConfig, option
   try {
     await ensureExportsRoot(config.exportsPath);
     const exports: TenantExport[] = [];
-    const tenantOptions = { formats: FILE_FORMATS[format], full: options.full ?? false, hooks: options.hooks };
+    const tenantOptions = { queue: options.queue, formats: FILE_FORMATS[format], full: options.full ?? false, hooks: options.hooks };
     for (const tenant of tenants) exports.push(await exportTenant(db, config, tenant, tenantOptions));
     return { generated_at: startedAt.toISOString(), exports };
   } catch (error) {

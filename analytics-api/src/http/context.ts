@@ -5,6 +5,7 @@ import type { HealthService } from '../health/health-service.js';
 import type { RateLimiter } from '../ratelimit/rate-limiter.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
 import type { RecomputeWorker } from '../tenant-config/recompute.js';
+import type { ExportQueue } from '../exports/export-lock.js';
 
 /** What the HTTP layer is given; built once in main.ts (or by the tests). */
 export interface AppContext {
@@ -19,6 +20,8 @@ export interface AppContext {
   limiter?: RateLimiter;
   /** Background recompute after configuration changes; absent in tests that run it themselves. */
   recompute?: RecomputeWorker;
+  /** This application's exports and offboardings, one per tenant at a time (exports/export-lock.ts). */
+  exportQueue: ExportQueue;
 }
 
 declare module 'fastify' {

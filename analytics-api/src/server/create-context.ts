@@ -8,6 +8,7 @@ import type { AppContext } from '../http/context.js';
 import { connectRedis } from '../redis/redis-connection.js';
 import { failInterruptedRuns } from '../ingest/run-store.js';
 import { RecomputeWorker } from '../tenant-config/recompute.js';
+import { ExportQueue } from '../exports/export-lock.js';
 import { prepareQuickStart, type QuickStartState } from './quick-start.js';
 import { version } from './version.js';
 
@@ -54,7 +55,7 @@ export async function createContext(config: Config, log: StartupLogger): Promise
     // Resumes the recomputes a stopped process left, then runs those configuration changes ask for.
     const recompute = new RecomputeWorker(db, config.instanceId, log);
     if (await schemaPresent(db)) recompute.start();
-    const ctx: AppContext = { config, db, health, jwt, redis, serviceToken, recompute };
+    const ctx: AppContext = { config, db, health, jwt, redis, serviceToken, recompute, exportQueue: new ExportQueue() };
     return {
       ctx,
       quickStart,

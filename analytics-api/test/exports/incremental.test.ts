@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExportQueue } from '../../src/exports/export-lock.js';
 import { generateExports, type ExportFormat, type TenantExport } from '../../src/exports/export-service.js';
 import { putConfig } from '../../src/tenant-config/config-service.js';
 import { createTenant } from '../../src/tenants/tenant-service.js';
@@ -17,9 +18,10 @@ import { insertEntry, insertTicket, PARIS, readCsv, sha256 } from './helpers.js'
 describe('exports follow the changes: one file per month, only changed months rewritten', () => {
   let database: TestDatabase;
   let exportsPath: string;
+  const queue = new ExportQueue();
 
   const exportNow = async (options: { full?: boolean; format?: ExportFormat } = {}): Promise<TenantExport> =>
-    (await generateExports(database.db, { exportsPath, exportsKeep: 10 }, { tenantId: PARIS, ...options })).exports[0]!;
+    (await generateExports(database.db, { exportsPath, exportsKeep: 10 }, { queue, tenantId: PARIS, ...options })).exports[0]!;
 
   /** Month file name → the generation that wrote it. */
   const writers = (result: TenantExport) =>

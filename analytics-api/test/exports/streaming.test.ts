@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExportQueue } from '../../src/exports/export-lock.js';
 import { generateExports } from '../../src/exports/export-service.js';
 import { PARQUET_ROW_GROUP_ROWS } from '../../src/exports/parquet-sink.js';
 import { CURSOR_BATCH_ROWS } from '../../src/exports/table-writer.js';
@@ -50,7 +51,7 @@ describe('large tables stream through many cursor batches and Parquet row groups
   });
 
   it('writes every row once, in several row groups, CSV and Parquet agreeing', async () => {
-    const result = await generateExports(database.db, { exportsPath, exportsKeep: 3 }, { tenantId: TENANT });
+    const result = await generateExports(database.db, { exportsPath, exportsKeep: 3 }, { queue: new ExportQueue(), tenantId: TENANT });
     const files = new Map(result.exports[0]!.files.map((f) => [f.name, f]));
     expect(files.get('fact_tickets/2025-01.parquet')!.rows).toBe(TICKETS);
     expect(files.get('fact_tickets/2025-01.csv')!.rows).toBe(TICKETS);

@@ -7,6 +7,7 @@ import { loadConfig, packageRoot, type Config } from '../../src/config/config.js
 import { HealthService } from '../../src/health/health-service.js';
 import { buildApp } from '../../src/http/app.js';
 import type { AppContext } from '../../src/http/context.js';
+import { ExportQueue } from '../../src/exports/export-lock.js';
 import { connectRedis } from '../../src/redis/redis-connection.js';
 import { LogCapture, registerSecret } from './log-capture.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
@@ -52,6 +53,7 @@ export async function createTestApp(env: Record<string, string> = {}, database?:
   });
   const redis = config.redisUrl ? connectRedis(config.redisUrl, () => undefined) : undefined;
   const ctx: AppContext = {
+    exportQueue: new ExportQueue(),
     config,
     db: db.db,
     health: new HealthService(config, db.db, redis, 'test'),

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { openPostgres } from '../../src/db/postgres.js';
 import { EXPORT_LOCK_KEY_SQL } from '../../src/exports/export-lock.js';
+import { ExportQueue } from '../../src/exports/export-lock.js';
 import { generateExports } from '../../src/exports/export-service.js';
 import { createTenant } from '../../src/tenants/tenant-service.js';
 import { currentFile, insertTicket, readCsv } from '../exports/helpers.js';
@@ -109,6 +110,7 @@ describe.skipIf(!onPostgres)(postgresOnly('one snapshot per export generation', 
   it('tables written after a change still read the data as it was when the export began: the dimensions hold every key the facts reference', async () => {
     let changed = false;
     await generateExports(t.ctx.db, t.config, {
+      queue: t.ctx.exportQueue,
       tenantId: A,
       format: 'both',
       hooks: {

@@ -1,3 +1,4 @@
+import { ExportQueue } from '../../exports/export-lock.js';
 import { EXPORT_FORMATS, generateExports, type ExportFormat } from '../../exports/export-service.js';
 import { stringOption } from '../args.js';
 import { CliUsageError, type CliCommand } from '../command.js';
@@ -17,7 +18,7 @@ export const exportCommand: CliCommand = {
     const unknown = Object.keys(args.options).filter((name) => name !== 'tenant' && name !== 'format' && name !== 'full');
     if (unknown.length > 0 || args.positionals.length > 0) throw new CliUsageError(`usage: ${this.usage}`);
 
-    const result = await withDatabase((db, config) => generateExports(db, config, { tenantId: stringOption(args, 'tenant'), format: format as ExportFormat, full: args.options['full'] === true }), { existing: true });
+    const result = await withDatabase((db, config) => generateExports(db, config, { queue: new ExportQueue(), tenantId: stringOption(args, 'tenant'), format: format as ExportFormat, full: args.options['full'] === true }), { existing: true });
     const lines = result.exports.length
       ? result.exports.flatMap((item) => [
           `${item.tenant_id}: ${item.files.length} files in ${item.path} (generation ${item.generation}, data as of ${item.data_as_of ?? 'never'})`,

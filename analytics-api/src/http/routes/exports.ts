@@ -68,6 +68,7 @@ export async function exportRoutes(app: FastifyInstance, ctx: AppContext): Promi
     },
     async (request, reply) => {
       const result = await generateExports(ctx.db, ctx.config, {
+        queue: ctx.exportQueue,
         tenantId: request.query.tenant_id,
         format: request.query.format,
         full: request.query.full,

@@ -92,10 +92,17 @@ const localMidnight = (dateParam: string) => `(${dateParam}::date::timestamp AT 
  * which the planner prefers for a cursor (fast start) or with enable_sort off (the COPY path).
  */
 const MONTH_ORDER = (key: string) => `${key} || ''`;
-/** SQL: an order-free checksum of the text values (a sum of 64-bit hashes, as text). */
-const checksumSql = (parts: string[]) => `sum(hashtextextended(${parts.join(` || '|' || `)}, 0)::numeric)::text`;
-/** SQL: an instant or NULL as exact text whatever the session's TimeZone. */
-const instantText = (expression: string) => `COALESCE(extract(epoch FROM ${expression})::text, '')`;
+/** SQL: an instant as whole microseconds since the epoch (exact for any date of this era), -1 for NULL. */
+const micros = (expression: string) => `COALESCE(round(date_part('epoch', ${expression}) * 1000000)::int8, -1)`;
+/**
+ * SQL: a month's checksum of its records, whatever their order: the XOR of one 64-bit hash per
+ * record of its key and of the instants given (each a seed of the next hash), as text. Integer
+ * hashes only: a third of the cost of hashing the values as text.
+ */
+const checksumSql = (key: string, instants: string[]) =>
+  `bit_xor(hashtextextended(${key}, ${instants.reduce((seed, instant) => `hashint8extended(${micros(instant)}, ${seed})`, '0')}))::text`;
+/** SQL: the fingerprint rows (month, records, checksum) of `grouped`, whose first column is the month's first day. */
+const byMonth = (grouped: string) => `SELECT to_char(m.first_day, 'YYYY-MM') AS month, m.records, m.checksum FROM (${grouped}) AS m`;
 
 // ---------------------------------------------------------------------------------------------
 // Facts
@@ -169,12 +176,12 @@ SELECT t.external_id AS ticket_key,
   changedAt: 'modified_at',
   // changed_at moves on every stored change but a deletion in the PSA, which sets deleted_at only.
   months: {
-    fingerprintSql: `
-SELECT to_char(t.created_at AT TIME ZONE $2::text, 'YYYY-MM') AS month, count(*)::int AS records,
-       ${checksumSql(['t.external_id', instantText('t.changed_at'), instantText('t.deleted_at')])} AS checksum
+    fingerprintSql: byMonth(`
+SELECT date_trunc('month', t.created_at AT TIME ZONE $2::text) AS first_day, count(*)::int AS records,
+       ${checksumSql('t.external_id', ['t.changed_at', 't.deleted_at'])} AS checksum
   FROM raw_tickets t
  WHERE t.tenant_id = $1::uuid
- GROUP BY 1`,
+ GROUP BY 1`),
   },
 };
 
@@ -237,13 +244,13 @@ SELECT e.external_id AS time_entry_key,
   // A row also depends on its linked ticket (client_key falls back to the ticket's client, and an
   // excluded client leaves the entry out): the ticket's changes count as the entry's.
   months: {
-    fingerprintSql: `
-SELECT to_char(COALESCE(e.work_date, (e.started_at AT TIME ZONE $2::text)::date), 'YYYY-MM') AS month, count(*)::int AS records,
-       ${checksumSql(['e.external_id', instantText('e.changed_at'), instantText('e.deleted_at'), instantText('t.changed_at'), instantText('t.deleted_at')])} AS checksum
+    fingerprintSql: byMonth(`
+SELECT date_trunc('month', COALESCE(e.work_date, (e.started_at AT TIME ZONE $2::text)::date)) AS first_day, count(*)::int AS records,
+       ${checksumSql('e.external_id', ['e.changed_at', 'e.deleted_at', 't.changed_at', 't.deleted_at'])} AS checksum
   FROM raw_time_entries e
   LEFT JOIN raw_tickets t ON t.tenant_id = e.tenant_id AND t.external_id = e.ticket_external_id
  WHERE e.tenant_id = $1::uuid
- GROUP BY 1`,
+ GROUP BY 1`),
   },
 };
 

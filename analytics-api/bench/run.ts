@@ -8,6 +8,7 @@
  *   --quick          small version of every row (CI): a few minutes
  *   --only a,b       run only these groups: ingest, large (memory, KPI, API, export), quick-start, recompute, sync (PSA sync),
  *                    nightly (200 small tenants' nightly cycle on two API replicas);
+ *                    incremental-export (the nightly export after a day of changes against a full one);
  *                    api (the public API rows alone, on a small tenant: not part of a full run)
  *   --cpu-prof       write CPU profiles of the service processes to bench/out/profiles/
  *   --explain        write EXPLAIN (ANALYZE, BUFFERS) of the KPI statement to bench/out/explain-*.txt
@@ -27,11 +28,12 @@ import { machineInfo, renderNotes, renderTable, writeJson, type ResultRow, type 
 import { ingestRows } from './rows/ingest.js';
 import { apiRows, largeRows } from './rows/large.js';
 import { nightlyRows } from './rows/nightly.js';
+import { incrementalExportRows } from './rows/incremental-export.js';
 import { quickStartRows } from './rows/quick-start.js';
 import { recomputeRows } from './rows/recompute.js';
 import { syncRows } from './rows/sync.js';
 
-const GROUPS = ['ingest', 'large', 'api', 'quick-start', 'recompute', 'sync', 'nightly'] as const;
+const GROUPS = ['ingest', 'large', 'api', 'quick-start', 'recompute', 'sync', 'incremental-export', 'nightly'] as const;
 type Group = (typeof GROUPS)[number];
 
 interface Options {
@@ -104,6 +106,7 @@ async function main(): Promise<number> {
     if (options.only.has('recompute')) rows.push(...(await recomputeRows(ctx)));
     if (options.only.has('sync')) rows.push(...(await syncRows(ctx)));
     if (options.only.has('nightly')) rows.push(...(await nightlyRows(ctx)));
+    if (options.only.has('incremental-export')) rows.push(...(await incrementalExportRows(ctx)));
   } finally {
     await cleanup();
   }

@@ -364,13 +364,19 @@ async function prepareExportTenant(url: string): Promise<number> {
 
 /**
  * The export's own fact_tickets query, parameters inlined, for COPY (…) TO STDOUT: $1 tenant, $2
- * zone, $3 the configuration's KPI settings (the bench tenant has none: the defaults).
+ * zone, $3 the configuration's KPI settings (the bench tenant has none: the defaults), $4 and $5 the
+ * month (here every month at once: the export writes one file per month, the reference one file).
  */
 function referenceTicketQuery(tenantId: string, timezone: string): string {
   const table = TABLES.find((t) => t.name === 'fact_tickets');
   if (!table) throw new Error('the exports define no fact_tickets table');
   const settings = JSON.stringify(kpiSettings(DEFAULT_CONFIG)).replaceAll("'", "''");
-  return table.sql.replace(/\$1\b/g, `'${tenantId}'`).replace(/\$2\b/g, `'${timezone}'`).replace(/\$3\b/g, `'${settings}'`);
+  return table.sql
+    .replace(/\$1\b/g, `'${tenantId}'`)
+    .replace(/\$2\b/g, `'${timezone}'`)
+    .replace(/\$3\b/g, `'${settings}'`)
+    .replace(/\$4\b/g, `'-infinity'`)
+    .replace(/\$5\b/g, `'infinity'`);
 }
 
 interface TimedExport {
@@ -388,7 +394,7 @@ async function timedExport(ctx: BenchContext, url: string, exportsDir: string, f
     const idle = service.memory()?.rss ?? 0;
     const sampler = new RssSampler(service.pid);
     const t0 = now();
-    const res = expectStatus(await service.internal('POST', `/internal/exports/generate?tenant_id=${EXPORT_TENANT.id}&format=${format}`), 201, `exports/generate?format=${format}`);
+    const res = expectStatus(await service.internal('POST', `/internal/exports/generate?tenant_id=${EXPORT_TENANT.id}&format=${format}&full=true`), 201, `exports/generate?format=${format}`);
     const ms = now() - t0;
     const peak = sampler.stop();
     // The generation written by this call, as the response describes it.
@@ -400,8 +406,19 @@ async function timedExport(ctx: BenchContext, url: string, exportsDir: string, f
   }
 }
 
+/** Rows and bytes of a table in one format: a fact table's month files (`fact_tickets/2026-01.csv`, …) summed. */
 function rowsOf(written: ExportedTenant, name: string): number {
-  return written.files?.find((f) => f.name === name)?.rows ?? -1;
+  const files = filesOf(written, name);
+  return files.length === 0 ? -1 : files.reduce((sum, f) => sum + f.rows, 0);
+}
+
+function bytesOf(written: ExportedTenant, name: string): number {
+  return filesOf(written, name).reduce((sum, f) => sum + f.bytes, 0);
+}
+
+function filesOf(written: ExportedTenant, name: string) {
+  const [table, format] = name.split('.') as [string, string];
+  return (written.files ?? []).filter((f) => f.name === name || (f.name.startsWith(`${table}/`) && f.format === format));
 }
 
 /**
@@ -424,9 +441,8 @@ export async function exportRows(ctx: BenchContext, state: LargeState): Promise<
     log(`export: POST /internal/exports/generate?format=csv for ${formatNumber(ticketRows)} ticket rows`);
     const csv = await timedExport(ctx, state.db.url, exportsDir, 'csv');
     if (rowsOf(csv.written, 'fact_tickets.csv') !== ticketRows) throw new Error(`fact_tickets.csv holds ${rowsOf(csv.written, 'fact_tickets.csv')} rows, the database ${ticketRows}`);
-    const ticketCsv = join(csv.written.generation_path, 'fact_tickets.csv');
     const size = (f: string) => (existsSync(f) ? statSync(f).size : 0);
-    const csvBytes = size(ticketCsv);
+    const csvBytes = bytesOf(csv.written, 'fact_tickets.csv');
     rmSync(csv.written.generation_path, { recursive: true, force: true });
 
     const copyFile = join(ctx.scratch, 'reference-fact_tickets.csv');
@@ -441,7 +457,7 @@ export async function exportRows(ctx: BenchContext, state: LargeState): Promise<
     log('export: the default export (CSV + Parquet) on another fresh service');
     const both = await timedExport(ctx, state.db.url, exportsDir, 'both');
     if (rowsOf(both.written, 'fact_tickets.parquet') !== ticketRows) throw new Error(`fact_tickets.parquet holds ${rowsOf(both.written, 'fact_tickets.parquet')} rows, the database ${ticketRows}`);
-    const parquetBytes = size(join(both.written.generation_path, 'fact_tickets.parquet'));
+    const parquetBytes = bytesOf(both.written, 'fact_tickets.parquet');
 
     const notes = [
       `format=csv: ${csv.written.files?.length ?? 0} CSV files, fact_tickets.csv ${(csvBytes / MB).toFixed(0)} MB; the whole call is timed; COPY of the export's own fact_tickets query wrote ${(copyBytes / MB).toFixed(0)} MB`,

@@ -32,5 +32,5 @@ export const millisSql = (expression: string): string => `round(date_part('epoch
 /** SQL: a date as whole days since 1970-01-01 (int4, NULL stays NULL). */
 export const daysSql = (expression: string): string => `((${expression}) - DATE '1970-01-01')`;
 
-/** SQL: the calendar date of an instant in the tenant's time zone ($2). */
-export const localDateSql = (expression: string): string => `(${expression} AT TIME ZONE $2::text)::date`;
+/** SQL: the calendar date of an instant in the tenant's time zone ($2, or the zone expression given). */
+export const localDateSql = (expression: string, zone = '$2::text'): string => `(${expression} AT TIME ZONE ${zone})::date`;

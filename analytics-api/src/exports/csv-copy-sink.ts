@@ -14,7 +14,7 @@ const WRITE_BYTES = 1 << 20;
 const SLICE_BYTES = 64 << 10;
 
 /**
- * `<table>.csv` written from PostgreSQL's own CSV output of the table's query (COPY … TO STDOUT),
+ * `<base>.csv` (as openCsvSink) written from PostgreSQL's own CSV output of the table's query (COPY … TO STDOUT),
  * rewritten on the fly into the export's CSV (pg-csv-transcoder.ts): the same file the cursor path
  * writes, without decoding each cell into a JS value and encoding it again. `onReading` is called
  * once the statement is running (its first bytes arrived, or it ended): its snapshot is taken.
@@ -25,8 +25,9 @@ export async function writeCsvByCopy(
   params: readonly unknown[],
   folder: string,
   onReading: () => void = () => undefined,
+  base = table.name,
 ): Promise<{ file: WrittenFile; latestChange: number | null }> {
-  const name = `${table.name}.csv`;
+  const name = `${base}.csv`;
   const file = await HashedFile.create(join(folder, name));
   try {
     await file.write(csvPreamble(new CsvEncoder(table.columns)));

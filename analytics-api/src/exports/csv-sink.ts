@@ -14,9 +14,9 @@ export function csvPreamble(encoder: CsvEncoder): Buffer {
   return Buffer.from(UTF8_BOM + encoder.header(), 'utf8');
 }
 
-/** `<table>.csv`: each batch is encoded and written as it arrives. */
-export async function openCsvSink(table: TableSpec, folder: string): Promise<TableSink> {
-  const name = `${table.name}.csv`;
+/** `<base>.csv` (base: the table's name, or `<table>/<month>`): each batch is encoded and written as it arrives. */
+export async function openCsvSink(table: TableSpec, folder: string, base = table.name): Promise<TableSink> {
+  const name = `${base}.csv`;
   const file = await HashedFile.create(join(folder, name));
   const encoder = new CsvEncoder(table.columns);
   let rows = 0;

@@ -9,23 +9,30 @@ import type { Database, Session } from '../db/database.js';
  * in parallel. The lock is polled (pg_try_advisory_lock) rather than waited for, so that a long export
  * never runs into the pool's statement_timeout, and is released if the process dies (the session ends).
  *
- * Within one process the same order is kept by a queue per tenant before the lock is asked for; on
+ * Within one process the same order is kept by an ExportQueue before the lock is asked for; on
  * PGlite (one connection, one process per data folder: db/embedded-lock.ts) that queue is all there
  * is, and it is one queue for every tenant, so cursors of two exports never wait on each other.
  */
 const POLL_MS = 100;
 
-const queues = new Map<string, Promise<unknown>>();
+/**
+ * The exports (and offboardings) of one application, in order per key. One per application context
+ * (server/create-context.ts; the CLI makes its own): two applications in one process, such as two
+ * replicas started by a test, do not share it, as two processes would not.
+ */
+export class ExportQueue {
+  private readonly queues = new Map<string, Promise<unknown>>();
 
-function queued<T>(key: string, work: () => Promise<T>): Promise<T> {
-  const previous = queues.get(key) ?? Promise.resolve();
-  const run = previous.then(work, work);
-  const settled = run.catch(() => undefined);
-  queues.set(key, settled);
-  void settled.then(() => {
-    if (queues.get(key) === settled) queues.delete(key);
-  });
-  return run;
+  run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(key) ?? Promise.resolve();
+    const run = previous.then(work, work);
+    const settled = run.catch(() => undefined);
+    this.queues.set(key, settled);
+    void settled.then(() => {
+      if (this.queues.get(key) === settled) this.queues.delete(key);
+    });
+    return run;
+  }
 }
 
 /** The advisory lock key of a tenant ($1 its id), as SQL (tests hold it to hold exports back). */
@@ -43,9 +50,14 @@ async function acquire(session: Session, tenantId: string): Promise<void> {
  * Runs `work` holding the tenant's export lock. On PostgreSQL `work` gets the session that holds the
  * lock (it may open a transaction on it: export-snapshot.ts); on PGlite it gets none.
  */
-export function withTenantExportLock<T>(db: Database, tenantId: string, work: (session: Session | undefined) => Promise<T>): Promise<T> {
-  if (db.kind === 'pglite') return queued(`${scopeOf(db)}:*`, () => work(undefined));
-  return queued(`${scopeOf(db)}:${tenantId}`, () =>
+export function withTenantExportLock<T>(
+  db: Database,
+  queue: ExportQueue,
+  tenantId: string,
+  work: (session: Session | undefined) => Promise<T>,
+): Promise<T> {
+  if (db.kind === 'pglite') return queue.run(`${scopeOf(db)}:*`, () => work(undefined));
+  return queue.run(`${scopeOf(db)}:${tenantId}`, () =>
     db.withSession(async (session) => {
       await acquire(session, tenantId);
       try {

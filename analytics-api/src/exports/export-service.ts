@@ -1,22 +1,26 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import type { Database, Queryable, Session } from '../db/database.js';
 import { exportSnapshot } from '../db/snapshot.js';
 import { getTenant, listTenants, type Tenant } from '../tenants/tenant-service.js';
 import { invalid, notFound } from '../errors.js';
-import { withTenantExportLock } from './export-lock.js';
+import { withTenantExportLock, type ExportQueue } from './export-lock.js';
 import { asExportsUnavailable } from './fs-errors.js';
 import {
   createStaging,
+  currentGeneration,
   discardStaging,
   ensureExportsRoot,
   newGenerationId,
   prune,
   publish,
   tenantLayout,
+  type TenantLayout,
 } from './generations.js';
 import { HashedFile } from './hashed-file.js';
-import { buildManifest, MANIFEST_NAME } from './manifest.js';
+import { writeFactMonths, type PreviousFile, type PreviousGeneration } from './fact-months.js';
+import { buildManifest, MANIFEST_NAME, MANIFEST_VERSION } from './manifest.js';
 import { TABLE_STAGES, type TableContext } from './tables.js';
 import { writeTable, type FileFormat, type WrittenFile, type WrittenTable } from './table-writer.js';
 
@@ -26,6 +30,9 @@ export interface ExportFile {
   rows: number;
   bytes: number;
   sha256: string;
+  /** Fact tables: the month the file holds (`YYYY-MM`) and the generation that wrote it. */
+  month?: string;
+  generation?: string;
 }
 
 export interface TenantExport {
@@ -57,10 +64,14 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = ['both', 'csv', 'parquet'
 const FILE_FORMATS: Record<ExportFormat, readonly FileFormat[]> = { both: ['csv', 'parquet'], csv: ['csv'], parquet: ['parquet'] };
 
 export interface ExportOptions {
+  /** The application's export queue (AppContext.exportQueue): one export of a tenant at a time. */
+  queue: ExportQueue;
   /** One tenant (any state); without it every active tenant. */
   tenantId?: string;
   /** Default 'both'. */
   format?: ExportFormat;
+  /** Rewrite every month of the fact tables instead of carrying unchanged ones over (fact-months.ts). */
+  full?: boolean;
   hooks?: ExportHooks;
 }
 
@@ -107,6 +118,7 @@ async function writeTables(
   ctx: TableContext,
   staging: string,
   formats: readonly FileFormat[],
+  months: { generation: string; previous: PreviousGeneration | null },
   afterTable: (written: WrittenTable) => Promise<void>,
 ): Promise<WrittenTable[]> {
   const started: Promise<WrittenTable>[] = [];
@@ -115,7 +127,10 @@ async function writeTables(
     const reading = stage.map((table) => {
       let signal!: () => void;
       const isReading = new Promise<void>((resolve) => (signal = resolve));
-      const written = writeTable(db, table, ctx, staging, formats, signal).then(async (result) => {
+      const writing = table.months
+        ? writeFactMonths({ db, table, ctx, staging, formats, ...months, onReading: signal })
+        : writeTable(db, table, ctx, staging, formats, signal);
+      const written = writing.then(async (result) => {
         await afterTable(result);
         return result;
       });
@@ -133,6 +148,27 @@ async function writeTables(
   const failure = outcomes.find((outcome) => outcome.status === 'rejected');
   if (failure) throw failure.reason;
   return outcomes.map((outcome) => (outcome as PromiseFulfilledResult<WrittenTable>).value);
+}
+
+/**
+ * The generation `current` points at, with its files as its manifest lists them; null when there is
+ * none, or its manifest is unreadable or of another version (everything is then written).
+ */
+async function previousGeneration(layout: TenantLayout, tenantId: string): Promise<PreviousGeneration | null> {
+  const generation = await currentGeneration(layout);
+  if (!generation) return null;
+  const dir = join(layout.generationsDir, generation);
+  try {
+    const manifest = JSON.parse(await readFile(join(dir, MANIFEST_NAME), 'utf8')) as {
+      manifest_version?: number;
+      tenant_id?: string;
+      files?: PreviousFile[];
+    };
+    if (manifest.manifest_version !== MANIFEST_VERSION || manifest.tenant_id !== tenantId || !Array.isArray(manifest.files)) return null;
+    return { dir, files: new Map(manifest.files.map((file) => [file.name, file])) };
+  } catch {
+    return null;
+  }
 }
 
 /** `db` whose streamed reads (cursors, COPY) all import `snapshot`. */
@@ -154,18 +190,19 @@ function readingSnapshot(db: Database, snapshot: string): Database {
  * are read one after another, each in its own transaction: a write landing between two tables shows
  * only in the later ones, which the stage order (facts first, dimensions last) keeps harmless.
  */
-function exportTenant(
-  db: Database,
-  config: ExportConfig,
-  tenant: Tenant,
-  formats: readonly FileFormat[],
-  hooks: ExportHooks | undefined,
-): Promise<TenantExport> {
-  return withTenantExportLock(db, tenant.id, async (session) => {
-    if (!session) return exportTenantFrom(db, db, config, tenant, formats, hooks);
+interface TenantExportOptions {
+  queue: ExportQueue;
+  formats: readonly FileFormat[];
+  full: boolean;
+  hooks: ExportHooks | undefined;
+}
+
+function exportTenant(db: Database, config: ExportConfig, tenant: Tenant, options: TenantExportOptions): Promise<TenantExport> {
+  return withTenantExportLock(db, options.queue, tenant.id, async (session) => {
+    if (!session) return exportTenantFrom(db, db, config, tenant, options);
     const snapshot = await exportSnapshot(session);
     try {
-      return await exportTenantFrom(readingSnapshot(db, snapshot.id), session, config, tenant, formats, hooks);
+      return await exportTenantFrom(readingSnapshot(db, snapshot.id), session, config, tenant, options);
     } finally {
       await snapshot.end().catch(() => undefined);
     }
@@ -177,8 +214,7 @@ async function exportTenantFrom(
   small: Queryable,
   config: ExportConfig,
   tenant: Tenant,
-  formats: readonly FileFormat[],
-  hooks: ExportHooks | undefined,
+  { formats, full, hooks }: TenantExportOptions,
 ): Promise<TenantExport> {
   // The tenant may have been offboarded while this export waited for the lock.
   if ((await small.query('SELECT 1 FROM tenants WHERE id = $1', [tenant.id])).rows.length === 0) throw notFound(`tenant ${tenant.id} does not exist`);
@@ -186,6 +222,8 @@ async function exportTenantFrom(
   const generation = newGenerationId(generatedAt);
   const layout = tenantLayout(config.exportsPath, tenant.id);
 
+  // Read before anything is pruned; under the lock, so no other export moves `current` meanwhile.
+  const previous = full ? null : await previousGeneration(layout, tenant.id);
   const staging = await createStaging(layout, generation);
   let generationPath: string;
   let files: WrittenFile[];
@@ -195,7 +233,7 @@ async function exportTenantFrom(
     const pendingFreshness = freshness(small, tenant.id);
     pendingFreshness.catch(() => undefined); // awaited below; a table failing first must not leave it unhandled
     const ctx = { db: small, tenantId: tenant.id, timezone: tenant.timezone };
-    const tables = await writeTables(db, ctx, staging, formats, async (written) => {
+    const tables = await writeTables(db, ctx, staging, formats, { generation, previous }, async (written) => {
       for (const file of written.files) await hooks?.afterFile?.({ tenant_id: tenant.id, name: file.name, staging });
     });
     files = tables.flatMap((table) => table.files);
@@ -231,7 +269,14 @@ async function exportTenantFrom(
     generation_path: generationPath,
     generated_at: generatedAt.toISOString(),
     data_as_of: dataAsOf?.toISOString() ?? null,
-    files: files.map(({ name, format, rows, bytes, sha256 }) => ({ name, format, rows, bytes, sha256 })),
+    files: files.map(({ name, format, rows, bytes, sha256, month, generation: writtenBy }) => ({
+      name,
+      format,
+      rows,
+      bytes,
+      sha256,
+      ...(month === undefined ? {} : { month, generation: writtenBy }),
+    })),
     pruned,
   };
 }
@@ -243,7 +288,7 @@ async function exportTenantFrom(
  * - unavailable (503) when EXPORTS_PATH is missing and cannot be created, is not a folder, or a
  *   write fails (the detail names the path and the errno); the previous export stays current.
  */
-export async function generateExports(db: Database, config: ExportConfig, options: ExportOptions = {}): Promise<ExportResult> {
+export async function generateExports(db: Database, config: ExportConfig, options: ExportOptions): Promise<ExportResult> {
   const startedAt = new Date();
   const format = options.format ?? 'both';
   if (!EXPORT_FORMATS.includes(format)) {
@@ -254,7 +299,8 @@ export async function generateExports(db: Database, config: ExportConfig, option
   try {
     await ensureExportsRoot(config.exportsPath);
     const exports: TenantExport[] = [];
-    for (const tenant of tenants) exports.push(await exportTenant(db, config, tenant, FILE_FORMATS[format], options.hooks));
+    const tenantOptions = { queue: options.queue, formats: FILE_FORMATS[format], full: options.full ?? false, hooks: options.hooks };
+    for (const tenant of tenants) exports.push(await exportTenant(db, config, tenant, tenantOptions));
     return { generated_at: startedAt.toISOString(), exports };
   } catch (error) {
     throw asExportsUnavailable(error, config.exportsPath);

@@ -4,7 +4,8 @@ import { TABLES } from './tables.js';
 import type { WrittenFile } from './table-writer.js';
 
 export const MANIFEST_NAME = 'manifest.json';
-export const MANIFEST_VERSION = 1;
+/** 2: fact tables are folders of month files, each with its month, writing generation and fingerprint. */
+export const MANIFEST_VERSION = 2;
 
 /** How each column type is written in each format (documented in docs/power-bi.md too). */
 const REPRESENTATION: Record<ColumnType, { csv: string; parquet: string }> = {
@@ -30,6 +31,14 @@ export interface ManifestFile {
   rows: number;
   bytes: number;
   sha256: string;
+  /** Fact tables: the month the file holds (`YYYY-MM`, of created_date / entry_date). */
+  month?: string;
+  /** Fact tables: the generation that wrote the bytes (an older one when the month did not change). */
+  generation?: string;
+  /** Fact tables: equal fingerprints mean equal bytes (what the next export compares). */
+  fingerprint?: string;
+  /** Fact tables: the latest modified_at of the file's rows, null without rows. */
+  latest_change?: string | null;
   columns: ManifestColumn[];
 }
 
@@ -71,6 +80,14 @@ export function buildManifest(input: {
       rows: file.rows,
       bytes: file.bytes,
       sha256: file.sha256,
+      ...(file.month === undefined
+        ? {}
+        : {
+            month: file.month,
+            generation: file.generation,
+            fingerprint: file.fingerprint,
+            latest_change: file.latestChange === null || file.latestChange === undefined ? null : new Date(file.latestChange).toISOString(),
+          }),
       columns: (specs.get(file.table)?.columns ?? []).map((column) => ({
         name: column.name,
         type: column.type,

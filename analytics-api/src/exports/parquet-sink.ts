@@ -14,15 +14,15 @@ import type { TableSpec } from './tables.js';
 export const PARQUET_ROW_GROUP_ROWS = 10_000;
 
 /**
- * `<table>.parquet`: the values of each batch are appended to the column arrays of the current row
+ * `<base>.parquet` (as openCsvSink): the values of each batch are appended to the column arrays of the current row
  * group, which is encoded and written once full.
  *
  * Parquet goes through hyparquet-writer's ParquetWriter (what parquetWriteRows wraps) fed with
  * whole columns per row group, rather than parquetWriteRows with an async iterable of rows: the
  * per-row async iteration and transposition cost more than the encoding itself on large tables.
  */
-export async function openParquetSink(table: TableSpec, folder: string): Promise<TableSink> {
-  const name = `${table.name}.parquet`;
+export async function openParquetSink(table: TableSpec, folder: string, base = table.name): Promise<TableSink> {
+  const name = `${base}.parquet`;
   const file = await HashedFile.create(join(folder, name));
   const parquet = new ParquetWriter({
     writer: new ParquetFileWriter(file),

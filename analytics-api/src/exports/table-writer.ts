@@ -21,13 +21,14 @@ export interface WrittenTable {
  */
 export const CURSOR_BATCH_ROWS = 2_000;
 
-const OPEN_SINK: Record<FileFormat, (table: TableSpec, folder: string) => Promise<TableSink>> = {
+const OPEN_SINK: Record<FileFormat, (table: TableSpec, folder: string, base?: string) => Promise<TableSink>> = {
   csv: openCsvSink,
   parquet: openParquetSink,
 };
 
 /**
- * Writes one table as `<name>.csv` and/or `<name>.parquet` in `folder`, in one pass over its query.
+ * Writes one table as `<base>.csv` and/or `<base>.parquet` in `folder`, in one pass over its query
+ * (`base` is the table's name, or `<table>/<month>` for a month of a fact table: fact-months.ts).
  *
  * A bulk table written as CSV alone on PostgreSQL streams PostgreSQL's own CSV (csv-copy-sink.ts),
  * with a fixed amount of memory; it calls `onReading` as soon as its statement is running, so that
@@ -43,15 +44,17 @@ export async function writeTable(
   folder: string,
   formats: readonly FileFormat[],
   onReading?: () => void,
+  base = table.name,
+  params?: readonly unknown[],
 ): Promise<WrittenTable> {
-  const params = await table.params(ctx);
+  params ??= await table.params(ctx);
   if (db.copyCsv && table.bulk && formats.length === 1 && formats[0] === 'csv') {
-    const { file, latestChange } = await writeCsvByCopy(db.copyCsv, table, params, folder, onReading);
+    const { file, latestChange } = await writeCsvByCopy(db.copyCsv, table, params, folder, onReading, base);
     return { files: [file], latestChange };
   }
   const sinks: TableSink[] = [];
   try {
-    for (const format of formats) sinks.push(await OPEN_SINK[format](table, folder));
+    for (const format of formats) sinks.push(await OPEN_SINK[format](table, folder, base));
     let latestChange: number | null = null;
     for await (const batch of readAhead(db.cursor(table.sql, params, CURSOR_BATCH_ROWS))) {
       if (table.changedAt) latestChange = latestOf(batch, table.changedAt, latestChange);

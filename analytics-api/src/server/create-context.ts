@@ -11,6 +11,7 @@ import { ActiveRuns } from '../ingest/active-runs.js';
 import { KpiReadCache } from '../kpi/read-cache.js';
 import { failInterruptedRuns } from '../ingest/run-store.js';
 import { RecomputeWorker } from '../tenant-config/recompute.js';
+import { ExportQueue } from '../exports/export-lock.js';
 import { prepareQuickStart, type QuickStartState } from './quick-start.js';
 import { version } from './version.js';
 
@@ -62,7 +63,9 @@ export async function createContext(config: Config, log: StartupLogger): Promise
     const readCache = new KpiReadCache(redis);
     const recompute = new RecomputeWorker(db, config.instanceId, log, readCache);
     if (await schemaPresent(db)) recompute.start();
-    const ctx: AppContext = { config, db, reads, health, jwt, redis, serviceToken, recompute, readCache, activeRuns: new ActiveRuns() };
+    const activeRuns = new ActiveRuns();
+    const exportQueue = new ExportQueue();
+    const ctx: AppContext = { config, db, reads, health, jwt, redis, serviceToken, recompute, readCache, activeRuns, exportQueue };
     return {
       ctx,
       quickStart,

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { invalidateTenantCredentials } from '../auth/credential-cache.js';
 import type { Database } from '../db/database.js';
 import { notFound, unavailable } from '../errors.js';
-import { withTenantExportLock } from '../exports/export-lock.js';
+import { ExportQueue, withTenantExportLock } from '../exports/export-lock.js';
 import { tenantLayout } from '../exports/generations.js';
 import { assertUuid } from './tenant-service.js';
 import * as store from './tenant-data-store.js';
@@ -24,7 +24,12 @@ export interface TenantDeletion {
  * then its exports folder. While it runs the tenant's export lock is held, so no export writes into
  * the folder being removed. `dryRun` only counts.
  */
-export async function deleteTenant(db: Database, exportsPath: string, id: string, options: { dryRun?: boolean } = {}): Promise<TenantDeletion> {
+export async function deleteTenant(
+  db: Database,
+  exportsPath: string,
+  id: string,
+  options: { dryRun?: boolean; /** The application's (AppContext.exportQueue); a one-off caller may leave it out. */ exportQueue?: ExportQueue } = {},
+): Promise<TenantDeletion> {
   const tenantId = assertUuid(id, 'tenant_id');
   const missing = () => notFound(`tenant ${tenantId} does not exist`);
   if (options.dryRun) {
@@ -36,7 +41,7 @@ export async function deleteTenant(db: Database, exportsPath: string, id: string
     removed['tenants'] = 1;
     return { tenant_id: tenantId, deleted: false, removed, total_rows: sum(removed), exports_removed: null };
   }
-  return withTenantExportLock(db, tenantId, async () => {
+  return withTenantExportLock(db, options.exportQueue ?? new ExportQueue(), tenantId, async () => {
     const removed = await db.transaction(async (tx) => {
       if (!(await store.lockTenant(tx, tenantId))) throw missing();
       const counts: Record<string, number> = {};

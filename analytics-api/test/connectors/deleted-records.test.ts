@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenant } from '../../src/tenants/tenant-service.js';
-import { currentFile } from '../exports/helpers.js';
+import { currentFile, readCsv } from '../exports/helpers.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
 // Records marked deleted (by a PSA's deleted-records feed or a full sync) leave KPIs and exports.
@@ -31,8 +30,8 @@ describe('deleted records', () => {
   it('are not exported', async () => {
     const res = await t.app.inject({ method: 'POST', url: `/internal/exports/generate?tenant_id=${tenantId}&format=csv`, headers: t.internalHeaders });
     expect(res.statusCode).toBe(201);
-    const tickets = readFileSync(currentFile(t.config.exportsPath, tenantId, 'fact_tickets.csv'), 'utf8');
-    const entries = readFileSync(currentFile(t.config.exportsPath, tenantId, 'fact_time_entries.csv'), 'utf8');
+    const tickets = JSON.stringify(readCsv(currentFile(t.config.exportsPath, tenantId, 'fact_tickets.csv')));
+    const entries = JSON.stringify(readCsv(currentFile(t.config.exportsPath, tenantId, 'fact_time_entries.csv')));
     expect(tickets).toContain('k1');
     expect(tickets).not.toContain('gone');
     expect(entries).toContain('e1');

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/errors.js';
+import { ExportQueue } from '../../src/exports/export-lock.js';
 import { generateExports } from '../../src/exports/export-service.js';
 import { createTenant } from '../../src/tenants/tenant-service.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
@@ -39,6 +40,7 @@ describe('exports are atomic: a failed export leaves the previous one current an
   let database: TestDatabase;
   let exportsPath: string;
   const config = () => ({ exportsPath, exportsKeep: 3 });
+  const queue = new ExportQueue(); // one application's: its exports of a tenant run one at a time
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -53,7 +55,7 @@ describe('exports are atomic: a failed export leaves the previous one current an
   });
 
   it('keeps the previous export when a failure is injected mid-export', async () => {
-    const first = await generateExports(database.db, config(), { tenantId: PARIS });
+    const first = await generateExports(database.db, config(), { queue, tenantId: PARIS });
     const before = await readCurrentExport(exportsPath, PARIS);
     expect(before.generation).toBe(first.exports[0]!.generation);
 
@@ -62,7 +64,7 @@ describe('exports are atomic: a failed export leaves the previous one current an
 
     let filesWritten = 0;
     let checkedMidway = false;
-    const failing = generateExports(database.db, config(), {
+    const failing = generateExports(database.db, config(), { queue,
       tenantId: PARIS,
       hooks: {
         async afterFile(file) {
@@ -89,7 +91,7 @@ describe('exports are atomic: a failed export leaves the previous one current an
     expect(readdirSync(join(exportsPath, PARIS, 'generations'))).toEqual([before.generation]);
 
     // The next export succeeds and publishes the new data.
-    await generateExports(database.db, config(), { tenantId: PARIS });
+    await generateExports(database.db, config(), { queue, tenantId: PARIS });
     const next = await readParquet(currentFile(exportsPath, PARIS, 'fact_tickets.parquet'));
     expect(next.map((row) => row.ticket_key)).toContain('NEW');
   });
@@ -97,7 +99,7 @@ describe('exports are atomic: a failed export leaves the previous one current an
   it('keeps the previous export when the failure comes after the last data file (manifest)', async () => {
     const before = await readCurrentExport(exportsPath, PARIS);
     await expect(
-      generateExports(database.db, config(), {
+      generateExports(database.db, config(), { queue,
         tenantId: PARIS,
         hooks: {
           afterFile(file) {
@@ -117,7 +119,7 @@ describe('exports are atomic: a failed export leaves the previous one current an
       syscall: 'write',
       path: join(exportsPath, PARIS, 'generations', 'x', 'fact_tickets.csv'),
     });
-    const error = await generateExports(database.db, config(), {
+    const error = await generateExports(database.db, config(), { queue,
       tenantId: PARIS,
       hooks: {
         afterFile() {
@@ -134,9 +136,9 @@ describe('exports are atomic: a failed export leaves the previous one current an
 
   it('serializes concurrent exports: each completes, current is one complete generation', async () => {
     const results = await Promise.all([
-      generateExports(database.db, config(), { tenantId: PARIS }),
-      generateExports(database.db, config(), { tenantId: PARIS }),
-      generateExports(database.db, config()),
+      generateExports(database.db, config(), { queue, tenantId: PARIS }),
+      generateExports(database.db, config(), { queue, tenantId: PARIS }),
+      generateExports(database.db, config(), { queue }),
     ]);
     const generations = results.flatMap((r) => r.exports.filter((e) => e.tenant_id === PARIS).map((e) => e.generation));
     expect(new Set(generations).size).toBe(3);
@@ -151,7 +153,7 @@ describe('exports are atomic: a failed export leaves the previous one current an
     writeFileSync(join(stale, 'fact_tickets.csv'), 'half');
     const { utimesSync } = await import('node:fs');
     utimesSync(stale, new Date('2000-01-01'), new Date('2000-01-01'));
-    await generateExports(database.db, config(), { tenantId: PARIS });
+    await generateExports(database.db, config(), { queue, tenantId: PARIS });
     expect(existsSync(stale)).toBe(false);
   });
 });

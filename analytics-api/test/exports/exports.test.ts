@@ -80,8 +80,10 @@ describe('POST /internal/exports/generate', () => {
     expect(only!.path).toBe(join(exportsPath, PARIS, 'current'));
     expect(readlinkSync(only!.path)).toBe(`generations/${only!.generation}`);
     expect(only!.generation_path).toBe(join(exportsPath, PARIS, 'generations', only!.generation));
-    const names = only!.files.map((f) => f.name).sort();
-    expect(names).toEqual(TABLE_NAMES.flatMap((table) => [`${table}.csv`, `${table}.parquet`]).sort());
+    // Fact tables are folders of month files (fact_tickets/2026-01.csv, …), the others single files.
+    const names = new Set(only!.files.map((f) => f.name.replace(/^(fact_[a-z_]+)\/\d{4}-\d{2}\./, '$1.')));
+    expect(names).toEqual(new Set(TABLE_NAMES.flatMap((table) => [`${table}.csv`, `${table}.parquet`])));
+    expect(only!.files.filter((f) => f.name.startsWith('fact_')).every((f) => /^fact_[a-z_]+\/\d{4}-\d{2}\.(csv|parquet)$/.test(f.name))).toBe(true);
     expect(Date.parse(body.generated_at)).not.toBeNaN();
   });
 
@@ -140,7 +142,8 @@ describe('POST /internal/exports/generate', () => {
     for (const [table, rows] of Object.entries(expected)) {
       expect(parquet.get(table), table).toHaveLength(rows);
       expect(csv.get(table), table).toHaveLength(rows);
-      expect(body.exports[0]!.files.filter((f) => f.name.startsWith(`${table}.`)).map((f) => f.rows)).toEqual([rows, rows]);
+      const listed = (format: string) => body.exports[0]!.files.filter((f) => f.name.match(/^[a-z_]+/)![0] === table && f.format === format);
+      expect(['csv', 'parquet'].map((format) => listed(format).reduce((sum, f) => sum + f.rows, 0)), table).toEqual([rows, rows]);
     }
     const keys = (table: string, columns: string[]) => parquet.get(table)!.map((row) => columns.map((c) => String(row[c])).join('|'));
     for (const [table, key] of [

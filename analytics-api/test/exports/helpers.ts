@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import type { Database } from '../../src/db/database.js';
@@ -10,12 +10,31 @@ import { KPI_KEYS } from '../../src/kpi/kpi-keys.js';
 
 export type Cells = Record<string, unknown>;
 
+/**
+ * A fact table is a folder of month files: `<dir>/fact_tickets.csv` names every
+ * `<dir>/fact_tickets/<YYYY-MM>.csv`, in month order (the other tables are single files).
+ */
+export function monthFiles(path: string): string[] | null {
+  const match = /^(.*)\.(csv|parquet)$/.exec(path);
+  if (!match || existsSync(path) || !existsSync(match[1]!)) return null;
+  const [, folder, extension] = match;
+  return readdirSync(folder!)
+    .filter((name) => /^\d{4}-\d{2}\./.test(name) && name.endsWith(`.${extension}`))
+    .sort()
+    .map((name) => join(folder!, name));
+}
+
+/** SHA-256 of a file; of a fact table, of its month files' names and hashes. */
 export function sha256(path: string): string {
+  const months = monthFiles(path);
+  if (months) return createHash('sha256').update(months.map((month) => `${basename(month)} ${sha256(month)}`).join('\n')).digest('hex');
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
-/** CSV rows as objects of strings (csv-parse, BOM stripped, RFC 4180 quoting). */
+/** CSV rows as objects of strings (csv-parse, BOM stripped, RFC 4180 quoting); a fact table's months in order. */
 export function readCsv(path: string): Record<string, string>[] {
+  const months = monthFiles(path);
+  if (months) return months.flatMap(readCsv);
   return parse(readFileSync(path), { bom: true, columns: true, relax_column_count: false, skip_empty_lines: false }) as Record<
     string,
     string
@@ -23,17 +42,21 @@ export function readCsv(path: string): Record<string, string>[] {
 }
 
 export function csvHeader(path: string): string[] {
+  path = monthFiles(path)?.[0] ?? path;
   const [header] = parse(readFileSync(path), { bom: true, to_line: 1 }) as string[][];
   return header ?? [];
 }
 
 /** Parquet rows as objects (hyparquet): DATE and TIMESTAMP columns come back as Date. */
 export async function readParquet(path: string): Promise<Cells[]> {
+  const months = monthFiles(path);
+  if (months) return (await Promise.all(months.map(readParquet))).flat();
   const file = await asyncBufferFromFile(path);
   return (await parquetReadObjects({ file })) as Cells[];
 }
 
 export async function parquetSchemaOf(path: string) {
+  path = monthFiles(path)?.[0] ?? path;
   const file = await asyncBufferFromFile(path);
   const metadata = await parquetMetadataAsync(file);
   return { metadata, columns: metadata.schema.slice(1) };

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExportQueue } from '../../src/exports/export-lock.js';
 import { generateExports } from '../../src/exports/export-service.js';
 import { PARQUET_ROW_GROUP_ROWS } from '../../src/exports/parquet-sink.js';
 import { CURSOR_BATCH_ROWS } from '../../src/exports/table-writer.js';
@@ -27,8 +28,8 @@ describe('large tables stream through many cursor batches and Parquet row groups
                                 reopen_count, payload, record_hash)
        SELECT $1, 'T-' || lpad(g::text, 6, '0'), 'canonical', 'C' || (g % 37), 'U' || (g % 11), 'P' || (g % 4 + 1),
               CASE WHEN g % 1000 = 0 THEN '=cmd|' || g ELSE 'ticket ' || g END,
-              timestamptz '2025-01-01' + g * interval '7 minutes',
-              CASE WHEN g % 3 = 0 THEN timestamptz '2025-01-01' + g * interval '7 minutes' + interval '90 minutes' END,
+              timestamptz '2025-01-01' + g * interval '2 minutes', -- all in January (local time): one month file
+              CASE WHEN g % 3 = 0 THEN timestamptz '2025-01-01' + g * interval '2 minutes' + interval '90 minutes' END,
               g % 4, '{}', 'x'
          FROM generate_series(1, $2::int) AS g`,
       [TENANT, TICKETS],
@@ -50,12 +51,12 @@ describe('large tables stream through many cursor batches and Parquet row groups
   });
 
   it('writes every row once, in several row groups, CSV and Parquet agreeing', async () => {
-    const result = await generateExports(database.db, { exportsPath, exportsKeep: 3 }, { tenantId: TENANT });
+    const result = await generateExports(database.db, { exportsPath, exportsKeep: 3 }, { queue: new ExportQueue(), tenantId: TENANT });
     const files = new Map(result.exports[0]!.files.map((f) => [f.name, f]));
-    expect(files.get('fact_tickets.parquet')!.rows).toBe(TICKETS);
-    expect(files.get('fact_tickets.csv')!.rows).toBe(TICKETS);
+    expect(files.get('fact_tickets/2025-01.parquet')!.rows).toBe(TICKETS);
+    expect(files.get('fact_tickets/2025-01.csv')!.rows).toBe(TICKETS);
 
-    const path = currentFile(exportsPath, TENANT, 'fact_tickets.parquet');
+    const path = currentFile(exportsPath, TENANT, 'fact_tickets/2025-01.parquet');
     const metadata = await parquetMetadataAsync(await asyncBufferFromFile(path));
     expect(metadata.row_groups.map((group) => Number(group.num_rows))).toEqual([
       PARQUET_ROW_GROUP_ROWS,

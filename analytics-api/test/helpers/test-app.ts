@@ -8,8 +8,8 @@ import { HealthService } from '../../src/health/health-service.js';
 import { buildApp } from '../../src/http/app.js';
 import type { AppContext } from '../../src/http/context.js';
 import { KpiReadCache } from '../../src/kpi/read-cache.js';
-
 import { ActiveRuns } from '../../src/ingest/active-runs.js';
+import { ExportQueue } from '../../src/exports/export-lock.js';
 import { connectRedis } from '../../src/redis/redis-connection.js';
 import { LogCapture, registerSecret } from './log-capture.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
@@ -55,6 +55,7 @@ export async function createTestApp(env: Record<string, string> = {}, database?:
   });
   const redis = config.redisUrl ? connectRedis(config.redisUrl, () => undefined) : undefined;
   const ctx: AppContext = {
+    exportQueue: new ExportQueue(),
     config,
     db: db.db,
     health: new HealthService(config, db.db, redis, 'test'),

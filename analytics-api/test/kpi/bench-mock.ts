@@ -19,6 +19,7 @@ import { openPostgres } from '../../src/db/postgres.js';
 import { HealthService } from '../../src/health/health-service.js';
 import { buildApp } from '../../src/http/app.js';
 import type { AppContext } from '../../src/http/context.js';
+import { ExportQueue } from '../../src/exports/export-lock.js';
 import { seedMockTenants } from '../../src/tenants/tenant-service.js';
 import { addDays } from './reference.js';
 import { KpiReadCache } from '../../src/kpi/read-cache.js';
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
     RATE_LIMIT_PER_MINUTE: '1000000',
   });
   const ctx: AppContext = {
+    exportQueue: new ExportQueue(),
     config,
     db,
     health: new HealthService(config, db, undefined, 'bench'),

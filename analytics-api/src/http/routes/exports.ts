@@ -4,11 +4,15 @@ import { generateExports, type ExportFormat } from '../../exports/export-service
 import { readsOf, type AppContext } from '../context.js';
 
 const ExportFileSchema = Type.Object({
-  name: Type.String({ description: 'file name inside the tenant folder, e.g. fact_tickets.parquet' }),
+  name: Type.String({ description: 'file path inside the generation folder, e.g. dim_client.parquet or fact_tickets/2026-01.parquet' }),
   format: Type.Union([Type.Literal('csv'), Type.Literal('parquet')]),
   rows: Type.Integer({ description: 'data rows (the CSV header is not counted)' }),
   bytes: Type.Integer(),
   sha256: Type.String({ description: 'hex SHA-256 of the file, as in manifest.json' }),
+  month: Type.Optional(Type.String({ description: 'fact tables (one file per month): the month the file holds, YYYY-MM' })),
+  generation: Type.Optional(
+    Type.String({ description: 'fact tables: the generation that wrote the file (an older one when its month did not change)' }),
+  ),
 });
 
 const TenantExportSchema = Type.Object({
@@ -36,10 +40,13 @@ const Query = Type.Object({
       description: 'which files each table gets: both (default), or only csv or only parquet',
     }),
   ),
+  full: Type.Optional(
+    Type.Boolean({ description: 'true: rewrite every month of the fact tables (default: only the months whose data changed)' }),
+  ),
 });
 
 export async function exportRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.post<{ Querystring: { tenant_id?: string; format?: ExportFormat } }>(
+  app.post<{ Querystring: { tenant_id?: string; format?: ExportFormat; full?: boolean } }>(
     '/internal/exports/generate',
     {
       schema: {
@@ -49,6 +56,8 @@ export async function exportRoutes(app: FastifyInstance, ctx: AppContext): Promi
           'Each tenant gets a new generation under EXPORTS_PATH/<tenant_id>/generations/, made current atomically ' +
           '(EXPORTS_PATH/<tenant_id>/current always holds one complete export). The last EXPORTS_KEEP generations are kept. ' +
           'format=csv or format=parquet writes only that format (the generation then holds only those files). ' +
+          'The fact tables are folders of month files (fact_tickets/2026-01.csv, …): only the months whose data changed since ' +
+          'the current generation are written, the others are carried over unchanged (hard links); full=true rewrites them all. ' +
           'Errors (application/problem+json): 400 malformed tenant_id or unknown format, 404 unknown tenant, ' +
           '503 when EXPORTS_PATH is missing and cannot be created, is not a folder or is not writable ' +
           '(the detail names the folder and the errno); the previous export then stays current.',
@@ -60,7 +69,12 @@ export async function exportRoutes(app: FastifyInstance, ctx: AppContext): Promi
     async (request, reply) => {
       // Read from the replica once it has replayed the tenant's last write (every tenant's, without tenant_id).
       const source = await readsOf(ctx).forTenant(request.query.tenant_id);
-      const result = await generateExports(source, ctx.config, { tenantId: request.query.tenant_id, format: request.query.format });
+      const result = await generateExports(source, ctx.config, {
+        queue: ctx.exportQueue,
+        tenantId: request.query.tenant_id,
+        format: request.query.format,
+        full: request.query.full,
+      });
       return reply.code(201).send(result);
     },
   );

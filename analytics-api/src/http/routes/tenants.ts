@@ -52,6 +52,6 @@ export async function tenantRoutes(app: FastifyInstance, ctx: AppContext): Promi
         },
       },
     },
-    async (request) => deleteTenant(ctx.db, ctx.config.exportsPath, (request.params as { id: string }).id),
+    async (request) => deleteTenant(ctx.db, ctx.config.exportsPath, (request.params as { id: string }).id, { exportQueue: ctx.exportQueue }),
   );
 }

@@ -11,7 +11,7 @@ import { FailoverCounterStore, MemoryCounterStore, RedisCounterStore, type Count
  * Fixed one-minute windows, counted in Redis when REDIS_URL is set (shared by all replicas) and
  * in-process otherwise or while Redis is unreachable.
  */
-export const WINDOW_MS = 60_000;
+const WINDOW_MS = 60_000;
 
 export interface LimitDecision {
   allowed: boolean;

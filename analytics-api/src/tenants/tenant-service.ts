@@ -7,7 +7,7 @@ import { invalid, notFound } from '../errors.js';
 import { SOURCES } from '../ingest/canonical.js';
 import * as store from './tenant-store.js';
 
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface TenantInput {
   id?: string;
@@ -36,7 +36,7 @@ export interface IssuedApiKey {
   expires_at?: string;
 }
 
-export function toTenant(row: store.TenantRow): Tenant {
+function toTenant(row: store.TenantRow): Tenant {
   return { ...row, created_at: row.created_at.toISOString(), updated_at: row.updated_at.toISOString() };
 }
 

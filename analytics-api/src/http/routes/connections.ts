@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { removeConnection, setConnection, showConnection, testConnection } from '../../connectors/connection-service.js';
 import type { AppContext } from '../context.js';
 
-export const ConnectionSchema = Type.Object({
+const ConnectionSchema = Type.Object({
   tenant_id: Type.String({ format: 'uuid' }),
   psa: Type.String(),
   base_url: Type.Union([Type.String(), Type.Null()]),

@@ -24,7 +24,7 @@ const TenantExportSchema = Type.Object({
   pruned: Type.Array(Type.String(), { description: 'older generations removed to keep EXPORTS_KEEP' }),
 });
 
-export const ExportResultSchema = Type.Object({
+const ExportResultSchema = Type.Object({
   generated_at: Type.String({ format: 'date-time' }),
   exports: Type.Array(TenantExportSchema),
 });

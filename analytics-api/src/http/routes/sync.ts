@@ -20,7 +20,7 @@ const EntitySyncSchema = Type.Intersect([
   }),
 ]);
 
-export const SyncSummarySchema = Type.Object({
+const SyncSummarySchema = Type.Object({
   sync_run_id: Type.String({ format: 'uuid' }),
   tenant_id: Type.String({ format: 'uuid' }),
   psa: Type.String(),

@@ -4,7 +4,7 @@ import { deleteTenant } from '../../tenants/offboarding.js';
 import { listTenantsWithSync } from '../../connectors/sync-status.js';
 import type { AppContext } from '../context.js';
 
-export const TenantSchema = Type.Object({
+const TenantSchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
   name: Type.String(),
   timezone: Type.String(),

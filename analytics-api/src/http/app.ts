@@ -125,7 +125,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     requireServiceToken(internal, ctx.serviceToken, ctx.config.serviceTokenPrevious);
     await tenantRoutes(internal, ctx);
     await tenantConfigRoutes(internal, ctx);
-    await ingestRoutes(internal, ctx);
+    await internal.register(ingestRoutes, { ctx });
     await kpiComputeRoutes(internal, ctx);
     await exportRoutes(internal, ctx);
     await alertRoutes(internal, ctx);

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { syncTenant } from '../../connectors/sync-service.js';
 import { assertUuid } from '../../tenants/tenant-service.js';
 import type { AppContext } from '../context.js';
-import { IngestSummarySchema } from './ingest.js';
+import { IngestSummarySchema } from '../schemas/ingest.js';
 
 const EntitySyncSchema = Type.Intersect([
   IngestSummarySchema,

@@ -123,15 +123,15 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
 
   await app.register(async (internal) => {
     requireServiceToken(internal, ctx.serviceToken, ctx.config.serviceTokenPrevious);
-    await tenantRoutes(internal, ctx);
+    await internal.register(tenantRoutes, { ctx });
     await tenantConfigRoutes(internal, ctx);
     await internal.register(ingestRoutes, { ctx });
-    await kpiComputeRoutes(internal, ctx);
-    await exportRoutes(internal, ctx);
+    await internal.register(kpiComputeRoutes, { ctx });
+    await internal.register(exportRoutes, { ctx });
     await alertRoutes(internal, ctx);
     await reportRoutes(internal, ctx);
-    await connectionRoutes(internal, ctx);
-    await syncRoutes(internal, ctx);
+    await internal.register(connectionRoutes, { ctx });
+    await internal.register(syncRoutes, { ctx });
   });
 
   await app.register(async (publicApi) => {

@@ -1,9 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { syncTenant } from '../../connectors/sync-service.js';
 import { assertUuid } from '../../tenants/tenant-service.js';
 import type { AppContext } from '../context.js';
-import { IngestSummarySchema } from '../schemas/ingest.js';
+import { EntitySchema, IngestSummarySchema } from '../schemas/ingest.js';
 
 const EntitySyncSchema = Type.Intersect([
   IngestSummarySchema,
@@ -27,7 +27,7 @@ const SyncSummarySchema = Type.Object({
   entities: Type.Array(EntitySyncSchema),
 });
 
-export async function syncRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export const syncRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.post(
     '/internal/sync',
     {
@@ -41,7 +41,7 @@ export async function syncRoutes(app: FastifyInstance, ctx: AppContext): Promise
         querystring: Type.Object(
           {
             tenant_id: Type.String({ description: 'tenant UUID' }),
-            entity: Type.Optional(Type.String({ description: 'tickets or time_entries (default: both)' })),
+            entity: Type.Optional(Type.Union(EntitySchema.anyOf, { description: 'tickets or time_entries (default: both)' })),
             full: Type.Optional(Type.Boolean()),
           },
           { additionalProperties: false },
@@ -50,8 +50,8 @@ export async function syncRoutes(app: FastifyInstance, ctx: AppContext): Promise
       },
     },
     async (request) => {
-      const query = request.query as { tenant_id: string; entity?: string; full?: boolean };
+      const query = request.query;
       return syncTenant(ctx.db, ctx.config, assertUuid(query.tenant_id, 'tenant_id'), { entity: query.entity, full: query.full === true });
     },
   );
-}
+};

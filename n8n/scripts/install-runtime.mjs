@@ -95,7 +95,8 @@ function capture(cmd, args, timeoutMs = 60_000) {
     });
     child.on('exit', (code) => {
       clearTimeout(timer);
-      code === 0 ? resolvePromise(out.trim()) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${out.trim()}`));
+      if (code === 0) resolvePromise(out.trim());
+      else reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${out.trim()}`));
     });
   });
 }
@@ -184,7 +185,7 @@ async function install(runtimePkg, hash, log) {
     );
   } catch (err) {
     logStream.end();
-    throw new Error(`${err.message} (see ${logPath})`);
+    throw new Error(`${err.message} (see ${logPath})`, { cause: err });
   }
   logStream.end();
 

@@ -536,7 +536,6 @@ async function proof(state, token) {
   const listed = await httpJson('GET', `${apiUrl}/internal/tenants`, { token });
   require_(listed.status === 200 && Array.isArray(listed.body), 'GET /internal/tenants returns an array', `status ${listed.status}`);
   const active = listed.body.filter((t) => t.active !== false);
-  const seededIds = new Set(seeded.tenants.map((t) => t.id));
   require_(active.length > 0 && seeded.tenants.every((t) => listed.body.some((l) => l.id === t.id)),
     'every seeded tenant is listed', `${listed.body.length} listed, ${active.length} active: ${active.map((t) => t.name).join(', ')}`);
   const tenantLabel = (id) => `${listed.body.find((t) => t.id === id)?.name ?? '?'} (${id})`;

@@ -8,7 +8,7 @@
 import { aggregateGroups, sumRows, type GroupRow } from './aggregate.js';
 import { ApiError, KpiClient } from './api.js';
 import { chartSummaries, destroyCharts, renderCharts } from './charts.js';
-import { addDays, daysBetween, instantText, isIsoDate, longDay, rangeText, shortDay, todayIso, weekdayDay } from './dates.js';
+import { addDays, daysBetween, instantText, isIsoDate, longDay, rangeText, todayIso, weekdayDay } from './dates.js';
 import { formatDelta, formatValue, type ValueKind } from './format.js';
 import { renderSortableTable, type Column } from './table.js';
 import type { DailyItem, DateRange, GroupBy } from './types.js';

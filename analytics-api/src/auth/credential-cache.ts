@@ -18,8 +18,8 @@ import { touchApiKey } from '../tenants/tenant-store.js';
  */
 
 export const CREDENTIAL_TTL_MS = 15_000;
-export const MAX_ENTRIES = 10_000;
-export const USAGE_FLUSH_MS = 60_000;
+const MAX_ENTRIES = 10_000;
+const USAGE_FLUSH_MS = 60_000;
 
 const scopes = new WeakMap<object, number>();
 let nextScope = 1;
@@ -40,7 +40,7 @@ interface Expiring {
 }
 
 /** A Map with a TTL per entry and a size bound (oldest insertion evicted first). */
-export class TtlMap<V extends Expiring> {
+class TtlMap<V extends Expiring> {
   readonly #entries = new Map<string, V>();
   constructor(private readonly maxEntries: number) {}
 

@@ -4,7 +4,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
  * Constant-time comparison of a presented service token with the configured one. Both sides are
  * hashed first so that the comparison does not leak the token's length either.
  */
-export function serviceTokenMatches(presented: string, expected: string): boolean {
+function serviceTokenMatches(presented: string, expected: string): boolean {
   const a = createHash('sha256').update(presented).digest();
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b);

@@ -13,7 +13,7 @@ import { problem, sendProblem } from '../http/problem.js';
  */
 
 /** Self only: no inline script or style, no third-party origin, no framing. */
-export const DASHBOARD_CSP = [
+const DASHBOARD_CSP = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",
@@ -52,7 +52,7 @@ export interface DashboardOptions {
 }
 
 /** Where the built page is: next to the compiled plugin (dist/dashboard/), or dist/dashboard/ when run from src/. */
-export function findDashboardDir(): string | undefined {
+function findDashboardDir(): string | undefined {
   const here = dirname(fileURLToPath(import.meta.url));
   const candidates = [here, resolve(here, '..', '..', 'dist', 'dashboard')];
   return candidates.find((dir) => existsSync(join(dir, 'index.html')));

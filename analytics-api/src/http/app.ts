@@ -134,15 +134,15 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(async (internal) => {
     requireServiceToken(internal, ctx.serviceToken, ctx.config.serviceTokenPrevious);
     rememberWritePositions(internal, readsOf(ctx));
-    await tenantRoutes(internal, ctx);
+    await internal.register(tenantRoutes, { ctx });
     await tenantConfigRoutes(internal, ctx);
-    await ingestRoutes(internal, ctx);
-    await kpiComputeRoutes(internal, ctx);
-    await exportRoutes(internal, ctx);
+    await internal.register(ingestRoutes, { ctx });
+    await internal.register(kpiComputeRoutes, { ctx });
+    await internal.register(exportRoutes, { ctx });
     await alertRoutes(internal, ctx);
     await reportRoutes(internal, ctx);
-    await connectionRoutes(internal, ctx);
-    await syncRoutes(internal, ctx);
+    await internal.register(connectionRoutes, { ctx });
+    await internal.register(syncRoutes, { ctx });
   });
 
   await app.register(async (publicApi) => {

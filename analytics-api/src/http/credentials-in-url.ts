@@ -3,7 +3,7 @@
  * in the URL is refused (400, "use the header"), and the logged URL has the value replaced, because
  * URLs end up in proxy logs, browser history and our own request log.
  */
-export const CREDENTIAL_PARAMETERS: ReadonlySet<string> = new Set([
+const CREDENTIAL_PARAMETERS: ReadonlySet<string> = new Set([
   'api_key',
   'apikey',
   'api-key',

@@ -7,7 +7,7 @@ export const MAX_JSON_DEPTH = 64;
  * The deepest nesting of a JSON text, found without parsing it: JSON.parse on a hostile, deeply
  * nested body would otherwise exhaust the stack.
  */
-export function jsonDepth(text: string): number {
+function jsonDepth(text: string): number {
   let depth = 0;
   let deepest = 0;
   let inString = false;

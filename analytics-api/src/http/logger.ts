@@ -5,7 +5,7 @@ import { redactUrl } from './credentials-in-url.js';
  * pino options shared by the server. Credentials are redacted wherever they could appear; request
  * logs carry method, url and a request id, never headers in full.
  */
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers["x-api-key"]',
   'req.headers.cookie',

@@ -27,7 +27,7 @@ const APPS = ['Outlook', 'Teams', 'OneDrive', 'Excel', 'Adobe Acrobat', 'Chrome'
 const PEOPLE = ['the reception desk', 'accounts', 'the practice manager', 'a new starter', 'the director', 'the warehouse team'];
 
 /** `{host}`, `{app}` and `{who}` are filled in per ticket. */
-export const TICKET_KINDS: readonly TicketKind[] = [
+const TICKET_KINDS: readonly TicketKind[] = [
   { summary: '{app} keeps asking for the password', board: 'helpdesk', channel: 'phone', weight: 9, priorities: [0, 2, 7, 3] },
   { summary: 'Cannot connect to the VPN from home', board: 'helpdesk', channel: 'phone', weight: 6, priorities: [0, 3, 6, 1] },
   { summary: 'Printer offline for {who}', board: 'helpdesk', channel: 'portal', weight: 6, priorities: [0, 1, 6, 4] },

@@ -8,7 +8,7 @@
  */
 
 /** mulberry32: a tiny 32-bit generator, plenty for synthetic data. Returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
+function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -20,7 +20,7 @@ export function mulberry32(seed: number): () => number {
 }
 
 /** FNV-1a over the joined parts, then a murmur3 finalizer so that similar labels spread apart. */
-export function hashSeed(...parts: readonly (string | number)[]): number {
+function hashSeed(...parts: readonly (string | number)[]): number {
   let h = 0x811c9dc5;
   const text = parts.join('\u0000');
   for (let i = 0; i < text.length; i += 1) {

@@ -4,6 +4,7 @@
  * from the start (it is cheap and deterministic), so nothing is kept in memory beyond one day and
  * each technician's queue of workable tickets.
  */
+import { DeskHours } from './desk-hours.js';
 import { WeightedTable, createRng } from './prng.js';
 import type { TenantProfile } from './tenants.js';
 import type { SimTicket } from './ticket-flow.js';
@@ -11,7 +12,7 @@ import { ticketsForDay } from './ticket-flow.js';
 import type { SimTimeEntry, WorkDayContext } from './work-days.js';
 import { entriesForBlocks, onCallBlocks, workdayBlocks } from './work-days.js';
 import type { GenerationWindow, SimClient, SimTechnician, World } from './world.js';
-import { WARMUP_DAYS, buildWorld, dayKind } from './world.js';
+import { WARMUP_DAYS, buildWorld, dayKind, isStaffed } from './world.js';
 import { DAY_MS, ZoneClock, addDays, dateToUtcMidnight, datesBetween } from './zone-clock.js';
 
 export interface SimulationOptions extends GenerationWindow {
@@ -32,6 +33,7 @@ export class TenantSimulation {
   readonly windowStart: number;
   private readonly technicianTable: WeightedTable<SimTechnician>;
   private readonly clientTable: WeightedTable<SimClient>;
+  private readonly desk: DeskHours;
 
   constructor(
     readonly profile: TenantProfile,
@@ -43,6 +45,11 @@ export class TenantSimulation {
     this.windowStart = this.clock.toUtc(options.from, 0);
     this.technicianTable = new WeightedTable(this.world.technicians, (t) => t.load);
     this.clientTable = new WeightedTable(this.world.clients, (c) => c.size);
+    this.desk = new DeskHours(this.clock, (date) => this.kindOf(date));
+  }
+
+  private kindOf(date: string) {
+    return dayKind(date, this.profile.workdays);
   }
 
   private onCallFor(date: string) {
@@ -56,7 +63,6 @@ export class TenantSimulation {
     const rng = createRng(this.options.seed, this.profile.tenant.id, 'tickets');
     let seq = 0;
     for (const date of datesBetween(addDays(this.options.from, -WARMUP_DAYS), this.options.to)) {
-      const kind = dayKind(date);
       const count = this.world.ticketsPerDay.get(date) ?? 0;
       const tickets = ticketsForDay(
         {
@@ -66,7 +72,8 @@ export class TenantSimulation {
           technicians: this.technicianTable,
           clients: this.clientTable,
           onCall: this.onCallFor(date),
-          workday: kind === 'workday' || kind === 'quiet',
+          workday: isStaffed(this.kindOf(date)),
+          desk: this.desk,
         },
         date,
         count,
@@ -111,12 +118,12 @@ export class TenantSimulation {
         queues[index] = queue.filter((t) => t.resolvedAt === null || t.resolvedAt >= dayStart - HOUR_MS).slice(-MAX_QUEUE);
       }
       if (date < this.options.from) continue;
-      const kind = dayKind(date);
+      const kind = this.kindOf(date);
       const onCall = this.onCallFor(date);
       const day: SimTimeEntry[] = [];
       for (const tech of this.world.technicians) {
         let blocks;
-        if (kind === 'workday' || kind === 'quiet') {
+        if (isStaffed(kind)) {
           if (rng.chance(kind === 'quiet' ? 0.35 : 0.04)) continue; // leave, sick day
           blocks = workdayBlocks(ctx, tech);
         } else if (tech === onCall) {

@@ -33,7 +33,14 @@ export interface TenantProfile {
   msp: MockCompany;
   /** Currency-neutral hourly rates the MSP charges, low and high end of its client base. */
   rateRange: readonly [number, number];
+  /**
+   * ISO weekdays (1 = Monday … 7 = Sunday) the desk is staffed. On the other days one on-call
+   * technician handles the urgent tickets and everything else waits for the next workday.
+   */
+  workdays: readonly number[];
 }
+
+const MONDAY_TO_FRIDAY = [1, 2, 3, 4, 5] as const;
 
 export const MOCK_TENANT_PROFILES: readonly TenantProfile[] = [
   {
@@ -45,6 +52,7 @@ export const MOCK_TENANT_PROFILES: readonly TenantProfile[] = [
       source: 'connectwise',
     },
     technicians: 10,
+    workdays: MONDAY_TO_FRIDAY,
     ticketsPerWeekday: 28,
     technicianNames: [
       'Jamie Carter', 'Priya Raman', 'Marcus Bell', 'Elena Ortiz', 'Tyler Brooks', 'Dana Whitfield',
@@ -70,6 +78,7 @@ export const MOCK_TENANT_PROFILES: readonly TenantProfile[] = [
       source: 'autotask',
     },
     technicians: 9,
+    workdays: MONDAY_TO_FRIDAY,
     ticketsPerWeekday: 25,
     technicianNames: [
       'Camille Laurent', 'Julien Moreau', 'Sophie Bernard', 'Antoine Dubois', 'Léa Fontaine', 'Hugo Lefèvre',
@@ -93,6 +102,7 @@ export const MOCK_TENANT_PROFILES: readonly TenantProfile[] = [
       source: 'halopsa',
     },
     technicians: 8,
+    workdays: MONDAY_TO_FRIDAY,
     ticketsPerWeekday: 23,
     technicianNames: [
       'Liam Nguyen', 'Chloe Mitchell', 'Jack Thompson', 'Mia Patel', 'Noah Williams', 'Zoe Anderson',

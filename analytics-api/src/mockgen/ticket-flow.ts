@@ -4,6 +4,7 @@
  */
 import type { Board, Channel, Priority } from './catalog.js';
 import { RESOLUTION_TARGET_HOURS, RESPONSE_TARGET_HOURS, drawPriority, drawTicketKind, fillSummary } from './catalog.js';
+import type { DeskHours } from './desk-hours.js';
 import type { Rng, WeightedTable } from './prng.js';
 import type { SimClient, SimTechnician } from './world.js';
 import type { ZoneClock } from './zone-clock.js';
@@ -58,7 +59,14 @@ export interface TicketFlowContext {
   clients: WeightedTable<SimClient>;
   /** Who answers tickets on this date when it is not a working day. */
   onCall: SimTechnician;
+  /** The whole desk works on this date; otherwise only the on-call technician, on urgent tickets. */
   workday: boolean;
+  desk: DeskHours;
+}
+
+/** High and critical: what the on-call technician handles when the desk is closed. */
+function isUrgent(priority: Priority): boolean {
+  return priority <= 2;
 }
 
 /** Arrival minute of day: a morning and an afternoon peak on workdays, anything otherwise. */
@@ -81,7 +89,9 @@ export function ticketsForDay(ctx: TicketFlowContext, date: string, count: numbe
 function buildTicket(ctx: TicketFlowContext, base: Pick<SimTicket, 'seq' | 'numberInDay' | 'localDate' | 'createdAt'>): SimTicket {
   const { rng, now } = ctx;
   const kind = drawTicketKind(rng);
-  const priority = drawPriority(kind, rng);
+  let priority = drawPriority(kind, rng);
+  // What gets raised on a closed day is mostly what cannot wait: outages, security alerts.
+  if (!ctx.workday && !isUrgent(priority) && rng.chance(0.6)) priority = rng.chance(0.3) ? 1 : 2;
   const client = ctx.clients.pick(rng);
   const assignee = ctx.workday || rng.chance(0.25) ? ctx.technicians.pick(rng) : ctx.onCall;
   const created = base.createdAt;
@@ -110,6 +120,13 @@ function buildTicket(ctx: TicketFlowContext, base: Pick<SimTicket, 'seq' | 'numb
   const reopenRoll = rng.float();
   const reopenCount = quirk === null ? (reopenRoll < 0.01 ? 2 : reopenRoll < 0.06 ? 1 : 0) : 0;
   if (reopenCount > 0) closed += reopenCount * rng.between(1, 4) * DAY; // the customer came back
+  if (!isUrgent(priority) && quirk === null) {
+    // Nobody but the on-call technician works a closed day, and they only take urgent tickets (a
+    // ticket fixed during the call is closed whenever the call came in).
+    responded = Math.max(created, ctx.desk.handledAt(responded));
+    resolved = Math.max(responded, ctx.desk.handledAt(resolved));
+    closed = Math.max(resolved, ctx.desk.handledAt(closed));
+  }
 
   const sla: SlaKind = rng.weighted([['verdict', 55], ['due', 30], ['none', 15]] as const);
   const isResponded = responded < now;

@@ -151,8 +151,9 @@ export function entriesForBlocks(
 }
 
 function priceTicketWork(rng: Rng, ticket: SimTicket, hours: number, afterHours: boolean) {
-  // Monitoring alerts are mostly covered by the managed-services agreement.
-  const covered = rng.chance(ticket.board === 'monitoring' ? Math.min(0.9, ticket.client.coveredShare + 0.4) : ticket.client.coveredShare);
+  // Monitoring alerts are mostly covered by the managed-services agreement; on-call work on a
+  // closed day is billed on top of it, as MSP agreements cover business hours only.
+  const covered = !afterHours && rng.chance(ticket.board === 'monitoring' ? Math.min(0.9, ticket.client.coveredShare + 0.4) : ticket.client.coveredShare);
   const billing: Billing = covered ? 'NoCharge' : rng.chance(0.02) ? 'NoDefault' : 'Billable';
   const workType: WorkType = afterHours
     ? 'After Hours'

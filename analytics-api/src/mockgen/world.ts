@@ -50,19 +50,28 @@ export interface World {
   windowTickets: number;
 }
 
-/** Christmas and New Year's Day are holidays everywhere these MSPs work; the days around are quiet. */
-export function dayKind(date: string): 'workday' | 'quiet' | 'weekend' | 'holiday' {
+export type DayKind = 'workday' | 'quiet' | 'weekend' | 'holiday';
+
+/**
+ * Christmas and New Year's Day are holidays everywhere these MSPs work; the days around are quiet.
+ * 'weekend' is any day outside the tenant's workdays.
+ */
+export function dayKind(date: string, workdays: readonly number[]): DayKind {
   const monthDay = date.slice(5);
   if (monthDay === '12-25' || monthDay === '01-01') return 'holiday';
-  const weekday = dayOfWeek(date);
-  if (weekday === 0 || weekday === 6) return 'weekend';
+  if (!workdays.includes(dayOfWeek(date) || 7)) return 'weekend';
   if (monthDay === '12-24' || monthDay === '12-26' || monthDay === '12-31') return 'quiet';
   return 'workday';
 }
 
+/** Whether the whole desk works on that date (ordinary and quiet workdays). */
+export function isStaffed(kind: DayKind): boolean {
+  return kind === 'workday' || kind === 'quiet';
+}
+
 /** Expected share of an ordinary weekday's tickets arriving on that date. */
-function volumeFactor(date: string): number {
-  switch (dayKind(date)) {
+function volumeFactor(date: string, workdays: readonly number[]): number {
+  switch (dayKind(date, workdays)) {
     case 'holiday':
       return 0.12;
     case 'weekend':
@@ -70,7 +79,7 @@ function volumeFactor(date: string): number {
     case 'quiet':
       return 0.5;
     default:
-      return [0, 1.15, 1.05, 1, 1, 0.85, 0][dayOfWeek(date)]!;
+      return [0.85, 1.15, 1.05, 1, 1, 0.85, 0.85][dayOfWeek(date)]!;
   }
 }
 
@@ -140,7 +149,7 @@ export function buildWorld(profile: TenantProfile, seed: string, window: Generat
   const volumeRng = createRng(seed, profile.tenant.id, 'volume');
   const warmup = datesBetween(addDays(window.from, -WARMUP_DAYS), addDays(window.from, -1));
   const inWindow = datesBetween(window.from, window.to);
-  const weightOf = (date: string) => volumeFactor(date) * Math.max(0.4, 1 + 0.12 * volumeRng.normal());
+  const weightOf = (date: string) => volumeFactor(date, profile.workdays) * Math.max(0.4, 1 + 0.12 * volumeRng.normal());
   const warmupWeights = warmup.map(weightOf);
   const windowWeights = inWindow.map(weightOf);
   const naturalTotal = Math.round(profile.ticketsPerWeekday * windowWeights.reduce((a, b) => a + b, 0));

@@ -19,7 +19,7 @@ import { FailoverCounterStore, MemoryCounterStore, RedisCounterStore, type Count
  * timed against it. Kept honest by test/reliability/rate-limits.test.ts (both limits, two instances
  * sharing one budget through Redis, Redis dying and returning) and counter-store.test.ts.
  */
-export const WINDOW_MS = 60_000;
+const WINDOW_MS = 60_000;
 
 export interface LimitDecision {
   allowed: boolean;

@@ -30,7 +30,7 @@ export interface RenderedReport {
 }
 
 /** The tiles of the report, in this order. */
-export const REPORT_TILES: readonly KpiKey[] = [
+const REPORT_TILES: readonly KpiKey[] = [
   'tickets_opened',
   'tickets_closed',
   'backlog_open',

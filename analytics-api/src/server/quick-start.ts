@@ -7,9 +7,9 @@ import type { Database } from '../db/database.js';
 import { findKeyOwner } from '../tenants/tenant-store.js';
 import { createApiKey, seedMockTenants } from '../tenants/tenant-service.js';
 
-export const DEMO_TENANT_ID = '550e8400-e29b-41d4-a716-446655440000';
+const DEMO_TENANT_ID = '550e8400-e29b-41d4-a716-446655440000';
 /** The month the mock data covers (analytics-api/mock-data/README.md). */
-export const MOCK_MONTH = { from: '2026-01-01', to: '2026-01-31' } as const;
+const MOCK_MONTH = { from: '2026-01-01', to: '2026-01-31' } as const;
 
 /**
  * The embedded quick start's credentials. They live next to the embedded database (DATA_DIR,

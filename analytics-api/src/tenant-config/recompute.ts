@@ -20,7 +20,7 @@ import * as jobs from './recompute-store.js';
  * Days per chunk: a year in one range computation, which costs about what a 366-day compute-daily
  * call costs (docs/benchmarks.md). A crash loses at most one chunk's work.
  */
-export const RECOMPUTE_CHUNK_DAYS = 366;
+const RECOMPUTE_CHUNK_DAYS = 366;
 const LEASE_SECONDS = 300;
 
 export interface RecomputeOptions {

@@ -35,7 +35,7 @@ export interface IssuedApiKey {
   expires_at?: string;
 }
 
-export function toTenant(row: store.TenantRow): Tenant {
+function toTenant(row: store.TenantRow): Tenant {
   return { ...row, created_at: row.created_at.toISOString(), updated_at: row.updated_at.toISOString() };
 }
 

@@ -15,7 +15,7 @@ describe('access log', () => {
       const id = `access-log-${status}`;
       const res = await t.app.inject({ method: 'GET', url, headers: { 'x-request-id': id } });
       expect(res.statusCode).toBe(status);
-      const lines = t.logs.lines.map((l) => JSON.parse(l) as Record<string, any>).filter((l) => l['reqId'] === id);
+      const lines = t.logs.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['reqId'] === id);
       expect(lines, url).toHaveLength(1);
       expect(lines[0]).toMatchObject({ msg: 'request completed', req: { method: 'GET', url }, res: { statusCode: status } });
       expect(typeof lines[0]!['responseTime']).toBe('number');

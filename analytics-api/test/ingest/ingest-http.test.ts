@@ -116,7 +116,7 @@ describe('POST /internal/ingest/* (push mode, canonical records)', () => {
     ['an unknown tenant', 'tickets', [], 'tenant_id=00000000-0000-4000-8000-000000000000', 404, /does not exist/],
     ['a malformed tenant_id', 'tickets', [], 'tenant_id=../../etc/passwd', 400, /UUID/],
     ['a missing tenant_id', 'tickets', [], 'source=canonical', 400, /tenant_id/],
-    ['an unknown source', 'tickets', [], 'tenant_id=TENANT&source=servicenow', 400, /unknown source/],
+    ['an unknown source', 'tickets', [], 'tenant_id=TENANT&source=servicenow', 400, /source must be one of canonical, connectwise, autotask, halopsa/],
     ['an unknown entity', 'invoices', [], 'tenant_id=TENANT', 400, /entity/],
     ['a body that is not JSON', 'tickets', 'not json', 'tenant_id=TENANT', 400, /not valid JSON/],
     ['a body that is a JSON string', 'tickets', '"records"', 'tenant_id=TENANT', 400, /JSON array/],

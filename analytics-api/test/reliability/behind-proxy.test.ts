@@ -2,7 +2,7 @@ import { Agent, createServer, request, type IncomingHttpHeaders, type Server } f
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, createTenant } from '../../src/tenants/tenant-service.js';
-import { createTestApp, TEST_SERVICE_TOKEN, type TestApp } from '../helpers/test-app.js';
+import { createTestApp, TEST_SERVICE_TOKEN } from '../helpers/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 
 /**

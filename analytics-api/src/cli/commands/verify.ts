@@ -13,7 +13,7 @@ export const DEFAULT_TENANT = '550e8400-e29b-41d4-a716-446655440000';
 export const DEFAULT_DATE = '2026-01-24';
 
 /** Exit code of a BLOCKED verdict (1 stays for usage errors and crashes). */
-export const BLOCKED_EXIT_CODE = 2;
+const BLOCKED_EXIT_CODE = 2;
 
 function option(args: ParsedArgs, name: string): string | undefined {
   if (args.options[name] === true) throw new CliUsageError(`--${name} needs a value`);
@@ -42,7 +42,7 @@ function quickStartCredentials(env: NodeJS.ProcessEnv): { service_token?: string
  * Said before the checks run, when the API answers on the embedded database: the plan's proofs need
  * PostgreSQL, so the verdict is BLOCKED by design there, whatever else passes.
  */
-export const EMBEDDED_NOTE =
+const EMBEDDED_NOTE =
   'note: this API runs on its embedded database (the quick start): the verdict will be BLOCKED by design — the ' +
   'deployment plan\'s proofs need PostgreSQL (DATABASE_URL in the API, --database-url here). The other checks still run and are recorded.';
 

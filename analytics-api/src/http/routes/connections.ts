@@ -1,9 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { removeConnection, setConnection, showConnection, testConnection } from '../../connectors/connection-service.js';
 import type { AppContext } from '../context.js';
 
-export const ConnectionSchema = Type.Object({
+const ConnectionSchema = Type.Object({
   tenant_id: Type.String({ format: 'uuid' }),
   psa: Type.String(),
   base_url: Type.Union([Type.String(), Type.Null()]),
@@ -27,7 +27,7 @@ const ConnectionBody = Type.Object(
 
 const Params = Type.Object({ id: Type.String({ description: 'tenant UUID' }) });
 
-export async function connectionRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export const connectionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.put(
     '/internal/tenants/:id/connection',
     {
@@ -40,7 +40,7 @@ export async function connectionRoutes(app: FastifyInstance, ctx: AppContext): P
         response: { 200: ConnectionSchema },
       },
     },
-    async (request) => setConnection(ctx.db, ctx.config, (request.params as { id: string }).id, request.body as Record<string, unknown>),
+    async (request) => setConnection(ctx.db, ctx.config, request.params.id, request.body),
   );
   app.get(
     '/internal/tenants/:id/connection',
@@ -53,7 +53,7 @@ export async function connectionRoutes(app: FastifyInstance, ctx: AppContext): P
         response: { 200: ConnectionSchema },
       },
     },
-    async (request) => showConnection(ctx.db, ctx.config, (request.params as { id: string }).id),
+    async (request) => showConnection(ctx.db, ctx.config, request.params.id),
   );
   app.delete(
     '/internal/tenants/:id/connection',
@@ -61,7 +61,7 @@ export async function connectionRoutes(app: FastifyInstance, ctx: AppContext): P
       schema: { tags: ['internal'], summary: "Removes the tenant's PSA connection and its sync cursors (stored records stay)", security: [{ serviceToken: [] }], params: Params },
     },
     async (request, reply) => {
-      await removeConnection(ctx.db, (request.params as { id: string }).id);
+      await removeConnection(ctx.db, request.params.id);
       return reply.code(204).send();
     },
   );
@@ -76,6 +76,6 @@ export async function connectionRoutes(app: FastifyInstance, ctx: AppContext): P
         response: { 200: Type.Object({ tenant_id: Type.String(), psa: Type.String(), ok: Type.Boolean(), requests: Type.Integer() }) },
       },
     },
-    async (request) => testConnection(ctx.db, ctx.config, (request.params as { id: string }).id),
+    async (request) => testConnection(ctx.db, ctx.config, request.params.id),
   );
-}
+};

@@ -1,10 +1,10 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { computeDaily } from '../../kpi/kpi-service.js';
 import type { AppContext } from '../context.js';
 import { KpiDayListSchema, KpiDaySchema, PeriodQuery } from './kpis.js';
 
-export async function kpiComputeRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export const kpiComputeRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.post(
     '/internal/kpi/compute-daily',
     {
@@ -24,8 +24,8 @@ export async function kpiComputeRoutes(app: FastifyInstance, ctx: AppContext): P
       },
     },
     async (request) => {
-      const query = request.query as { tenant_id: string; date?: string; from?: string; to?: string };
+      const query = request.query;
       return computeDaily(ctx.db, query.tenant_id, { date: query.date, from: query.from, to: query.to }, ctx.readCache);
     },
   );
-}
+};

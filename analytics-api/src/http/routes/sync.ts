@@ -1,9 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { syncTenant } from '../../connectors/sync-service.js';
 import { assertUuid } from '../../tenants/tenant-service.js';
 import type { AppContext } from '../context.js';
-import { IngestSummarySchema } from './ingest.js';
+import { EntitySchema, IngestSummarySchema } from '../schemas/ingest.js';
 
 const EntitySyncSchema = Type.Intersect([
   IngestSummarySchema,
@@ -20,14 +20,14 @@ const EntitySyncSchema = Type.Intersect([
   }),
 ]);
 
-export const SyncSummarySchema = Type.Object({
+const SyncSummarySchema = Type.Object({
   sync_run_id: Type.String({ format: 'uuid' }),
   tenant_id: Type.String({ format: 'uuid' }),
   psa: Type.String(),
   entities: Type.Array(EntitySyncSchema),
 });
 
-export async function syncRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export const syncRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.post(
     '/internal/sync',
     {
@@ -41,7 +41,7 @@ export async function syncRoutes(app: FastifyInstance, ctx: AppContext): Promise
         querystring: Type.Object(
           {
             tenant_id: Type.String({ description: 'tenant UUID' }),
-            entity: Type.Optional(Type.String({ description: 'tickets or time_entries (default: both)' })),
+            entity: Type.Optional(Type.Union(EntitySchema.anyOf, { description: 'tickets or time_entries (default: both)' })),
             full: Type.Optional(Type.Boolean()),
           },
           { additionalProperties: false },
@@ -50,7 +50,7 @@ export async function syncRoutes(app: FastifyInstance, ctx: AppContext): Promise
       },
     },
     async (request) => {
-      const query = request.query as { tenant_id: string; entity?: string; full?: boolean };
+      const query = request.query;
       const tenantId = assertUuid(query.tenant_id, 'tenant_id');
       const summary = await syncTenant(ctx.db, ctx.config, ctx.activeRuns, tenantId, { entity: query.entity, full: query.full === true });
       // Synced time entries change the currency /v1/kpis/daily reads (kpi-store.ts readDays).
@@ -58,4 +58,4 @@ export async function syncRoutes(app: FastifyInstance, ctx: AppContext): Promise
       return summary;
     },
   );
-}
+};

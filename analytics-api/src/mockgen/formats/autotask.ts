@@ -13,10 +13,10 @@ import type { SimTimeEntry } from '../work-days.js';
 import type { JsonObject, RecordFormat, TicketDefect, TimeEntryDefect } from './format.js';
 import { GARBLED_DATES, isoMillis, round2 } from './format.js';
 
-export const AT_TICKET_ID_BASE = 52_000;
-export const AT_TIME_ENTRY_ID_BASE = 1_180_000;
-export const AT_RESOURCE_ID_BASE = 29_683_700;
-export const AT_COMPANY_ID_BASE = 170;
+const AT_TICKET_ID_BASE = 52_000;
+const AT_TIME_ENTRY_ID_BASE = 1_180_000;
+const AT_RESOURCE_ID_BASE = 29_683_700;
+const AT_COMPANY_ID_BASE = 170;
 
 /** The default Autotask priority picklist: 1 High, 2 Medium, 3 Low, 4 Critical. */
 const PRIORITY_VALUES: Record<Priority, number> = { 1: 4, 2: 1, 3: 2, 4: 3 };

@@ -14,8 +14,8 @@ import type { SimClient, SimTechnician } from '../world.js';
 import type { JsonObject, RecordFormat, TicketDefect, TimeEntryDefect } from './format.js';
 import { GARBLED_DATES, isoSeconds, round2 } from './format.js';
 
-export const CW_TICKET_ID_BASE = 301_000;
-export const CW_TIME_ENTRY_ID_BASE = 780_000;
+const CW_TICKET_ID_BASE = 301_000;
+const CW_TIME_ENTRY_ID_BASE = 780_000;
 
 const BOARDS: Record<Board, { id: number; name: string }> = {
   helpdesk: { id: 1, name: 'Help Desk' },

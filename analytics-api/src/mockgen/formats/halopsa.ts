@@ -15,9 +15,9 @@ import type { SimTimeEntry } from '../work-days.js';
 import type { JsonObject, RecordFormat, TicketDefect, TimeEntryDefect } from './format.js';
 import { GARBLED_DATES, haloTicks, round2 } from './format.js';
 
-export const HALO_TICKET_ID_BASE = 18_100;
+const HALO_TICKET_ID_BASE = 18_100;
 /** The internal ticket that carries admin, training and meeting time. */
-export const HALO_INTERNAL_TICKET_ID = 18_000;
+const HALO_INTERNAL_TICKET_ID = 18_000;
 
 const NEVER = '1900-01-01T00:00:00';
 const NEVER_EMAIL = '0001-01-01T00:00:00';

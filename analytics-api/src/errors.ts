@@ -43,5 +43,4 @@ export const notFound = (detail: string) => new DomainError('not_found', detail)
 export const conflict = (detail: string) => new DomainError('conflict', detail);
 export const preconditionFailed = (detail: string) => new DomainError('precondition_failed', detail);
 export const unauthorized = (detail: string) => new DomainError('unauthorized', detail);
-const forbidden = (detail: string) => new DomainError('forbidden', detail);
 export const unavailable = (detail: string, cause?: unknown) => new DomainError('unavailable', detail, undefined, { cause });

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
-import type { Database, Queryable, Session } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
 import { exportSnapshot } from '../db/snapshot.js';
 import { getTenant, listTenants, type Tenant } from '../tenants/tenant-service.js';
 import { invalid, notFound } from '../errors.js';

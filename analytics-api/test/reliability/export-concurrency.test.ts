@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { openPostgres } from '../../src/db/postgres.js';
 import { EXPORT_LOCK_KEY_SQL } from '../../src/exports/export-lock.js';
-import { ExportQueue } from '../../src/exports/export-lock.js';
 import { generateExports } from '../../src/exports/export-service.js';
 import { createTenant } from '../../src/tenants/tenant-service.js';
 import { currentFile, insertTicket, readCsv } from '../exports/helpers.js';

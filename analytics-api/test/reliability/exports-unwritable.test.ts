@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenant } from '../../src/tenants/tenant-service.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
@@ -95,9 +95,14 @@ function canMount(): boolean {
   return mounted;
 }
 
+/** Every file of an export, fact tables' month files included (they are folders), by relative path. */
 function snapshot(dir: string): Record<string, string> {
   const files: Record<string, string> = {};
-  for (const name of readdirSync(dir)) files[name] = createHash('sha256').update(readFileSync(join(dir, name))).digest('hex');
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    files[relative(dir, path)] = createHash('sha256').update(readFileSync(path)).digest('hex');
+  }
   return files;
 }
 

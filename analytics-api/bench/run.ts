@@ -46,7 +46,14 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { quick: false, explain: false, only: new Set(GROUPS.filter((g) => g !== 'api')), cpuProf: false, regenerate: false, build: true };
+  const options: Options = {
+    quick: false,
+    explain: false,
+    only: new Set(GROUPS.filter((g) => g !== 'api')),
+    cpuProf: false,
+    regenerate: false,
+    build: true,
+  };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i]!;
     if (arg === '--quick') options.quick = true;
@@ -55,9 +62,13 @@ function parseOptions(argv: string[]): Options {
     else if (arg === '--regenerate') options.regenerate = true;
     else if (arg === '--no-build') options.build = false;
     else if (arg === '--only' || arg.startsWith('--only=')) {
-      const value = arg.includes('=') ? arg.slice('--only='.length) : argv[++i] ?? '';
-      const groups = value.split(',').map((g) => g.trim()).filter(Boolean);
-      for (const g of groups) if (!(GROUPS as readonly string[]).includes(g)) throw new Error(`--only: unknown group "${g}" (${GROUPS.join(', ')})`);
+      const value = arg.includes('=') ? arg.slice('--only='.length) : (argv[++i] ?? '');
+      const groups = value
+        .split(',')
+        .map((g) => g.trim())
+        .filter(Boolean);
+      for (const g of groups)
+        if (!(GROUPS as readonly string[]).includes(g)) throw new Error(`--only: unknown group "${g}" (${GROUPS.join(', ')})`);
       options.only = new Set(groups as Group[]);
     } else throw new Error(`unknown option ${arg}`);
   }

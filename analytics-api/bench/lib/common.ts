@@ -50,7 +50,14 @@ export interface CommandResult {
 export async function runCommand(
   command: string,
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string; stdin?: number | 'ignore'; stdoutFd?: number; allowFailure?: boolean; timeoutMs?: number } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    stdin?: number | 'ignore';
+    stdoutFd?: number;
+    allowFailure?: boolean;
+    timeoutMs?: number;
+  } = {},
 ): Promise<CommandResult> {
   const t0 = now();
   const child = spawn(command, args, {

@@ -113,16 +113,29 @@ export async function ensureDataset(largeTickets: number, smallTickets: number, 
     log(`data: reusing ${dir} (${manifest.large.tickets} + ${manifest.small.tickets} tickets)`);
     const mid = await ensureMid(dir);
     writeTenants(dir);
-    return { dir, large: filesOf(dir, LARGE_TENANT.id, manifest.large), small: filesOf(dir, SMALL_TENANT.id, manifest.small), mid, smallFrom: manifest.smallFrom };
+    return {
+      dir,
+      large: filesOf(dir, LARGE_TENANT.id, manifest.large),
+      small: filesOf(dir, SMALL_TENANT.id, manifest.small),
+      mid,
+      smallFrom: manifest.smallFrom,
+    };
   }
   rmSync(dir, { recursive: true, force: true });
   ensureDir(join(dir, LARGE_TENANT.id));
   ensureDir(join(dir, SMALL_TENANT.id));
   const t0 = now();
-  log(`data: generating ${largeTickets.toLocaleString('en-US')} canonical tickets over ${LARGE_WINDOW.from}..${LARGE_WINDOW.to} (seed ${SEED})`);
+  log(
+    `data: generating ${largeTickets.toLocaleString('en-US')} canonical tickets over ${LARGE_WINDOW.from}..${LARGE_WINDOW.to} (seed ${SEED})`,
+  );
 
   const generated = generateTenantData(PROFILE, { seed: SEED, ...LARGE_WINDOW, tickets: largeTickets, format: 'canonical' });
-  const formatter = new Intl.DateTimeFormat('en-CA', { timeZone: PROFILE.tenant.timezone, year: 'numeric', month: '2-digit', day: '2-digit' });
+  const formatter = new Intl.DateTimeFormat('en-CA', {
+    timeZone: PROFILE.tenant.timezone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  });
 
   // Tickets come in creation order: keep the creation dates of the last `smallTickets` valid ones.
   const largeTicketsOut = new ArrayFileWriter(join(dir, LARGE_TENANT.id, 'tickets.json'));
@@ -182,18 +195,31 @@ export async function ensureDataset(largeTickets: number, smallTickets: number, 
     `data: done in ${((now() - t0) / 1000).toFixed(1)} s — large ${manifest.large.tickets} tickets / ${manifest.large.time_entries} entries, ` +
       `small ${manifest.small.tickets} tickets / ${manifest.small.time_entries} entries`,
   );
-  return { dir, large: filesOf(dir, LARGE_TENANT.id, manifest.large), small: filesOf(dir, SMALL_TENANT.id, manifest.small), mid, smallFrom };
+  return {
+    dir,
+    large: filesOf(dir, LARGE_TENANT.id, manifest.large),
+    small: filesOf(dir, SMALL_TENANT.id, manifest.small),
+    mid,
+    smallFrom,
+  };
 }
 
 function writeTenants(dir: string): void {
-  const tenants = [LARGE_TENANT, SMALL_TENANT, MID_TENANT].map((t) => ({ id: t.id, name: t.name, timezone: t.timezone, daily_capacity_hours: 8, source: 'canonical' }));
+  const tenants = [LARGE_TENANT, SMALL_TENANT, MID_TENANT].map((t) => ({
+    id: t.id,
+    name: t.name,
+    timezone: t.timezone,
+    daily_capacity_hours: 8,
+    source: 'canonical',
+  }));
   writeFileSync(join(dir, 'tenants.json'), `${JSON.stringify(tenants, null, 2)}\n`);
 }
 
 /** The mid-size tenant: the generator's natural volume over MID_WINDOW (a few seconds to generate). */
 async function ensureMid(dir: string): Promise<TenantFiles> {
   const countsFile = join(dir, MID_TENANT.id, 'counts.json');
-  if (existsSync(countsFile)) return filesOf(dir, MID_TENANT.id, JSON.parse(readFileSync(countsFile, 'utf8')) as { tickets: number; time_entries: number });
+  if (existsSync(countsFile))
+    return filesOf(dir, MID_TENANT.id, JSON.parse(readFileSync(countsFile, 'utf8')) as { tickets: number; time_entries: number });
   ensureDir(join(dir, MID_TENANT.id));
   const profile = { ...PROFILE, tenant: { ...PROFILE.tenant, id: MID_TENANT.id } };
   const generated = generateTenantData(profile, { seed: SEED, ...MID_WINDOW, format: 'canonical' });

@@ -26,7 +26,10 @@ interface AutocannonJson {
   timeouts: number;
 }
 
-export async function autocannon(url: string, options: { connections: number; seconds: number; headers?: Record<string, string> }): Promise<LoadResult> {
+export async function autocannon(
+  url: string,
+  options: { connections: number; seconds: number; headers?: Record<string, string> },
+): Promise<LoadResult> {
   if (!new URL(url).hostname.startsWith('127.')) throw new Error(`load tests only run against 127.0.0.1, not ${url}`);
   const headerArgs = Object.entries(options.headers ?? {}).flatMap(([k, v]) => ['-H', `${k}=${v}`]);
   const result = await runCommand(

@@ -51,7 +51,14 @@ export function ratioRow(
 }
 
 /** A row whose figure is compared with an absolute limit (memory). */
-export function limitRow(id: string, path: string, project: Figure, limit: number, notes: string[] = [], details?: Record<string, unknown>): ResultRow {
+export function limitRow(
+  id: string,
+  path: string,
+  project: Figure,
+  limit: number,
+  notes: string[] = [],
+  details?: Record<string, unknown>,
+): ResultRow {
   return {
     id,
     path,
@@ -67,7 +74,16 @@ export function limitRow(id: string, path: string, project: Figure, limit: numbe
 
 export function errorRow(id: string, path: string, target: string, error: unknown): ResultRow {
   const message = error instanceof Error ? error.message : String(error);
-  return { id, path, project: null, reference: null, ratio: null, target, verdict: 'error', notes: [message.split('\n')[0]!.slice(0, 500)] };
+  return {
+    id,
+    path,
+    project: null,
+    reference: null,
+    ratio: null,
+    target,
+    verdict: 'error',
+    notes: [message.split('\n')[0]!.slice(0, 500)],
+  };
 }
 
 function figureText(figure: Figure | null): string {
@@ -82,7 +98,14 @@ function ratioText(row: ResultRow): string {
 
 export function renderTable(rows: ResultRow[]): string {
   const header = ['path', 'project', 'reference', 'ratio', 'target', 'result'];
-  const body = rows.map((row) => [row.path, figureText(row.project), figureText(row.reference), ratioText(row), row.target, row.verdict.toUpperCase()]);
+  const body = rows.map((row) => [
+    row.path,
+    figureText(row.project),
+    figureText(row.reference),
+    ratioText(row),
+    row.target,
+    row.verdict.toUpperCase(),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   const rule = `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`;

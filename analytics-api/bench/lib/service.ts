@@ -176,7 +176,8 @@ export class Service {
   async waitReady(deadlineMs: number, intervalMs = 10): Promise<number> {
     let last = '';
     for (;;) {
-      if (this.child.exitCode !== null) throw new Error(`${this.label}: service exited with ${this.child.exitCode}: ${this.output.slice(-2000)}`);
+      if (this.child.exitCode !== null)
+        throw new Error(`${this.label}: service exited with ${this.child.exitCode}: ${this.output.slice(-2000)}`);
       if (now() - this.startedAt > deadlineMs) {
         await this.stop();
         throw new Error(`${this.label}: /ready not 200 within ${deadlineMs} ms (last: ${last}) ${this.output.slice(-2000)}`);

@@ -96,7 +96,9 @@ export async function incrementalExportRows(ctx: BenchContext): Promise<ResultRo
           const i = await timedExport(service, format, false);
           incremental.push(i.ms);
           last = i;
-          log(`incremental export ${format}: full ${(f.ms / 1000).toFixed(2)} s, after ${CHANGED_PER_DAY} changes ${(i.ms / 1000).toFixed(2)} s (${i.written} of ${i.files} month files written)`);
+          log(
+            `incremental export ${format}: full ${(f.ms / 1000).toFixed(2)} s, after ${CHANGED_PER_DAY} changes ${(i.ms / 1000).toFixed(2)} s (${i.written} of ${i.files} month files written)`,
+          );
         }
         const [fullMs, incMs] = [median(full), median(incremental)];
         rows.push(

@@ -21,7 +21,18 @@ interface Summary {
 }
 
 async function createTenant(url: string): Promise<void> {
-  await cli(url, ['tenant', 'create', '--id', LARGE_TENANT.id, '--name', LARGE_TENANT.name, '--timezone', LARGE_TENANT.timezone, '--source', 'canonical']);
+  await cli(url, [
+    'tenant',
+    'create',
+    '--id',
+    LARGE_TENANT.id,
+    '--name',
+    LARGE_TENANT.name,
+    '--timezone',
+    LARGE_TENANT.timezone,
+    '--source',
+    'canonical',
+  ]);
 }
 
 /** Starts each timed phase with clean shared buffers (needs superuser or pg_checkpoint; else skipped). */
@@ -34,7 +45,11 @@ async function push(service: Service, bodies: Buffer[], concurrency: number): Pr
   const totals: Summary = { received: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0 };
   const t0 = now();
   await pool(bodies, concurrency, async (body, index) => {
-    const res = expectStatus(await service.internal('POST', `/internal/ingest/tickets?tenant_id=${LARGE_TENANT.id}`, body), 200, `ingest batch ${index}`);
+    const res = expectStatus(
+      await service.internal('POST', `/internal/ingest/tickets?tenant_id=${LARGE_TENANT.id}`, body),
+      200,
+      `ingest batch ${index}`,
+    );
     const summary = JSON.parse(res.body) as Summary;
     for (const key of Object.keys(totals) as (keyof Summary)[]) totals[key] += summary[key];
   });
@@ -104,7 +119,8 @@ export async function ingestRows(ctx: BenchContext): Promise<ResultRow[]> {
         await checkpoint(db.url);
         log(`ingest round ${round}/${rounds}: re-ingest of the same batches, one in flight`);
         const b = await push(service, bodies, 1);
-        if (b.totals.unchanged + b.totals.rejected !== records.length) throw new Error(`re-ingest changed rows: ${JSON.stringify(b.totals)}`);
+        if (b.totals.unchanged + b.totals.rejected !== records.length)
+          throw new Error(`re-ingest changed rows: ${JSON.stringify(b.totals)}`);
         log(`ingest round ${round}/${rounds}: COPY of the stored rows`);
         const copy = await copyStoredRows(db.url, csvFile);
         if (copy.rows !== a.totals.inserted) throw new Error(`${copy.rows} stored rows, ${a.totals.inserted} inserted`);
@@ -124,7 +140,8 @@ export async function ingestRows(ctx: BenchContext): Promise<ResultRow[]> {
       concurrentError = await onFreshService(ctx, `ingest_concurrent_${round}`, async (service) => {
         log(`ingest round ${round}/${rounds}: pushing ${bodies.length} batches, ${ingestConcurrency} in flight`);
         const c = await push(service, bodies, ingestConcurrency);
-        if (c.totals.inserted + c.totals.rejected !== records.length) throw new Error(`concurrent ingest counts are off: ${JSON.stringify(c.totals)}`);
+        if (c.totals.inserted + c.totals.rejected !== records.length)
+          throw new Error(`concurrent ingest counts are off: ${JSON.stringify(c.totals)}`);
         concurrentMs.push(c.ms);
       }).then(
         () => undefined,
@@ -140,13 +157,21 @@ export async function ingestRows(ctx: BenchContext): Promise<ResultRow[]> {
     const firstRate = records.length / (median(firstMs) / 1000);
     const secondRate = records.length / (median(secondMs) / 1000);
     const concurrentRate = concurrentMs.length ? records.length / (median(concurrentMs) / 1000) : 0;
-    const copyFigure = { value: copyRate, unit: 'rec/s', label: `COPY of the ${formatNumber(copyRows)} stored rows into LIKE raw_tickets, median ${(median(copyMs) / 1000).toFixed(2)} s` };
+    const copyFigure = {
+      value: copyRate,
+      unit: 'rec/s',
+      label: `COPY of the ${formatNumber(copyRows)} stored rows into LIKE raw_tickets, median ${(median(copyMs) / 1000).toFixed(2)} s`,
+    };
     const batchNote = `${bodies.length} POSTs of ${formatNumber(ingestBatch)}; median of ${rounds} round(s), each on fresh databases`;
     return [
       ratioRow(
         'ingest',
         ingestPath,
-        { value: firstRate, unit: 'rec/s', label: `${formatNumber(records.length)} records, median ${(median(firstMs) / 1000).toFixed(2)} s` },
+        {
+          value: firstRate,
+          unit: 'rec/s',
+          label: `${formatNumber(records.length)} records, median ${(median(firstMs) / 1000).toFixed(2)} s`,
+        },
         copyFigure,
         atLeast(0.5, 'COPY'),
         [`${batchNote}; ${first!.rejected} records rejected by validation (not stored, so not in the COPY)`],
@@ -155,7 +180,11 @@ export async function ingestRows(ctx: BenchContext): Promise<ResultRow[]> {
       ratioRow(
         'reingest',
         reingestPath,
-        { value: secondRate, unit: 'rec/s', label: `${formatNumber(records.length)} unchanged records, median ${(median(secondMs) / 1000).toFixed(2)} s` },
+        {
+          value: secondRate,
+          unit: 'rec/s',
+          label: `${formatNumber(records.length)} unchanged records, median ${(median(secondMs) / 1000).toFixed(2)} s`,
+        },
         { value: firstRate, unit: 'rec/s', label: 'the first ingest above' },
         atLeast(1, 'first ingest'),
         [],
@@ -166,7 +195,11 @@ export async function ingestRows(ctx: BenchContext): Promise<ResultRow[]> {
         : ratioRow(
             'ingest-concurrent',
             concurrentPath,
-            { value: concurrentRate, unit: 'rec/s', label: `${formatNumber(records.length)} records, median ${(median(concurrentMs) / 1000).toFixed(2)} s` },
+            {
+              value: concurrentRate,
+              unit: 'rec/s',
+              label: `${formatNumber(records.length)} records, median ${(median(concurrentMs) / 1000).toFixed(2)} s`,
+            },
             copyFigure,
             atLeast(0.5, 'COPY'),
             [`the same ${bodies.length} POSTs, ${ingestConcurrency} in flight, on another fresh database; same COPY reference`],

@@ -38,9 +38,17 @@ export interface LargeState {
 }
 
 /** Mock-mode ingest of one tenant's file; returns the summary and wall time. */
-async function mockIngest(service: Service, tenantId: string, entity: 'tickets' | 'time_entries'): Promise<{ summary: IngestSummary; ms: number }> {
+async function mockIngest(
+  service: Service,
+  tenantId: string,
+  entity: 'tickets' | 'time_entries',
+): Promise<{ summary: IngestSummary; ms: number }> {
   const t0 = now();
-  const res = expectStatus(await service.internal('POST', `/internal/ingest/${entity}?tenant_id=${tenantId}`), 200, `mock ingest of ${entity} (${tenantId})`);
+  const res = expectStatus(
+    await service.internal('POST', `/internal/ingest/${entity}?tenant_id=${tenantId}`),
+    200,
+    `mock ingest of ${entity} (${tenantId})`,
+  );
   const { received, inserted, rejected } = JSON.parse(res.body) as IngestSummary;
   return { summary: { received, inserted, rejected }, ms: now() - t0 };
 }
@@ -58,7 +66,12 @@ export async function loadLarge(ctx: BenchContext, state: LargeState): Promise<R
     const seeded = await cli<SeedOutput>(state.db.url, ['seed-mock'], mockEnv);
     state.apiKey = seeded.api_keys.find((k) => k.tenant_id === LARGE_TENANT.id)?.key;
 
-    const service = await Service.start({ databaseUrl: state.db.url, label: 'ingest-memory', env: mockEnv, nodeArgs: profilingArgs(ctx.cpuProf, 'ingest-memory') });
+    const service = await Service.start({
+      databaseUrl: state.db.url,
+      label: 'ingest-memory',
+      env: mockEnv,
+      nodeArgs: profilingArgs(ctx.cpuProf, 'ingest-memory'),
+    });
     let row: ResultRow;
     try {
       const idle = service.memory();
@@ -72,19 +85,28 @@ export async function loadLarge(ctx: BenchContext, state: LargeState): Promise<R
         path,
         { value: peak / MB, unit: 'MB', label: 'peak RSS of the service process (VmHWM / sampled VmRSS)' },
         512,
-        [`${formatNumber(tickets.summary.received)} records in ${(tickets.ms / 1000).toFixed(1)} s (${formatNumber(rate)} rec/s); idle RSS ${((idle?.rss ?? 0) / MB).toFixed(0)} MB`],
+        [
+          `${formatNumber(tickets.summary.received)} records in ${(tickets.ms / 1000).toFixed(1)} s (${formatNumber(rate)} rec/s); idle RSS ${((idle?.rss ?? 0) / MB).toFixed(0)} MB`,
+        ],
         { summary: tickets.summary, ms: tickets.ms, idle_rss_mb: (idle?.rss ?? 0) / MB },
       );
       log(`ingest memory: peak ${(peak / MB).toFixed(0)} MB, ${formatNumber(rate)} rec/s`);
 
       // The rest of the data set, through the same path (setup, not measured).
       const entries = await mockIngest(service, LARGE_TENANT.id, 'time_entries');
-      log(`setup: ${formatNumber(entries.summary.received)} time entries in ${(entries.ms / 1000).toFixed(1)} s (${formatNumber(entries.summary.received / (entries.ms / 1000))} rec/s)`);
+      log(
+        `setup: ${formatNumber(entries.summary.received)} time entries in ${(entries.ms / 1000).toFixed(1)} s (${formatNumber(entries.summary.received / (entries.ms / 1000))} rec/s)`,
+      );
       for (const tenant of [SMALL_TENANT.id, MID_TENANT.id]) {
         await mockIngest(service, tenant, 'tickets');
         await mockIngest(service, tenant, 'time_entries');
       }
-      row.details = { ...row.details, time_entries: entries.summary, time_entries_ms: entries.ms, peak_rss_mb_with_time_entries: new RssSampler(service.pid).stop() / MB };
+      row.details = {
+        ...row.details,
+        time_entries: entries.summary,
+        time_entries_ms: entries.ms,
+        peak_rss_mb_with_time_entries: new RssSampler(service.pid).stop() / MB,
+      };
     } finally {
       await service.stop();
     }
@@ -128,7 +150,11 @@ async function rangeVersusDays(
   const from = addDays(to, -(days - 1));
   const rangeCall = async () => {
     await clearStoredKpis(url, tenantId, from, to);
-    const res = expectStatus(await service.internal('POST', `/internal/kpi/compute-daily?tenant_id=${tenantId}&from=${from}&to=${to}`), 200, 'compute-daily range');
+    const res = expectStatus(
+      await service.internal('POST', `/internal/kpi/compute-daily?tenant_id=${tenantId}&from=${from}&to=${to}`),
+      200,
+      'compute-daily range',
+    );
     const items = (JSON.parse(res.body) as { items?: unknown[] }).items?.length ?? 0;
     if (items !== days) throw new Error(`the range call returned ${items} days, expected ${days}`);
     return res.ms;
@@ -144,12 +170,18 @@ async function rangeVersusDays(
   const rangeRunsMs: number[] = [];
   for (let i = 0; i < 3; i += 1) rangeRunsMs.push(await rangeCall());
   const rangeMs = median(rangeRunsMs);
-  log(`KPI range: ${(singleMs / 1000).toFixed(1)} s for ${days} single-day calls, ${(rangeMs / 1000).toFixed(2)} s for one range call (median of ${rangeRunsMs.map((ms) => ms.toFixed(0)).join(', ')} ms; first of the process ${coldRangeMs.toFixed(0)} ms)`);
+  log(
+    `KPI range: ${(singleMs / 1000).toFixed(1)} s for ${days} single-day calls, ${(rangeMs / 1000).toFixed(2)} s for one range call (median of ${rangeRunsMs.map((ms) => ms.toFixed(0)).join(', ')} ms; first of the process ${coldRangeMs.toFixed(0)} ms)`,
+  );
   return { singleMs, rangeMs, rangeRunsMs, coldRangeMs };
 }
 
 async function computeDay(service: Service, tenantId: string, date: string): Promise<number> {
-  const res = expectStatus(await service.internal('POST', `/internal/kpi/compute-daily?tenant_id=${tenantId}&date=${date}`), 200, `compute-daily ${date}`);
+  const res = expectStatus(
+    await service.internal('POST', `/internal/kpi/compute-daily?tenant_id=${tenantId}&date=${date}`),
+    200,
+    `compute-daily ${date}`,
+  );
   return res.ms;
 }
 
@@ -161,7 +193,14 @@ async function explainKpi(ctx: BenchContext, url: string, tenantId: string, from
     await c.query('BEGIN');
     try {
       await c.query(SESSION_SETTINGS);
-      const { rows } = await c.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${COMPUTE_ONLY}`, [tenantId, from, to, LARGE_TENANT.timezone, 8, JSON.stringify(kpiSettings(DEFAULT_CONFIG))]);
+      const { rows } = await c.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${COMPUTE_ONLY}`, [
+        tenantId,
+        from,
+        to,
+        LARGE_TENANT.timezone,
+        8,
+        JSON.stringify(kpiSettings(DEFAULT_CONFIG)),
+      ]);
       writeFileSync(file, `${rows.map((r) => r['QUERY PLAN']).join('\n')}\n`);
     } finally {
       await c.query('ROLLBACK');
@@ -174,10 +213,15 @@ export async function kpiRows(ctx: BenchContext, state: LargeState, service: Ser
   const rows: ResultRow[] = [];
   if (ctx.explain && state.loaded) {
     const from = addDays(KPI_DAY, -(ctx.sizes.rangeDays - 1));
-    for (const [tenant, name] of [[LARGE_TENANT.id, 'large-day'], [SMALL_TENANT.id, 'small-day']] as const) {
+    for (const [tenant, name] of [
+      [LARGE_TENANT.id, 'large-day'],
+      [SMALL_TENANT.id, 'small-day'],
+    ] as const) {
       await explainKpi(ctx, state.db.url, tenant, KPI_DAY, KPI_DAY, name).catch((e: unknown) => log(`explain ${name}: ${String(e)}`));
     }
-    await explainKpi(ctx, state.db.url, MID_TENANT.id, from, KPI_DAY, 'mid-range').catch((e: unknown) => log(`explain range: ${String(e)}`));
+    await explainKpi(ctx, state.db.url, MID_TENANT.id, from, KPI_DAY, 'mid-range').catch((e: unknown) =>
+      log(`explain range: ${String(e)}`),
+    );
   }
   const dayPath = `KPI day cost (${formatNumber(ctx.dataset.large.ticketCount)} vs ${formatNumber(ctx.dataset.small.ticketCount)} tickets)`;
   try {
@@ -293,7 +337,8 @@ export async function publicApiRows(ctx: BenchContext, state: LargeState, servic
     let serializing: LoadResult;
     try {
       const bareSample = expectStatus(await request('GET', `${bare.url}${query}`), 200, 'bare server');
-      if (JSON.stringify(JSON.parse(bareSample.body)) !== JSON.stringify(JSON.parse(sample.body))) throw new Error('the bare server does not return the same JSON');
+      if (JSON.stringify(JSON.parse(bareSample.body)) !== JSON.stringify(JSON.parse(sample.body)))
+        throw new Error('the bare server does not return the same JSON');
       log(`public API: warm-up ${apiWarmupSeconds} s each, then ${seconds} s each at ${connections} connections`);
       await autocannon(`${service.baseUrl}${query}`, { connections, seconds: apiWarmupSeconds, headers });
       project = await autocannon(`${service.baseUrl}${query}`, { connections, seconds, headers });
@@ -350,9 +395,11 @@ async function prepareExportTenant(url: string): Promise<number> {
       [EXPORT_TENANT.id, EXPORT_TENANT.name, LARGE_TENANT.id],
     );
     await c.query('DELETE FROM raw_tickets WHERE tenant_id = $1::uuid', [EXPORT_TENANT.id]);
-    const cols = (await c.query<{ column_name: string }>(
-      `SELECT column_name FROM information_schema.columns WHERE table_name = 'raw_tickets' AND column_name <> 'tenant_id' ORDER BY ordinal_position`,
-    )).rows.map((r) => r.column_name);
+    const cols = (
+      await c.query<{ column_name: string }>(
+        `SELECT column_name FROM information_schema.columns WHERE table_name = 'raw_tickets' AND column_name <> 'tenant_id' ORDER BY ordinal_position`,
+      )
+    ).rows.map((r) => r.column_name);
     const inserted = await c.query(
       `INSERT INTO raw_tickets (tenant_id, ${cols.join(', ')}) SELECT $1::uuid, ${cols.join(', ')} FROM raw_tickets WHERE tenant_id = $2::uuid`,
       [EXPORT_TENANT.id, LARGE_TENANT.id],
@@ -388,13 +435,22 @@ interface TimedExport {
 
 /** One POST /internal/exports/generate on a freshly started service (its peak RSS is this call's). */
 async function timedExport(ctx: BenchContext, url: string, exportsDir: string, format: 'csv' | 'both'): Promise<TimedExport> {
-  const service = await Service.start({ databaseUrl: url, label: `export-${format}`, env: { EXPORTS_PATH: exportsDir }, nodeArgs: profilingArgs(ctx.cpuProf, `export-${format}`) });
+  const service = await Service.start({
+    databaseUrl: url,
+    label: `export-${format}`,
+    env: { EXPORTS_PATH: exportsDir },
+    nodeArgs: profilingArgs(ctx.cpuProf, `export-${format}`),
+  });
   try {
     await sleep(200);
     const idle = service.memory()?.rss ?? 0;
     const sampler = new RssSampler(service.pid);
     const t0 = now();
-    const res = expectStatus(await service.internal('POST', `/internal/exports/generate?tenant_id=${EXPORT_TENANT.id}&format=${format}&full=true`), 201, `exports/generate?format=${format}`);
+    const res = expectStatus(
+      await service.internal('POST', `/internal/exports/generate?tenant_id=${EXPORT_TENANT.id}&format=${format}&full=true`),
+      201,
+      `exports/generate?format=${format}`,
+    );
     const ms = now() - t0;
     const peak = sampler.stop();
     // The generation written by this call, as the response describes it.
@@ -440,7 +496,8 @@ export async function exportRows(ctx: BenchContext, state: LargeState): Promise<
     await checkpoint(state.db.url);
     log(`export: POST /internal/exports/generate?format=csv for ${formatNumber(ticketRows)} ticket rows`);
     const csv = await timedExport(ctx, state.db.url, exportsDir, 'csv');
-    if (rowsOf(csv.written, 'fact_tickets.csv') !== ticketRows) throw new Error(`fact_tickets.csv holds ${rowsOf(csv.written, 'fact_tickets.csv')} rows, the database ${ticketRows}`);
+    if (rowsOf(csv.written, 'fact_tickets.csv') !== ticketRows)
+      throw new Error(`fact_tickets.csv holds ${rowsOf(csv.written, 'fact_tickets.csv')} rows, the database ${ticketRows}`);
     const size = (f: string) => (existsSync(f) ? statSync(f).size : 0);
     const csvBytes = bytesOf(csv.written, 'fact_tickets.csv');
     rmSync(csv.written.generation_path, { recursive: true, force: true });
@@ -448,7 +505,11 @@ export async function exportRows(ctx: BenchContext, state: LargeState): Promise<
     const copyFile = join(ctx.scratch, 'reference-fact_tickets.csv');
     await checkpoint(state.db.url);
     const t1 = now();
-    await psql(state.db.url, ['-c', `COPY (${referenceTicketQuery(EXPORT_TENANT.id, LARGE_TENANT.timezone)}) TO STDOUT WITH (FORMAT csv, HEADER)`], { stdoutFile: copyFile });
+    await psql(
+      state.db.url,
+      ['-c', `COPY (${referenceTicketQuery(EXPORT_TENANT.id, LARGE_TENANT.timezone)}) TO STDOUT WITH (FORMAT csv, HEADER)`],
+      { stdoutFile: copyFile },
+    );
     const copyMs = now() - t1;
     const copyBytes = size(copyFile);
     rmSync(copyFile, { force: true });
@@ -456,7 +517,8 @@ export async function exportRows(ctx: BenchContext, state: LargeState): Promise<
     await checkpoint(state.db.url);
     log('export: the default export (CSV + Parquet) on another fresh service');
     const both = await timedExport(ctx, state.db.url, exportsDir, 'both');
-    if (rowsOf(both.written, 'fact_tickets.parquet') !== ticketRows) throw new Error(`fact_tickets.parquet holds ${rowsOf(both.written, 'fact_tickets.parquet')} rows, the database ${ticketRows}`);
+    if (rowsOf(both.written, 'fact_tickets.parquet') !== ticketRows)
+      throw new Error(`fact_tickets.parquet holds ${rowsOf(both.written, 'fact_tickets.parquet')} rows, the database ${ticketRows}`);
     const parquetBytes = bytesOf(both.written, 'fact_tickets.parquet');
 
     const notes = [
@@ -467,11 +529,26 @@ export async function exportRows(ctx: BenchContext, state: LargeState): Promise<
       ratioRow(
         'export_rate',
         ratePath,
-        { value: ticketRows / (csv.ms / 1000), unit: 'rows/s', label: `POST /internal/exports/generate?format=csv in ${(csv.ms / 1000).toFixed(1)} s` },
-        { value: ticketRows / (copyMs / 1000), unit: 'rows/s', label: `COPY (fact_tickets query) TO STDOUT CSV in ${(copyMs / 1000).toFixed(1)} s` },
+        {
+          value: ticketRows / (csv.ms / 1000),
+          unit: 'rows/s',
+          label: `POST /internal/exports/generate?format=csv in ${(csv.ms / 1000).toFixed(1)} s`,
+        },
+        {
+          value: ticketRows / (copyMs / 1000),
+          unit: 'rows/s',
+          label: `COPY (fact_tickets query) TO STDOUT CSV in ${(copyMs / 1000).toFixed(1)} s`,
+        },
         atLeast(0.5, 'COPY'),
         notes,
-        { export_ms: csv.ms, copy_ms: copyMs, both_ms: both.ms, both_peak_rss: both.peak, files: csv.written.files, both_files: both.written.files },
+        {
+          export_ms: csv.ms,
+          copy_ms: copyMs,
+          both_ms: both.ms,
+          both_peak_rss: both.peak,
+          files: csv.written.files,
+          both_files: both.written.files,
+        },
       ),
       limitRow('export_memory', memPath, { value: csv.peak / MB, unit: 'MB', label: 'peak RSS during the CSV export' }, 300, [
         `idle RSS before the call ${(csv.idle / MB).toFixed(0)} MB; the default export (CSV + Parquet) peaked at ${(both.peak / MB).toFixed(0)} MB`,

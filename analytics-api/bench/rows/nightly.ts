@@ -54,8 +54,18 @@ async function ensureNightlyData(tenants: number): Promise<string> {
     const profile = { ...base, tenant: { ...base.tenant, id } };
     const data = generateTenantData(profile, { seed: `${SEED}-${i}`, ...WINDOW, tickets: TICKETS_PER_TENANT, format: 'canonical' });
     ensureDir(join(dir, id));
-    await writeJsonArrayFile(join(dir, id, 'tickets.json'), (function* () { for (const { record } of data.tickets) yield record; })());
-    await writeJsonArrayFile(join(dir, id, 'time_entries.json'), (function* () { for (const { record } of data.time_entries) yield record; })());
+    await writeJsonArrayFile(
+      join(dir, id, 'tickets.json'),
+      (function* () {
+        for (const { record } of data.tickets) yield record;
+      })(),
+    );
+    await writeJsonArrayFile(
+      join(dir, id, 'time_entries.json'),
+      (function* () {
+        for (const { record } of data.time_entries) yield record;
+      })(),
+    );
     list.push({ id, name: `Nightly MSP ${i}`, timezone: base.tenant.timezone, daily_capacity_hours: 8, source: 'canonical' });
   }
   // Written last: its presence means the folder is complete.
@@ -77,7 +87,8 @@ export async function nightlyRows(ctx: BenchContext): Promise<ResultRow[]> {
     const env = { MOCK_MODE: 'true', MOCK_DATA_PATH: dataDir, EXPORTS_PATH: exportsDir };
     await cli(db.url, ['migrate']);
     await cli(db.url, ['seed-mock'], env);
-    for (const label of ['nightly-a', 'nightly-b']) services.push(await Service.start({ databaseUrl: db.url, label, env: { ...env, RUN_MIGRATIONS: 'false' } }));
+    for (const label of ['nightly-a', 'nightly-b'])
+      services.push(await Service.start({ databaseUrl: db.url, label, env: { ...env, RUN_MIGRATIONS: 'false' } }));
     let turn = 0;
     const next = () => services[turn++ % services.length]!;
 
@@ -93,7 +104,11 @@ export async function nightlyRows(ctx: BenchContext): Promise<ResultRow[]> {
             expectStatus(await next().internal('POST', `/internal/ingest/${entity}?tenant_id=${id}`), 200, `ingest ${entity}`);
           }
           const c1 = now();
-          expectStatus(await next().internal('POST', `/internal/kpi/compute-daily?tenant_id=${id}&from=${KPI_FROM}&to=${KPI_TO}`), 200, 'compute-daily');
+          expectStatus(
+            await next().internal('POST', `/internal/kpi/compute-daily?tenant_id=${id}&from=${KPI_FROM}&to=${KPI_TO}`),
+            200,
+            'compute-daily',
+          );
           const c2 = now();
           expectStatus(await next().internal('POST', `/internal/exports/generate?tenant_id=${id}`), 201, 'export');
           const c3 = now();
@@ -108,7 +123,7 @@ export async function nightlyRows(ctx: BenchContext): Promise<ResultRow[]> {
     const perTenantMs = wallMs / tenants;
     const tenantSecondsPerSecond = cycles.reduce((a, b) => a + b, 0) / wallMs;
     const tenantsPerSecond = (tenants * 1000) / wallMs;
-    const hoursFor5000 = (TARGET_TENANTS / tenantsPerSecond) / 3600;
+    const hoursFor5000 = TARGET_TENANTS / tenantsPerSecond / 3600;
     const size = await withClient(db.url, async (c) => {
       const { rows } = await c.query<{ tickets: number; entries: number; raw_bytes: number; kpi_bytes: number; total_bytes: number }>(
         `SELECT (SELECT count(*) FROM raw_tickets)::int AS tickets, (SELECT count(*) FROM raw_time_entries)::int AS entries,
@@ -118,13 +133,19 @@ export async function nightlyRows(ctx: BenchContext): Promise<ResultRow[]> {
       );
       return rows[0]!;
     });
-    const mbPer10k = (bytes: number) => (bytes / size.tickets) * 10_000 / 1e6;
-    log(`nightly: ${tenants} tenants in ${(wallMs / 1000).toFixed(1)} s (${perTenantMs.toFixed(0)} ms/tenant, ${tenantSecondsPerSecond.toFixed(2)} tenant-s/s)`);
+    const mbPer10k = (bytes: number) => ((bytes / size.tickets) * 10_000) / 1e6;
+    log(
+      `nightly: ${tenants} tenants in ${(wallMs / 1000).toFixed(1)} s (${perTenantMs.toFixed(0)} ms/tenant, ${tenantSecondsPerSecond.toFixed(2)} tenant-s/s)`,
+    );
     return [
       limitRow(
         'nightly_cycle',
         path,
-        { value: perTenantMs, unit: 'ms/tenant', label: `wall time ÷ tenants, ${CONCURRENCY} tenant cycles in flight over two service processes` },
+        {
+          value: perTenantMs,
+          unit: 'ms/tenant',
+          label: `wall time ÷ tenants, ${CONCURRENCY} tenant cycles in flight over two service processes`,
+        },
         NIGHT_MS / TARGET_TENANTS,
         [
           `${tenants} tenants in ${(wallMs / 1000).toFixed(1)} s: ${tenantsPerSecond.toFixed(2)} tenants/s, ${tenantSecondsPerSecond.toFixed(2)} tenant-seconds per second (per-tenant cycle median ${median(cycles).toFixed(0)} ms: ingest ${median(steps.ingest).toFixed(0)}, 31 KPI days ${median(steps.kpi).toFixed(0)}, export ${median(steps.export).toFixed(0)} ms)`,

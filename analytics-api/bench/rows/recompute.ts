@@ -30,14 +30,22 @@ const CONFIGS = [
 ];
 
 async function rangeCall(service: Service, from: string, to: string): Promise<number> {
-  const res = expectStatus(await service.internal('POST', `/internal/kpi/compute-daily?tenant_id=${MID_TENANT.id}&from=${from}&to=${to}`), 200, 'compute-daily range');
+  const res = expectStatus(
+    await service.internal('POST', `/internal/kpi/compute-daily?tenant_id=${MID_TENANT.id}&from=${from}&to=${to}`),
+    200,
+    'compute-daily range',
+  );
   return res.ms;
 }
 
 /** PUT a configuration, then poll until no stored day is stale; the elapsed time. */
 async function recompute(service: Service, config: unknown): Promise<{ ms: number; days: number }> {
   const t0 = now();
-  const put = expectStatus(await service.internal('PUT', `/internal/tenants/${MID_TENANT.id}/config`, JSON.stringify(config)), 200, 'PUT config');
+  const put = expectStatus(
+    await service.internal('PUT', `/internal/tenants/${MID_TENANT.id}/config`, JSON.stringify(config)),
+    200,
+    'PUT config',
+  );
   const days = (JSON.parse(put.body) as { stale_days_count: number }).stale_days_count;
   for (;;) {
     const res = expectStatus(await service.internal('GET', `/internal/tenants/${MID_TENANT.id}/config`), 200, 'GET config');
@@ -56,7 +64,11 @@ export async function recomputeRows(ctx: BenchContext): Promise<ResultRow[]> {
     const service = await Service.start({ databaseUrl: db.url, label: 'recompute', env: mockEnv });
     try {
       for (const entity of ['tickets', 'time_entries']) {
-        expectStatus(await service.internal('POST', `/internal/ingest/${entity}?tenant_id=${MID_TENANT.id}`), 200, `mock ingest of ${entity}`);
+        expectStatus(
+          await service.internal('POST', `/internal/ingest/${entity}?tenant_id=${MID_TENANT.id}`),
+          200,
+          `mock ingest of ${entity}`,
+        );
       }
       const to = KPI_DAY;
       const from = addDays(to, -(ctx.sizes.rangeDays - 1));
@@ -86,19 +98,34 @@ export async function recomputeRows(ctx: BenchContext): Promise<ResultRow[]> {
       }
       const recomputeMs = median(recomputes.map((r) => r.ms));
       const rangeMs = median(ranges);
-      log(`recompute: ${recomputes.map((r) => r.ms.toFixed(0)).join(' / ')} ms for ${recomputes[0]!.days} days; range calls ${ranges.map((ms) => ms.toFixed(0)).join(' / ')} ms, default configuration ${defaultRanges.map((ms) => ms.toFixed(0)).join(' / ')} ms`);
+      log(
+        `recompute: ${recomputes.map((r) => r.ms.toFixed(0)).join(' / ')} ms for ${recomputes[0]!.days} days; range calls ${ranges.map((ms) => ms.toFixed(0)).join(' / ')} ms, default configuration ${defaultRanges.map((ms) => ms.toFixed(0)).join(' / ')} ms`,
+      );
       return [
         ratioRow(
           'config_recompute',
           path,
-          { value: recomputeMs, unit: 'ms', label: `PUT config → no stale day, ${recomputes[0]!.days} days, mid-size tenant (median of 3)` },
-          { value: rangeMs, unit: 'ms', label: `one compute-daily call replacing ${ctx.sizes.rangeDays} stored days, same configurations, alternating (median of 3)` },
+          {
+            value: recomputeMs,
+            unit: 'ms',
+            label: `PUT config → no stale day, ${recomputes[0]!.days} days, mid-size tenant (median of 3)`,
+          },
+          {
+            value: rangeMs,
+            unit: 'ms',
+            label: `one compute-daily call replacing ${ctx.sizes.rangeDays} stored days, same configurations, alternating (median of 3)`,
+          },
           atMost(1, 'range call'),
           [
             `recomputes ${recomputes.map((r) => r.ms.toFixed(0)).join(' / ')} ms (each a new configuration version: priority map, SLA targets in business hours, exclusions, capacities); the time includes the PUT and polling GET /internal/tenants/{id}/config every 50 ms`,
             `range calls replacing stored days ${ranges.map((ms) => ms.toFixed(0)).join(' / ')} ms; with the default configuration ${defaultRanges.map((ms) => ms.toFixed(0)).join(' / ')} ms, onto empty days (KPI tables vacuumed) ${emptyRanges.map((ms) => ms.toFixed(0)).join(' / ')} ms`,
           ],
-          { recompute_ms: recomputes.map((r) => r.ms), range_ms: ranges, default_range_ms: defaultRanges, range_onto_empty_ms: emptyRanges },
+          {
+            recompute_ms: recomputes.map((r) => r.ms),
+            range_ms: ranges,
+            default_range_ms: defaultRanges,
+            range_onto_empty_ms: emptyRanges,
+          },
         ),
       ];
     } finally {

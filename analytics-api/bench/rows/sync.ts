@@ -41,11 +41,20 @@ export async function syncRows(ctx: BenchContext): Promise<ResultRow[]> {
     sim.load('tickets', simulatedTickets(n));
     await sim.start();
     const db = await createDatabase('sync');
-    const service = await Service.start({ databaseUrl: db.url, label: 'sync', env: { CREDENTIALS_KEY: KEY, SYNC_PAGE_SIZE: '1000' }, nodeArgs: profilingArgs(ctx.cpuProf, 'sync') });
+    const service = await Service.start({
+      databaseUrl: db.url,
+      label: 'sync',
+      env: { CREDENTIALS_KEY: KEY, SYNC_PAGE_SIZE: '1000' },
+      nodeArgs: profilingArgs(ctx.cpuProf, 'sync'),
+    });
     try {
       await cli(db.url, ['tenant', 'create', '--id', TENANT, '--name', 'Sync bench', '--source', 'connectwise']);
       expectStatus(
-        await service.internal('PUT', `/internal/tenants/${TENANT}/connection`, JSON.stringify({ psa: 'connectwise', base_url: sim.baseUrl, credentials: CW_CREDENTIALS })),
+        await service.internal(
+          'PUT',
+          `/internal/tenants/${TENANT}/connection`,
+          JSON.stringify({ psa: 'connectwise', base_url: sim.baseUrl, credentials: CW_CREDENTIALS }),
+        ),
         200,
         'set connection',
       );
@@ -56,7 +65,8 @@ export async function syncRows(ctx: BenchContext): Promise<ResultRow[]> {
       const res = expectStatus(await service.internal('POST', `/internal/sync?tenant_id=${TENANT}&entity=tickets&full=true`), 200, 'sync');
       const syncMs = now() - t0;
       const peak = sampler.stop();
-      const summary = (JSON.parse(res.body) as { entities: { inserted: number; rejected: number; pages: number; requests: number }[] }).entities[0]!;
+      const summary = (JSON.parse(res.body) as { entities: { inserted: number; rejected: number; pages: number; requests: number }[] })
+        .entities[0]!;
       if (summary.inserted !== n) throw new Error(`sync inserted ${summary.inserted} of ${n}`);
 
       // Reference: the same stored rows, COPYed into a table of the same structure and indexes.
@@ -69,7 +79,9 @@ export async function syncRows(ctx: BenchContext): Promise<ResultRow[]> {
       const copyMs = now() - c0;
       const syncRate = n / (syncMs / 1000);
       const copyRate = n / (copyMs / 1000);
-      log(`sync: ${(syncMs / 1000).toFixed(2)} s (${formatNumber(syncRate)} rec/s), COPY ${(copyMs / 1000).toFixed(2)} s, peak RSS ${(peak / MB).toFixed(0)} MB`);
+      log(
+        `sync: ${(syncMs / 1000).toFixed(2)} s (${formatNumber(syncRate)} rec/s), COPY ${(copyMs / 1000).toFixed(2)} s, peak RSS ${(peak / MB).toFixed(0)} MB`,
+      );
       const notes = [`${summary.pages} pages of 1,000, ${summary.requests} requests; the simulated PSA runs in the bench process`];
       return [
         ratioRow(
@@ -81,7 +93,12 @@ export async function syncRows(ctx: BenchContext): Promise<ResultRow[]> {
           notes,
           { summary, sync_ms: syncMs, copy_ms: copyMs },
         ),
-        limitRow('sync-memory', memoryPath, { value: peak / MB, unit: 'MB', label: 'peak RSS of the service process during the sync' }, 256),
+        limitRow(
+          'sync-memory',
+          memoryPath,
+          { value: peak / MB, unit: 'MB', label: 'peak RSS of the service process during the sync' },
+          256,
+        ),
       ];
     } finally {
       await service.stop();

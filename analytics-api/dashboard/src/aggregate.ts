@@ -58,8 +58,22 @@ interface Acc {
 
 function newAcc(key: string | null, label: string): Acc {
   return {
-    key, label, opened: 0, closed: 0, backlog: 0, frCount: 0, frWeighted: 0, frWeight: 0,
-    respMet: 0, respBreached: 0, resMet: 0, resBreached: 0, worked: 0, billable: 0, capacity: 0, hasCapacity: false,
+    key,
+    label,
+    opened: 0,
+    closed: 0,
+    backlog: 0,
+    frCount: 0,
+    frWeighted: 0,
+    frWeight: 0,
+    respMet: 0,
+    respBreached: 0,
+    resMet: 0,
+    resBreached: 0,
+    worked: 0,
+    billable: 0,
+    capacity: 0,
+    hasCapacity: false,
   };
 }
 

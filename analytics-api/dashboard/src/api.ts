@@ -64,7 +64,11 @@ export class KpiClient {
 
   /** The tenant's kpi_targets; none when the configuration cannot be read (the charts then show no configured target). */
   kpiTargets(): Promise<KpiTargets> {
-    this.targets ??= fetch('/v1/config', { headers: { 'X-API-Key': this.apiKey, Accept: 'application/json' }, cache: 'no-store', credentials: 'omit' })
+    this.targets ??= fetch('/v1/config', {
+      headers: { 'X-API-Key': this.apiKey, Accept: 'application/json' },
+      cache: 'no-store',
+      credentials: 'omit',
+    })
       .then(async (res) => (res.ok ? (((await res.json()) as { config?: { kpi_targets?: KpiTargets } }).config?.kpi_targets ?? {}) : {}))
       .catch(() => ({}));
     return this.targets;
@@ -73,7 +77,11 @@ export class KpiClient {
   /** The tenant's PSA sync state; null when it cannot be read (the banner is a hint, never a blocker). */
   async syncStatus(): Promise<SyncStatus | null> {
     try {
-      const res = await fetch('/v1/sync-status', { headers: { 'X-API-Key': this.apiKey, Accept: 'application/json' }, cache: 'no-store', credentials: 'omit' });
+      const res = await fetch('/v1/sync-status', {
+        headers: { 'X-API-Key': this.apiKey, Accept: 'application/json' },
+        cache: 'no-store',
+        credentials: 'omit',
+      });
       if (!res.ok) return null;
       return (await res.json()) as SyncStatus;
     } catch {
@@ -90,7 +98,10 @@ export class KpiClient {
         credentials: 'omit',
       });
     } catch {
-      throw new ApiError('unreachable', 'The analytics API could not be reached. Check the connection and that the service is running, then try again.');
+      throw new ApiError(
+        'unreachable',
+        'The analytics API could not be reached. Check the connection and that the service is running, then try again.',
+      );
     }
     if (res.ok) {
       let body: unknown;

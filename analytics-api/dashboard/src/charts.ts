@@ -97,18 +97,41 @@ function argMax(xs: (number | null)[]): number {
 }
 
 /** A dashed line at the tenant's target for `key`, or nothing when it has none. */
-function targetLine(targets: KpiTargets, key: string, label: string, days: string[], kind: ValueKind, extra: Partial<ChartDataset<'line'>> = {}): ChartDataset<'line'>[] {
+function targetLine(
+  targets: KpiTargets,
+  key: string,
+  label: string,
+  days: string[],
+  kind: ValueKind,
+  extra: Partial<ChartDataset<'line'>> = {},
+): ChartDataset<'line'>[] {
   const target = targets[key];
   if (!target) return [];
   const text = targetText(target, (v) => formatValue(v, kind));
-  return [{
-    type: 'line', label: `${label} target (${text})`, data: days.map(() => targetValue(target)), borderColor: COLORS.target,
-    backgroundColor: COLORS.target, borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0, pointHoverRadius: 0, ...extra,
-  } as ChartDataset<'line'>];
+  return [
+    {
+      type: 'line',
+      label: `${label} target (${text})`,
+      data: days.map(() => targetValue(target)),
+      borderColor: COLORS.target,
+      backgroundColor: COLORS.target,
+      borderDash: [6, 4],
+      borderWidth: 1.5,
+      pointRadius: 0,
+      pointHoverRadius: 0,
+      ...extra,
+    } as ChartDataset<'line'>,
+  ];
 }
 
 /** Larger red crosses on the points of a line that miss the target. */
-function missedPoints(series: (number | null)[], targets: KpiTargets, key: string, color: string, radius: number): Partial<ChartDataset<'line'>> {
+function missedPoints(
+  series: (number | null)[],
+  targets: KpiTargets,
+  key: string,
+  color: string,
+  radius: number,
+): Partial<ChartDataset<'line'>> {
   const missed = new Set(missedIndexes(series, targets[key]));
   if (missed.size === 0) return {};
   return {
@@ -123,7 +146,10 @@ function missedPoints(series: (number | null)[], targets: KpiTargets, key: strin
 function missedBars(series: (number | null)[], targets: KpiTargets, key: string): Partial<ChartDataset<'bar'>> {
   const missed = new Set(missedIndexes(series, targets[key]));
   if (missed.size === 0) return {};
-  return { borderColor: series.map((_, i) => (missed.has(i) ? COLORS.missed : 'transparent')), borderWidth: series.map((_, i) => (missed.has(i) ? 2 : 0)) };
+  return {
+    borderColor: series.map((_, i) => (missed.has(i) ? COLORS.missed : 'transparent')),
+    borderWidth: series.map((_, i) => (missed.has(i) ? 2 : 0)),
+  };
 }
 
 /** " Response missed its target (at least 90 %) on 3 of 30 days: 2 Jan, …" or nothing. */
@@ -132,8 +158,10 @@ function missedNote(name: string, series: (number | null)[], targets: KpiTargets
   if (!target) return '';
   const missed = missedIndexes(series, target);
   const counted = series.filter((v) => v !== null).length;
-  return ` ${name} missed its target (${targetText(target, (v) => formatValue(v, kind))}) on ${missed.length} of ${counted} days` +
-    (missed.length ? `: ${missed.map((i) => shortDay(days[i]!)).join(', ')}.` : '.');
+  return (
+    ` ${name} missed its target (${targetText(target, (v) => formatValue(v, kind))}) on ${missed.length} of ${counted} days` +
+    (missed.length ? `: ${missed.map((i) => shortDay(days[i]!)).join(', ')}.` : '.')
+  );
 }
 
 /**
@@ -150,7 +178,8 @@ export function renderCharts(items: DailyItem[], targets: KpiTargets = {}): void
   const series = (key: string) => rows.map((r) => value(r, key));
   const span = rangeText(first, last);
   const missing = days.length - items.length;
-  const gapNote = missing > 0 ? ` ${missing} day${missing === 1 ? ' was' : 's were'} not computed and ${missing === 1 ? 'is' : 'are'} left blank.` : '';
+  const gapNote =
+    missing > 0 ? ` ${missing} day${missing === 1 ? ' was' : 's were'} not computed and ${missing === 1 ? 'is' : 'are'} left blank.` : '';
   const total = aggregateTotal(items);
   const lastItem = items[items.length - 1]!;
   const x = { grid: { display: false }, ticks: { autoSkipPadding: 8, maxRotation: 0 } };
@@ -179,9 +208,16 @@ export function renderCharts(items: DailyItem[], targets: KpiTargets = {}): void
     'chart-tickets',
     `Bars per day, ${span}: ${formatValue(total.tickets_opened, 'count')} tickets opened and ${formatValue(total.tickets_closed, 'count')} closed in total` +
       (peak >= 0 ? `; the most were opened on ${longDay(days[peak]!)} (${formatValue(opened[peak], 'count')}).` : '.') +
-      missedNote('Opened', opened, targets, 'tickets_opened', days, 'count') + missedNote('Closed', closed, targets, 'tickets_closed', days, 'count') + gapNote,
+      missedNote('Opened', opened, targets, 'tickets_opened', days, 'count') +
+      missedNote('Closed', closed, targets, 'tickets_closed', days, 'count') +
+      gapNote,
   );
-  dataTable('chart-tickets', 'Tickets opened and closed per day', ['Day', 'Opened', 'Closed'], days.map((d, i) => [longDay(d), formatValue(opened[i], 'count'), formatValue(closed[i], 'count')]));
+  dataTable(
+    'chart-tickets',
+    'Tickets opened and closed per day',
+    ['Day', 'Opened', 'Closed'],
+    days.map((d, i) => [longDay(d), formatValue(opened[i], 'count'), formatValue(closed[i], 'count')]),
+  );
 
   // Backlog stacked by age
   const ages: [string, string, string][] = [
@@ -195,12 +231,24 @@ export function renderCharts(items: DailyItem[], targets: KpiTargets = {}): void
     type: 'bar',
     data: {
       labels,
-      datasets: ages.map(([, label, color], i) => ({
-        label, data: ageSeries[i]!, backgroundColor: color, borderColor: '#ffffff', borderWidth: { top: 1 }, stack: 'age',
-      })).concat(targetLine(targets, 'backlog_open', 'Backlog', days, 'count', { stack: 'target' } as Partial<ChartDataset<'line'>>) as never[]),
+      datasets: ages
+        .map(([, label, color], i) => ({
+          label,
+          data: ageSeries[i]!,
+          backgroundColor: color,
+          borderColor: '#ffffff',
+          borderWidth: { top: 1 },
+          stack: 'age',
+        }))
+        .concat(
+          targetLine(targets, 'backlog_open', 'Backlog', days, 'count', { stack: 'target' } as Partial<ChartDataset<'line'>>) as never[],
+        ),
     },
     options: {
-      scales: { x: { ...x, stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: 'Open tickets' } } },
+      scales: {
+        x: { ...x, stacked: true },
+        y: { stacked: true, beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: 'Open tickets' } },
+      },
       plugins: { tooltip: { mode: 'index', callbacks: { label: tooltipLabel('count') } } },
     },
   });
@@ -208,11 +256,21 @@ export function renderCharts(items: DailyItem[], targets: KpiTargets = {}): void
   describe(
     'chart-backlog',
     `Open tickets at the end of each day, stacked by age, ${span}. On ${longDay(last)}: ${formatValue(value(lastItem, 'backlog_open'), 'count')} open — ` +
-      ages.map(([, label], i) => `${formatValue(lastAges[i], 'count')} aged ${label.toLowerCase()}`).join(', ') + '.' +
-      missedNote('The backlog', series('backlog_open'), targets, 'backlog_open', days, 'count') + gapNote,
+      ages.map(([, label], i) => `${formatValue(lastAges[i], 'count')} aged ${label.toLowerCase()}`).join(', ') +
+      '.' +
+      missedNote('The backlog', series('backlog_open'), targets, 'backlog_open', days, 'count') +
+      gapNote,
   );
-  dataTable('chart-backlog', 'Backlog at the end of each day by age', ['Day', 'Total', ...ages.map(([, l]) => l)],
-    days.map((d, i) => [longDay(d), formatValue(value(rows[i], 'backlog_open'), 'count'), ...ageSeries.map((s) => formatValue(s[i], 'count'))]));
+  dataTable(
+    'chart-backlog',
+    'Backlog at the end of each day by age',
+    ['Day', 'Total', ...ages.map(([, l]) => l)],
+    days.map((d, i) => [
+      longDay(d),
+      formatValue(value(rows[i], 'backlog_open'), 'count'),
+      ...ageSeries.map((s) => formatValue(s[i], 'count')),
+    ]),
+  );
 
   // SLA % with target
   const resp = series('sla_response_pct');
@@ -222,8 +280,22 @@ export function renderCharts(items: DailyItem[], targets: KpiTargets = {}): void
   // Zoom in on the band the values live in (always showing the target), in steps of 10 %.
   const configured = ['sla_response_pct', 'sla_resolution_pct'].filter((key) => targets[key]);
   const slaLines = configured.length
-    ? [...targetLine(targets, 'sla_response_pct', 'Response', days, 'pct'), ...targetLine(targets, 'sla_resolution_pct', 'Resolution', days, 'pct', { borderDash: [2, 3] })]
-    : [{ label: `Target ${SLA_TARGET} %`, data: days.map(() => SLA_TARGET), borderColor: COLORS.target, backgroundColor: COLORS.target, borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0, pointHoverRadius: 0 } as ChartDataset<'line'>];
+    ? [
+        ...targetLine(targets, 'sla_response_pct', 'Response', days, 'pct'),
+        ...targetLine(targets, 'sla_resolution_pct', 'Resolution', days, 'pct', { borderDash: [2, 3] }),
+      ]
+    : [
+        {
+          label: `Target ${SLA_TARGET} %`,
+          data: days.map(() => SLA_TARGET),
+          borderColor: COLORS.target,
+          backgroundColor: COLORS.target,
+          borderDash: [6, 4],
+          borderWidth: 1.5,
+          pointRadius: 0,
+          pointHoverRadius: 0,
+        } as ChartDataset<'line'>,
+      ];
   const lineLevels = slaLines.map((line) => (line.data[0] as number) ?? SLA_TARGET);
   const minSla = Math.max(0, Math.floor((Math.min(...lineLevels, ...slaValues) - 5) / 10) * 10);
   mount('chart-sla', {
@@ -231,35 +303,72 @@ export function renderCharts(items: DailyItem[], targets: KpiTargets = {}): void
     data: {
       labels,
       datasets: [
-        { label: 'Response met', data: resp, borderColor: COLORS.response, backgroundColor: COLORS.response, pointRadius: 2.5, pointStyle: 'circle', borderWidth: 2, spanGaps: false, ...missedPoints(resp, targets, 'sla_response_pct', COLORS.response, 2.5) },
-        { label: 'Resolution met', data: reso, borderColor: COLORS.resolution, backgroundColor: COLORS.resolution, pointRadius: 3, pointStyle: 'rect', borderWidth: 2, spanGaps: false, ...missedPoints(reso, targets, 'sla_resolution_pct', COLORS.resolution, 3) },
+        {
+          label: 'Response met',
+          data: resp,
+          borderColor: COLORS.response,
+          backgroundColor: COLORS.response,
+          pointRadius: 2.5,
+          pointStyle: 'circle',
+          borderWidth: 2,
+          spanGaps: false,
+          ...missedPoints(resp, targets, 'sla_response_pct', COLORS.response, 2.5),
+        },
+        {
+          label: 'Resolution met',
+          data: reso,
+          borderColor: COLORS.resolution,
+          backgroundColor: COLORS.resolution,
+          pointRadius: 3,
+          pointStyle: 'rect',
+          borderWidth: 2,
+          spanGaps: false,
+          ...missedPoints(reso, targets, 'sla_resolution_pct', COLORS.resolution, 3),
+        },
         ...slaLines,
       ] satisfies ChartDataset<'line'>[],
     },
     options: {
       interaction: { mode: 'index', intersect: false },
-      scales: { x, y: { min: minSla, max: maxSla, ticks: { callback: (v) => `${v} %` }, title: { display: true, text: 'Tickets within SLA' } } },
+      scales: {
+        x,
+        y: { min: minSla, max: maxSla, ticks: { callback: (v) => `${v} %` }, title: { display: true, text: 'Tickets within SLA' } },
+      },
       plugins: { tooltip: { callbacks: { label: tooltipLabel('pct') } } },
     },
   });
-  const daysAtTarget = (s: (number | null)[]) => `${s.filter((v) => v !== null && v >= SLA_TARGET).length} of ${s.filter((v) => v !== null).length}`;
+  const daysAtTarget = (s: (number | null)[]) =>
+    `${s.filter((v) => v !== null && v >= SLA_TARGET).length} of ${s.filter((v) => v !== null).length}`;
   describe(
     'chart-sla',
     configured.length
       ? `Share of tickets within SLA per day, ${span}, against the tenant's targets. Over the range: response ${formatValue(total.sla_response_pct, 'pct')}, ` +
-          `resolution ${formatValue(total.sla_resolution_pct, 'pct')}.` + missedNote('Response', resp, targets, 'sla_response_pct', days, 'pct') +
-          missedNote('Resolution', reso, targets, 'sla_resolution_pct', days, 'pct') + ' Days without an SLA verdict are blank.' + gapNote
+          `resolution ${formatValue(total.sla_resolution_pct, 'pct')}.` +
+          missedNote('Response', resp, targets, 'sla_response_pct', days, 'pct') +
+          missedNote('Resolution', reso, targets, 'sla_resolution_pct', days, 'pct') +
+          ' Days without an SLA verdict are blank.' +
+          gapNote
       : `Share of tickets within SLA per day, ${span}, against the ${SLA_TARGET} % target. Over the range: response ${formatValue(total.sla_response_pct, 'pct')} ` +
-          `(at or above target on ${daysAtTarget(resp)} days), resolution ${formatValue(total.sla_resolution_pct, 'pct')} (on ${daysAtTarget(reso)} days). Days without an SLA verdict are blank.` + gapNote,
+          `(at or above target on ${daysAtTarget(resp)} days), resolution ${formatValue(total.sla_resolution_pct, 'pct')} (on ${daysAtTarget(reso)} days). Days without an SLA verdict are blank.` +
+          gapNote,
   );
-  dataTable('chart-sla', 'SLA attainment per day', ['Day', 'Response met', 'Resolution met'], days.map((d, i) => [longDay(d), formatValue(resp[i], 'pct'), formatValue(reso[i], 'pct')]));
+  dataTable(
+    'chart-sla',
+    'SLA attainment per day',
+    ['Day', 'Response met', 'Resolution met'],
+    days.map((d, i) => [longDay(d), formatValue(resp[i], 'pct'), formatValue(reso[i], 'pct')]),
+  );
 
   // Hours and utilization
   const worked = series('hours_worked');
   const billable = series('hours_billable');
   const util = series('utilization_pct');
   const capacity = series('capacity_hours');
-  const maxUtil = Math.max(100, ...util.filter((v): v is number => v !== null), targets.utilization_pct ? targetValue(targets.utilization_pct) : 0);
+  const maxUtil = Math.max(
+    100,
+    ...util.filter((v): v is number => v !== null),
+    targets.utilization_pct ? targetValue(targets.utilization_pct) : 0,
+  );
   mount('chart-hours', {
     type: 'bar',
     data: {
@@ -267,9 +376,23 @@ export function renderCharts(items: DailyItem[], targets: KpiTargets = {}): void
       datasets: [
         { type: 'bar', label: 'Hours worked', data: worked, backgroundColor: COLORS.worked, yAxisID: 'y', order: 2 },
         { type: 'bar', label: 'Billable hours', data: billable, backgroundColor: COLORS.billable, yAxisID: 'y', order: 2 },
-        { type: 'line', label: 'Utilization', data: util, borderColor: COLORS.utilization, backgroundColor: COLORS.utilization, yAxisID: 'y1', pointRadius: 2.5, borderWidth: 2, order: 1, spanGaps: false, ...missedPoints(util, targets, 'utilization_pct', COLORS.utilization, 2.5) },
+        {
+          type: 'line',
+          label: 'Utilization',
+          data: util,
+          borderColor: COLORS.utilization,
+          backgroundColor: COLORS.utilization,
+          yAxisID: 'y1',
+          pointRadius: 2.5,
+          borderWidth: 2,
+          order: 1,
+          spanGaps: false,
+          ...missedPoints(util, targets, 'utilization_pct', COLORS.utilization, 2.5),
+        },
         ...targetLine(targets, 'utilization_pct', 'Utilization', days, 'pct', { yAxisID: 'y1', order: 0 } as Partial<ChartDataset<'line'>>),
-        ...targetLine(targets, 'hours_billable', 'Billable hours', days, 'hours', { yAxisID: 'y', order: 0, borderDash: [2, 3] } as Partial<ChartDataset<'line'>>),
+        ...targetLine(targets, 'hours_billable', 'Billable hours', days, 'hours', { yAxisID: 'y', order: 0, borderDash: [2, 3] } as Partial<
+          ChartDataset<'line'>
+        >),
       ] as ChartDataset<'bar' | 'line'>[] as ChartDataset<'bar'>[],
     },
     options: {
@@ -277,13 +400,21 @@ export function renderCharts(items: DailyItem[], targets: KpiTargets = {}): void
       scales: {
         x,
         y: { beginAtZero: true, position: 'left', title: { display: true, text: 'Hours' } },
-        y1: { min: 0, max: maxUtil, position: 'right', grid: { drawOnChartArea: false }, ticks: { callback: (v) => `${v} %` }, title: { display: true, text: 'Utilization' } },
+        y1: {
+          min: 0,
+          max: maxUtil,
+          position: 'right',
+          grid: { drawOnChartArea: false },
+          ticks: { callback: (v) => `${v} %` },
+          title: { display: true, text: 'Utilization' },
+        },
       },
       plugins: {
         legend: { labels: { sort: (a, b) => (a.datasetIndex ?? 0) - (b.datasetIndex ?? 0) } },
         tooltip: {
           callbacks: {
-            label: (ctx: TooltipItem<'bar'>) => `${ctx.dataset.label ?? ''}: ${formatValue(ctx.parsed.y, ctx.dataset.yAxisID === 'y1' ? 'pct' : 'hours')}`,
+            label: (ctx: TooltipItem<'bar'>) =>
+              `${ctx.dataset.label ?? ''}: ${formatValue(ctx.parsed.y, ctx.dataset.yAxisID === 'y1' ? 'pct' : 'hours')}`,
           },
         },
       },
@@ -293,10 +424,22 @@ export function renderCharts(items: DailyItem[], targets: KpiTargets = {}): void
     'chart-hours',
     `Hours logged per day, ${span}: ${formatValue(total.hours_worked, 'hours')} worked, ${formatValue(total.hours_billable, 'hours')} billable ` +
       `(${formatValue(total.billable_ratio_pct, 'pct')}). Utilization, billable hours over capacity, was ${formatValue(total.utilization_pct, 'pct')} over the range; the line uses the right-hand axis.` +
-      missedNote('Utilization', util, targets, 'utilization_pct', days, 'pct') + missedNote('Billable hours', billable, targets, 'hours_billable', days, 'hours') + gapNote,
+      missedNote('Utilization', util, targets, 'utilization_pct', days, 'pct') +
+      missedNote('Billable hours', billable, targets, 'hours_billable', days, 'hours') +
+      gapNote,
   );
-  dataTable('chart-hours', 'Hours and utilization per day', ['Day', 'Worked', 'Billable', 'Capacity', 'Utilization'],
-    days.map((d, i) => [longDay(d), formatValue(worked[i], 'hours'), formatValue(billable[i], 'hours'), formatValue(capacity[i], 'hours'), formatValue(util[i], 'pct')]));
+  dataTable(
+    'chart-hours',
+    'Hours and utilization per day',
+    ['Day', 'Worked', 'Billable', 'Capacity', 'Utilization'],
+    days.map((d, i) => [
+      longDay(d),
+      formatValue(worked[i], 'hours'),
+      formatValue(billable[i], 'hours'),
+      formatValue(capacity[i], 'hours'),
+      formatValue(util[i], 'pct'),
+    ]),
+  );
 }
 
 export function destroyCharts(): void {

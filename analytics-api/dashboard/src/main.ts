@@ -79,7 +79,8 @@ function setView(view: View, status = ''): void {
   ui.content.hidden = !(view === 'ready' || (view === 'loading' && hasContent));
   ui.content.classList.toggle('is-stale', view === 'loading');
   ui.status.textContent = status;
-  for (const b of [ui.latest, ui.refresh, ui.rangeForm.querySelector('button[type=submit]') as HTMLButtonElement]) b.disabled = view === 'loading';
+  for (const b of [ui.latest, ui.refresh, ui.rangeForm.querySelector('button[type=submit]') as HTMLButtonElement])
+    b.disabled = view === 'loading';
 }
 
 function showNotice(text: string | null): void {
@@ -241,7 +242,8 @@ async function openLatest(): Promise<void> {
     const range = { from: addDays(latest, -(DEFAULT_DAYS - 1)), to: latest };
     let notice: string | null = null;
     if (found.computed !== null && found.computed !== latest) {
-      notice = `The latest computed day, ${longDay(found.computed)}, has no activity (no ticket opened, closed or answered, no time logged). ` +
+      notice =
+        `The latest computed day, ${longDay(found.computed)}, has no activity (no ticket opened, closed or answered, no time logged). ` +
         `Showing the ${DEFAULT_DAYS} days up to ${longDay(latest)}, the latest day with activity. Pick other dates above to see the days after it.`;
     } else if (daysBetween(latest, today) >= DEFAULT_DAYS) {
       notice = `No KPIs were computed in the last ${DEFAULT_DAYS} days. Showing the ${DEFAULT_DAYS} days up to the latest computed day, ${longDay(latest)}. Pick other dates above to look elsewhere.`;
@@ -377,9 +379,29 @@ const TILES: TileDef[] = [
   { key: 'tickets_opened', label: 'Tickets opened', kind: 'count', whenNull: 'no data' },
   { key: 'tickets_closed', label: 'Tickets closed', kind: 'count', better: 'up', whenNull: 'no data' },
   { key: 'backlog_open', label: 'Backlog', kind: 'count', better: 'down', whenNull: 'no data' },
-  { key: 'first_response_median_minutes', label: 'First response (median)', kind: 'minutes', better: 'down', whenNull: 'no first responses' },
-  { key: 'sla_response_pct', label: 'SLA response', kind: 'pct', better: 'up', whenNull: 'no SLA verdicts', sample: ['sla_response_met', 'sla_response_breached'] },
-  { key: 'sla_resolution_pct', label: 'SLA resolution', kind: 'pct', better: 'up', whenNull: 'no SLA verdicts', sample: ['sla_resolution_met', 'sla_resolution_breached'] },
+  {
+    key: 'first_response_median_minutes',
+    label: 'First response (median)',
+    kind: 'minutes',
+    better: 'down',
+    whenNull: 'no first responses',
+  },
+  {
+    key: 'sla_response_pct',
+    label: 'SLA response',
+    kind: 'pct',
+    better: 'up',
+    whenNull: 'no SLA verdicts',
+    sample: ['sla_response_met', 'sla_response_breached'],
+  },
+  {
+    key: 'sla_resolution_pct',
+    label: 'SLA resolution',
+    kind: 'pct',
+    better: 'up',
+    whenNull: 'no SLA verdicts',
+    sample: ['sla_resolution_met', 'sla_resolution_breached'],
+  },
   { key: 'utilization_pct', label: 'Utilization', kind: 'pct', better: 'up', whenNull: 'no time logged' },
   { key: 'hours_billable', label: 'Billable hours', kind: 'hours', better: 'up', whenNull: 'no data' },
 ];
@@ -425,7 +447,14 @@ function renderTiles(latest: DailyItem, previous: DailyItem | undefined): void {
 
       const delta = formatDelta(value, before, t.kind);
       const d = document.createElement('p');
-      const tone = delta.direction === 'up' || delta.direction === 'down' ? (t.better ? (t.better === delta.direction ? 'good' : 'bad') : 'neutral') : 'neutral';
+      const tone =
+        delta.direction === 'up' || delta.direction === 'down'
+          ? t.better
+            ? t.better === delta.direction
+              ? 'good'
+              : 'bad'
+            : 'neutral'
+          : 'neutral';
       d.className = `tile-delta ${delta.direction} ${tone}`;
       const arrow = delta.direction === 'up' ? '▲ ' : delta.direction === 'down' ? '▼ ' : '';
       const shown = document.createElement('span');
@@ -451,10 +480,34 @@ function renderTiles(latest: DailyItem, previous: DailyItem | undefined): void {
 const common: Column<GroupRow>[] = [
   { id: 'tickets_opened', label: 'Opened', kind: 'count', value: (r) => r.tickets_opened, description: 'Tickets opened in the range' },
   { id: 'tickets_closed', label: 'Closed', kind: 'count', value: (r) => r.tickets_closed, description: 'Tickets closed in the range' },
-  { id: 'backlog_open', label: 'Backlog', kind: 'count', value: (r) => r.backlog_open, description: 'Open at the end of the last computed day' },
-  { id: 'first_response_avg_minutes', label: 'Avg first response', kind: 'minutes', value: (r) => r.first_response_avg_minutes, description: 'Mean time to first response over the range' },
-  { id: 'sla_response_pct', label: 'SLA response', kind: 'pct', value: (r) => r.sla_response_pct, description: 'Responses within SLA: met / (met + breached) over the range' },
-  { id: 'sla_resolution_pct', label: 'SLA resolution', kind: 'pct', value: (r) => r.sla_resolution_pct, description: 'Resolutions within SLA: met / (met + breached) over the range' },
+  {
+    id: 'backlog_open',
+    label: 'Backlog',
+    kind: 'count',
+    value: (r) => r.backlog_open,
+    description: 'Open at the end of the last computed day',
+  },
+  {
+    id: 'first_response_avg_minutes',
+    label: 'Avg first response',
+    kind: 'minutes',
+    value: (r) => r.first_response_avg_minutes,
+    description: 'Mean time to first response over the range',
+  },
+  {
+    id: 'sla_response_pct',
+    label: 'SLA response',
+    kind: 'pct',
+    value: (r) => r.sla_response_pct,
+    description: 'Responses within SLA: met / (met + breached) over the range',
+  },
+  {
+    id: 'sla_resolution_pct',
+    label: 'SLA resolution',
+    kind: 'pct',
+    value: (r) => r.sla_resolution_pct,
+    description: 'Resolutions within SLA: met / (met + breached) over the range',
+  },
   { id: 'hours_worked', label: 'Hours worked', kind: 'hours', value: (r) => r.hours_worked },
   { id: 'hours_billable', label: 'Billable hours', kind: 'hours', value: (r) => r.hours_billable },
 ];
@@ -467,7 +520,13 @@ const BREAKDOWNS: Record<GroupBy, { title: string; noun: string; columns: Column
     columns: [
       { id: 'label', label: 'Client', kind: 'text', value: (r) => r.label },
       ...common,
-      { id: 'billable_ratio_pct', label: 'Billable %', kind: 'pct', value: (r) => r.billable_ratio_pct, description: 'Billable hours / hours worked' },
+      {
+        id: 'billable_ratio_pct',
+        label: 'Billable %',
+        kind: 'pct',
+        value: (r) => r.billable_ratio_pct,
+        description: 'Billable hours / hours worked',
+      },
     ],
   },
   technician: {
@@ -477,7 +536,13 @@ const BREAKDOWNS: Record<GroupBy, { title: string; noun: string; columns: Column
     columns: [
       { id: 'label', label: 'Technician', kind: 'text', value: (r) => r.label },
       ...common,
-      { id: 'utilization_pct', label: 'Utilization', kind: 'pct', value: (r) => r.utilization_pct, description: 'Billable hours / capacity hours over the range' },
+      {
+        id: 'utilization_pct',
+        label: 'Utilization',
+        kind: 'pct',
+        value: (r) => r.utilization_pct,
+        description: 'Billable hours / capacity hours over the range',
+      },
     ],
   },
 };
@@ -501,7 +566,8 @@ async function loadBreakdown(api: KpiClient, range: DateRange, kind: GroupBy, la
       return;
     }
     const note = card.querySelector<HTMLElement>('.table-note')!;
-    note.textContent = `${rows.length} ${def.noun}${rows.length === 1 ? '' : 's'}. Counts and hours are sums over the range; ` +
+    note.textContent =
+      `${rows.length} ${def.noun}${rows.length === 1 ? '' : 's'}. Counts and hours are sums over the range; ` +
       `percentages are recomputed from those sums; backlog is the number open at the end of ${longDay(lastDate)}.`;
     renderSortableTable(host, {
       caption: `${def.title}, ${rangeText(range.from, range.to)}`,
@@ -519,7 +585,8 @@ async function loadBreakdown(api: KpiClient, range: DateRange, kind: GroupBy, la
     if (ctl.signal.aborted) return;
     if (err instanceof ApiError && err.kind === 'refused') return fail(err, () => undefined);
     host.replaceChildren();
-    status.textContent = `The breakdown ${def.title.toLowerCase()} could not be loaded. ${err instanceof ApiError ? err.message : ''}`.trim();
+    status.textContent =
+      `The breakdown ${def.title.toLowerCase()} could not be loaded. ${err instanceof ApiError ? err.message : ''}`.trim();
     card.dataset['state'] = 'error';
   }
 }

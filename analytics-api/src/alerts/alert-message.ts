@@ -44,7 +44,14 @@ export function alertEmail(tenantName: string, date: string, lines: BreachLine[]
   const day = formatDay(date, language);
   const subject = words.alertSubject(tenantName, day, lines.length);
   const sentences = lines.map((line) => breachSentence(line, language));
-  const text = [words.alertIntro(tenantName, day), '', ...sentences.map((s) => `- ${s}`), '', `${words.dashboard}${words.colon}${dashboardUrl}`, ''].join('\n');
+  const text = [
+    words.alertIntro(tenantName, day),
+    '',
+    ...sentences.map((s) => `- ${s}`),
+    '',
+    `${words.dashboard}${words.colon}${dashboardUrl}`,
+    '',
+  ].join('\n');
   const html = [
     '<!DOCTYPE html>',
     `<html lang="${language}"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>`,
@@ -57,11 +64,19 @@ export function alertEmail(tenantName: string, date: string, lines: BreachLine[]
   return { subject, text, html };
 }
 
-export function alertWebhook(tenantName: string, date: string, lines: BreachLine[], dashboardUrl: string, language: Language): WebhookMessage {
+export function alertWebhook(
+  tenantName: string,
+  date: string,
+  lines: BreachLine[],
+  dashboardUrl: string,
+  language: Language,
+): WebhookMessage {
   const words = TEXT[language];
   const day = formatDay(date, language);
   const title = words.alertSubject(tenantName, day, lines.length);
   // One bullet per breach, then the link as a bare URL (both services make it clickable).
-  const text = [...lines.map((line) => `- ${breachSentence(line, language)}`), '', `${words.dashboard}${words.colon}${dashboardUrl}`].join('\n');
+  const text = [...lines.map((line) => `- ${breachSentence(line, language)}`), '', `${words.dashboard}${words.colon}${dashboardUrl}`].join(
+    '\n',
+  );
   return { '@type': 'MessageCard', '@context': 'https://schema.org/extensions', summary: title, title, themeColor: 'D7263D', text };
 }

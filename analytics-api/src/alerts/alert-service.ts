@@ -97,10 +97,14 @@ async function tenantAlerts(
   const assessment = await assessDay(db, tenant, date);
   const { config } = assessment;
   const recorded = assessment.verdict.breaches.length > 0 ? await recordedOfDay(db, tenant.id, assessment.date) : [];
-  const configured: Channel[] = CHANNELS.filter((c) => (c === 'email' ? config.alert_recipients.length > 0 : config.alert_webhook_url !== null));
+  const configured: Channel[] = CHANNELS.filter((c) =>
+    c === 'email' ? config.alert_recipients.length > 0 : config.alert_webhook_url !== null,
+  );
   const items: AlertItem[] = assessment.verdict.breaches.map((breach) => {
     const id = alertId(tenant.id, assessment.date, breach.kpi, breach.target);
-    const notifications = recorded.filter((d) => d.alert_id === id).map((d) => ({ channel: d.channel, notified_at: d.notified_at.toISOString() }));
+    const notifications = recorded
+      .filter((d) => d.alert_id === id)
+      .map((d) => ({ channel: d.channel, notified_at: d.notified_at.toISOString() }));
     return {
       alert_id: id,
       tenant_id: tenant.id,
@@ -178,10 +182,13 @@ export interface NotifiedRecord {
  */
 export async function markNotified(db: Queryable, id: string, input: NotifiedInput): Promise<NotifiedRecord> {
   const parsed = parseAlertId(id);
-  if (!parsed) throw invalid('alert_id is not an alert id (YYYY-MM-DD.<kpi>.<16 hex digits>)', [{ field: 'alert_id', detail: 'malformed' }]);
-  if (!CHANNELS.includes(input.channel)) throw invalid(`channel must be one of ${CHANNELS.join(', ')}`, [{ field: 'channel', detail: 'unknown channel' }]);
+  if (!parsed)
+    throw invalid('alert_id is not an alert id (YYYY-MM-DD.<kpi>.<16 hex digits>)', [{ field: 'alert_id', detail: 'malformed' }]);
+  if (!CHANNELS.includes(input.channel))
+    throw invalid(`channel must be one of ${CHANNELS.join(', ')}`, [{ field: 'channel', detail: 'unknown channel' }]);
   const notifiedAt = input.notified_at === undefined ? new Date() : new Date(input.notified_at);
-  if (Number.isNaN(notifiedAt.getTime())) throw invalid('notified_at must be an ISO 8601 date-time', [{ field: 'notified_at', detail: 'not a date-time' }]);
+  if (Number.isNaN(notifiedAt.getTime()))
+    throw invalid('notified_at must be an ISO 8601 date-time', [{ field: 'notified_at', detail: 'not a date-time' }]);
   for (const tenant of await listTenants(db)) {
     // The configuration alone says whose id it is; only that tenant's day is then evaluated.
     const target = (await effectiveConfig(db, tenant)).config.kpi_targets[parsed.kpi] as KpiTarget | undefined;
@@ -196,7 +203,17 @@ export async function markNotified(db: Queryable, id: string, input: NotifiedInp
       kpi: parsed.kpi,
       notifiedAt: notifiedAt.toISOString(),
     });
-    return { alert_id: id, tenant_id: tenant.id, date: parsed.date, kpi: parsed.kpi, channel: delivery.channel, notified_at: delivery.notified_at.toISOString(), created };
+    return {
+      alert_id: id,
+      tenant_id: tenant.id,
+      date: parsed.date,
+      kpi: parsed.kpi,
+      channel: delivery.channel,
+      notified_at: delivery.notified_at.toISOString(),
+      created,
+    };
   }
-  throw notFound(`alert ${id} is not a current breach of any tenant (wrong id, a changed target, or the day was recomputed and now meets it)`);
+  throw notFound(
+    `alert ${id} is not a current breach of any tenant (wrong id, a changed target, or the day was recomputed and now meets it)`,
+  );
 }

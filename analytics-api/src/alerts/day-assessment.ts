@@ -53,5 +53,14 @@ export async function assessDay(db: Queryable, tenant: Tenant, date: string | un
     verdict = evaluateDay(current.kpis, targets);
     status = verdict.breaches.length > 0 ? 'breached' : 'ok';
   }
-  return { tenant, config, date: day, status, day: current, previous: byDate.get(addDays(day, -1)), week: week.slice(-Math.max(days, 2)), verdict };
+  return {
+    tenant,
+    config,
+    date: day,
+    status,
+    day: current,
+    previous: byDate.get(addDays(day, -1)),
+    week: week.slice(-Math.max(days, 2)),
+    verdict,
+  };
 }

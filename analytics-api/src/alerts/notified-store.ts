@@ -43,7 +43,8 @@ export async function recordDelivery(db: Queryable, delivery: NewDelivery): Prom
     [delivery.alertId, delivery.channel, delivery.tenantId, delivery.date, delivery.kpi, delivery.notifiedAt],
   );
   if (inserted.rows[0]) return { delivery: inserted.rows[0], created: true };
-  const { rows } = await db.query<RecordedDelivery>(`SELECT alert_id, channel, notified_at FROM alert_notifications WHERE tenant_id = $1::uuid AND alert_id = $2 AND channel = $3`,
+  const { rows } = await db.query<RecordedDelivery>(
+    `SELECT alert_id, channel, notified_at FROM alert_notifications WHERE tenant_id = $1::uuid AND alert_id = $2 AND channel = $3`,
     [delivery.tenantId, delivery.alertId, delivery.channel],
   );
   return { delivery: rows[0]!, created: false };

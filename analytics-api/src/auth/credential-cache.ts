@@ -100,7 +100,14 @@ export function cachedKey(db: object, keyHash: string): { tenantId: string; keyI
   return keys.get(`${scopeOf(db)}:${keyHash}`);
 }
 
-export function rememberKey(db: object, keyHash: string, tenantId: string, keyId: string, epochAtLookup: number, keyExpiresAt?: number): void {
+export function rememberKey(
+  db: object,
+  keyHash: string,
+  tenantId: string,
+  keyId: string,
+  epochAtLookup: number,
+  keyExpiresAt?: number,
+): void {
   if (epochAtLookup !== epoch) return;
   keys.set(`${scopeOf(db)}:${keyHash}`, { tenantId, keyId, expires: Date.now() + CREDENTIAL_TTL_MS, expiresAt: keyExpiresAt });
   tenants.set(`${scopeOf(db)}:${tenantId}`, { tenantId, expires: Date.now() + CREDENTIAL_TTL_MS });
@@ -174,11 +181,14 @@ export function recordKeyUse(db: Queryable, tenantId: string, keyId: string): vo
   if (!entry.timer) {
     const current = entry;
     // +1 s: touchApiKey's own SQL guard skips writes less than a minute apart.
-    current.timer = setTimeout(() => {
-      current.timer = undefined;
-      if (current.pending) write(current);
-      else usage.delete(id);
-    }, entry.flushedAt + USAGE_FLUSH_MS + 1_000 - now);
+    current.timer = setTimeout(
+      () => {
+        current.timer = undefined;
+        if (current.pending) write(current);
+        else usage.delete(id);
+      },
+      entry.flushedAt + USAGE_FLUSH_MS + 1_000 - now,
+    );
     current.timer.unref();
   }
 }

@@ -1,12 +1,5 @@
 import { hashApiKey, tenantIdOfApiKey } from './api-keys.js';
-import {
-  cachedKey,
-  credentialEpoch,
-  isTenantKnownActive,
-  recordKeyUse,
-  rememberActiveTenant,
-  rememberKey,
-} from './credential-cache.js';
+import { cachedKey, credentialEpoch, isTenantKnownActive, recordKeyUse, rememberActiveTenant, rememberKey } from './credential-cache.js';
 import type { JwtCodec } from './jwt.js';
 import type { Queryable } from '../db/database.js';
 import { unauthorized } from '../errors.js';

@@ -136,9 +136,15 @@ function trustProxy(env: Env): boolean | number | string[] {
     return hops;
   }
   if (['true', 'yes', 'on'].includes(raw.toLowerCase())) {
-    throw new ConfigError('TRUST_PROXY', 'true would trust X-Forwarded-For from any client: give a hop count (e.g. 1) or the proxy addresses/CIDRs');
+    throw new ConfigError(
+      'TRUST_PROXY',
+      'true would trust X-Forwarded-For from any client: give a hop count (e.g. 1) or the proxy addresses/CIDRs',
+    );
   }
-  const entries = raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
   for (const entry of entries) {
     if (!ADDRESS_OR_CIDR.test(entry) && !PROXY_NAMES.includes(entry.toLowerCase())) {
       throw new ConfigError('TRUST_PROXY', `"${entry}" is not an address, a CIDR or one of ${PROXY_NAMES.join(', ')}`);

@@ -44,11 +44,22 @@ function decrypt(config: Config, row: store.ConnectionRow): Credentials {
   return JSON.parse(open(keyRing(config), { sealed: row.secret_sealed, keyId: row.secret_key_id })) as Credentials;
 }
 
-export async function setConnection(db: Database, config: Config, tenantId: string, input: { psa?: unknown; base_url?: unknown; credentials?: unknown }): Promise<ConnectionView> {
+export async function setConnection(
+  db: Database,
+  config: Config,
+  tenantId: string,
+  input: { psa?: unknown; base_url?: unknown; credentials?: unknown },
+): Promise<ConnectionView> {
   const tenant = await getTenant(db, assertUuid(tenantId, 'tenant_id'));
   const connection = parseConnectionInput(tenant.id, input);
   const sealed = seal(keyRing(config), JSON.stringify(connection.credentials));
-  const row = await store.saveConnection(db, { tenantId: tenant.id, psa: connection.psa, baseUrl: connection.baseUrl ?? null, sealed: sealed.sealed, keyId: sealed.keyId });
+  const row = await store.saveConnection(db, {
+    tenantId: tenant.id,
+    psa: connection.psa,
+    baseUrl: connection.baseUrl ?? null,
+    sealed: sealed.sealed,
+    keyId: sealed.keyId,
+  });
   return view(row, connection.credentials);
 }
 
@@ -70,9 +81,16 @@ export async function removeConnection(db: Database, tenantId: string): Promise<
 }
 
 /** The connection with its secrets opened, for the sync and the test call only. */
-export async function loadConnection(db: Database, config: Config, tenantId: string): Promise<{ connection: Connection; row: store.ConnectionRow }> {
+export async function loadConnection(
+  db: Database,
+  config: Config,
+  tenantId: string,
+): Promise<{ connection: Connection; row: store.ConnectionRow }> {
   const row = await requireRow(db, tenantId);
-  return { connection: { tenantId: row.tenant_id, psa: row.psa, baseUrl: row.base_url ?? undefined, credentials: decrypt(config, row) }, row };
+  return {
+    connection: { tenantId: row.tenant_id, psa: row.psa, baseUrl: row.base_url ?? undefined, credentials: decrypt(config, row) },
+    row,
+  };
 }
 
 /** Re-encrypts every secret sealed with CREDENTIALS_KEY_PREVIOUS under CREDENTIALS_KEY. */

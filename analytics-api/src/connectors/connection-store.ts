@@ -70,14 +70,21 @@ export async function replaceSealed(db: Queryable, tenantId: string, from: strin
  * Takes the tenant's sync lease when it is free or expired. Atomic in one UPDATE, so two replicas
  * cannot both win; returns the run id holding it when another sync runs.
  */
-export async function acquireLease(db: Queryable, tenantId: string, runId: string, seconds: number): Promise<{ acquired: true } | { acquired: false; holder: string | null }> {
+export async function acquireLease(
+  db: Queryable,
+  tenantId: string,
+  runId: string,
+  seconds: number,
+): Promise<{ acquired: true } | { acquired: false; holder: string | null }> {
   const { rowCount } = await db.query(
     `UPDATE psa_connections SET sync_run_id = $2, sync_lease_until = now() + make_interval(secs => $3), last_sync_status = 'running'
       WHERE tenant_id = $1 AND (sync_run_id IS NULL OR sync_lease_until < now())`,
     [tenantId, runId, seconds],
   );
   if (rowCount > 0) return { acquired: true };
-  const { rows } = await db.query<{ sync_run_id: string | null }>('SELECT sync_run_id FROM psa_connections WHERE tenant_id = $1', [tenantId]);
+  const { rows } = await db.query<{ sync_run_id: string | null }>('SELECT sync_run_id FROM psa_connections WHERE tenant_id = $1', [
+    tenantId,
+  ]);
   return { acquired: false, holder: rows[0]?.sync_run_id ?? null };
 }
 
@@ -102,11 +109,17 @@ export async function releaseLease(
   );
 }
 
-export async function savePicklists(db: Queryable, tenantId: string, entity: string, labels: Record<string, Record<string, string>>): Promise<void> {
-  await db.query(
-    `UPDATE psa_connections SET picklists = jsonb_set(picklists, ARRAY[$2::text], $3::jsonb) WHERE tenant_id = $1`,
-    [tenantId, entity, JSON.stringify(labels)],
-  );
+export async function savePicklists(
+  db: Queryable,
+  tenantId: string,
+  entity: string,
+  labels: Record<string, Record<string, string>>,
+): Promise<void> {
+  await db.query(`UPDATE psa_connections SET picklists = jsonb_set(picklists, ARRAY[$2::text], $3::jsonb) WHERE tenant_id = $1`, [
+    tenantId,
+    entity,
+    JSON.stringify(labels),
+  ]);
 }
 
 export interface SyncOverview {
@@ -118,6 +131,8 @@ export interface SyncOverview {
 }
 
 export async function syncOverviews(db: Queryable): Promise<SyncOverview[]> {
-  const { rows } = await db.query<SyncOverview>('SELECT tenant_id, psa, last_sync_at, last_sync_status, last_sync_error FROM psa_connections');
+  const { rows } = await db.query<SyncOverview>(
+    'SELECT tenant_id, psa, last_sync_at, last_sync_status, last_sync_error FROM psa_connections',
+  );
   return rows;
 }

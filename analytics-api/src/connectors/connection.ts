@@ -81,7 +81,8 @@ export function parseConnectionInput(tenantId: string, input: { psa?: unknown; b
     errors.push({ field: 'credentials', detail: 'must be an object' });
   } else {
     const known = new Set(CREDENTIAL_FIELDS[p].map((f) => f.name));
-    for (const key of Object.keys(given)) if (!known.has(key)) errors.push({ field: `credentials.${key}`, detail: `not a ${p} credential` });
+    for (const key of Object.keys(given))
+      if (!known.has(key)) errors.push({ field: `credentials.${key}`, detail: `not a ${p} credential` });
     for (const field of CREDENTIAL_FIELDS[p]) {
       const value = (given as Record<string, unknown>)[field.name];
       if (value === undefined || value === null || value === '') {
@@ -93,6 +94,7 @@ export function parseConnectionInput(tenantId: string, input: { psa?: unknown; b
       }
     }
   }
-  if (errors.length > 0) throw invalid(`the ${p} connection is incomplete or malformed: ${errors.map((e) => `${e.field} ${e.detail}`).join('; ')}`, errors);
+  if (errors.length > 0)
+    throw invalid(`the ${p} connection is incomplete or malformed: ${errors.map((e) => `${e.field} ${e.detail}`).join('; ')}`, errors);
   return { tenantId, psa: p, baseUrl, credentials };
 }

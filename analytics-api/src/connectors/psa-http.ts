@@ -22,7 +22,10 @@ export interface HttpStats {
 /** The PSA answered 401 or 403: the credentials (or their permissions) were refused. */
 export class PsaRefusedError extends Error {
   override name = 'PsaRefusedError';
-  constructor(readonly status: number, readonly what: string) {
+  constructor(
+    readonly status: number,
+    readonly what: string,
+  ) {
     super(
       status === 401
         ? `the PSA refused the credentials (HTTP 401 on ${what}): check the keys of the connection`
@@ -34,7 +37,10 @@ export class PsaRefusedError extends Error {
 /** Anything else that ends a call: the address, TLS, an unexpected status, retries exhausted. */
 export class PsaCallError extends Error {
   override name = 'PsaCallError';
-  constructor(readonly problem: 'address' | 'tls' | 'status' | 'exhausted' | 'shape', message: string) {
+  constructor(
+    readonly problem: 'address' | 'tls' | 'status' | 'exhausted' | 'shape',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -83,7 +89,10 @@ export async function psaFetch(url: string, init: RequestInit, stats: HttpStats,
       }
       const transient = response.status === 429 || response.status >= 500;
       const text = (await response.text()).slice(0, 200);
-      failure = new PsaCallError(transient ? 'exhausted' : 'status', `the PSA answered HTTP ${response.status} on ${what}${text ? `: ${text}` : ''}`);
+      failure = new PsaCallError(
+        transient ? 'exhausted' : 'status',
+        `the PSA answered HTTP ${response.status} on ${what}${text ? `: ${text}` : ''}`,
+      );
       if (!transient) throw failure;
       if (response.status === 429 || response.status === 503) delay = retryAfterMs(response.headers.get('retry-after'));
     } catch (error) {
@@ -94,7 +103,10 @@ export async function psaFetch(url: string, init: RequestInit, stats: HttpStats,
     const backoff = delay ?? Math.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
     const wait = Math.min(backoff, policy.maxDelayMs);
     if (attempt >= policy.maxAttempts || waited + wait > policy.maxTotalMs) {
-      throw new PsaCallError(failure.problem === 'address' ? 'address' : 'exhausted', `${failure.message} (gave up after ${attempt} attempts)`);
+      throw new PsaCallError(
+        failure.problem === 'address' ? 'address' : 'exhausted',
+        `${failure.message} (gave up after ${attempt} attempts)`,
+      );
     }
     stats.retries += 1;
     waited += wait;

@@ -19,7 +19,10 @@ export interface KeyRing {
 
 export function seal(ring: KeyRing, plaintext: string): Sealed {
   if (!ring.current) {
-    throw new DomainError('conflict', 'CREDENTIALS_KEY is not set: connection secrets cannot be stored encrypted, so the connection is refused (set CREDENTIALS_KEY to 32 random bytes in base64)');
+    throw new DomainError(
+      'conflict',
+      'CREDENTIALS_KEY is not set: connection secrets cannot be stored encrypted, so the connection is refused (set CREDENTIALS_KEY to 32 random bytes in base64)',
+    );
   }
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', ring.current.key, iv);
@@ -31,15 +34,22 @@ export function seal(ring: KeyRing, plaintext: string): Sealed {
 export function open(ring: KeyRing, value: Sealed): string {
   const key = [ring.current, ring.previous].find((k) => k?.id === value.keyId);
   if (!key) {
-    throw new DomainError('conflict', `the connection's secret was sealed with key ${value.keyId}, which is neither CREDENTIALS_KEY nor CREDENTIALS_KEY_PREVIOUS: set that key, or set the connection again`);
+    throw new DomainError(
+      'conflict',
+      `the connection's secret was sealed with key ${value.keyId}, which is neither CREDENTIALS_KEY nor CREDENTIALS_KEY_PREVIOUS: set that key, or set the connection again`,
+    );
   }
   const [version, iv, tag, body] = value.sealed.split('.');
-  if (version !== 'v1' || !iv || !tag || body === undefined) throw new DomainError('conflict', 'the stored connection secret is malformed: set the connection again');
+  if (version !== 'v1' || !iv || !tag || body === undefined)
+    throw new DomainError('conflict', 'the stored connection secret is malformed: set the connection again');
   try {
     const decipher = createDecipheriv('aes-256-gcm', key.key, Buffer.from(iv, 'base64'));
     decipher.setAuthTag(Buffer.from(tag, 'base64'));
     return Buffer.concat([decipher.update(Buffer.from(body, 'base64')), decipher.final()]).toString('utf8');
   } catch {
-    throw new DomainError('conflict', `the stored connection secret does not open with key ${value.keyId} (tampered or wrong key): set the connection again`);
+    throw new DomainError(
+      'conflict',
+      `the stored connection secret does not open with key ${value.keyId} (tampered or wrong key): set the connection again`,
+    );
   }
 }

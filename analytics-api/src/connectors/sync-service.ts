@@ -5,7 +5,15 @@ import { DomainError, invalid } from '../errors.js';
 import { readAhead } from '../exports/read-ahead.js';
 import { ENTITIES, type Entity, type PsaLabels } from '../ingest/canonical.js';
 import type { ActiveRuns } from '../ingest/active-runs.js';
-import { classifyPage, mapContextFor, newProgress, writePage, type IngestSummary, type PageRun, type RunProgress } from '../ingest/ingest-service.js';
+import {
+  classifyPage,
+  mapContextFor,
+  newProgress,
+  writePage,
+  type IngestSummary,
+  type PageRun,
+  type RunProgress,
+} from '../ingest/ingest-service.js';
 import { storeRejections } from '../ingest/ingest-store.js';
 import { failInterruptedRuns, finishRun, startRun } from '../ingest/run-store.js';
 import type { PsaClient } from './clients/psa-client.js';
@@ -73,16 +81,24 @@ function parseEntity(value: string | undefined): Entity[] {
  * push path (mappers, validation, rejections, ingestion runs). Each page's records and the cursor
  * commit in one transaction, so a sync stopped anywhere resumes at the last committed page.
  */
-export async function syncTenant(db: Database, config: Config, activeRuns: ActiveRuns, tenantId: string, options: SyncOptions = {}): Promise<SyncSummary> {
+export async function syncTenant(
+  db: Database,
+  config: Config,
+  activeRuns: ActiveRuns,
+  tenantId: string,
+  options: SyncOptions = {},
+): Promise<SyncSummary> {
   const entities = parseEntity(options.entity);
   const { connection, row } = await loadConnection(db, config, tenantId);
   const client = (options.makeClient ?? defaultClientMaker({ pageSize: config.syncPageSize }))(connection);
   const syncRunId = randomUUID();
   const lease = await connections.acquireLease(db, connection.tenantId, syncRunId, LEASE_SECONDS);
   if (!lease.acquired) {
-    throw new DomainError('conflict', `a sync of tenant ${connection.tenantId} is already running (run ${lease.holder ?? 'unknown'}); try again when it ends`, [
-      { field: 'running_run_id', detail: lease.holder ?? 'unknown' },
-    ]);
+    throw new DomainError(
+      'conflict',
+      `a sync of tenant ${connection.tenantId} is already running (run ${lease.holder ?? 'unknown'}); try again when it ends`,
+      [{ field: 'running_run_id', detail: lease.holder ?? 'unknown' }],
+    );
   }
   const summaries: EntitySyncSummary[] = [];
   try {
@@ -187,16 +203,28 @@ async function syncEntity(
               const pending: PendingPage = { before, committed: false, done: Promise.resolve() };
               pending.done = (async () => {
                 // Only this transaction moves the write outcomes now: what they were is what a rollback restores.
-                const written = { inserted: progress.counts.inserted, updated: progress.counts.updated, unchanged: progress.counts.unchanged, rejected: progress.counts.rejected };
-                await db.transaction(async (tx) => {
-                  await writePage(tx, run, classified, progress);
-                  if (full) await cursors.rememberSeen(tx, tenantId, entity, classified.ids);
-                  await cursors.advancePass(tx, tenantId, entity, { position: page.position, maxUpdated: page.maxUpdated, serverDate: client.serverDate(), keyset: client.paging === 'keyset' });
-                  await options.hooks?.beforeCommit?.(entity, pageNumber);
-                }).catch((error: unknown) => {
-                  Object.assign(progress.counts, written);
-                  throw error;
-                });
+                const written = {
+                  inserted: progress.counts.inserted,
+                  updated: progress.counts.updated,
+                  unchanged: progress.counts.unchanged,
+                  rejected: progress.counts.rejected,
+                };
+                await db
+                  .transaction(async (tx) => {
+                    await writePage(tx, run, classified, progress);
+                    if (full) await cursors.rememberSeen(tx, tenantId, entity, classified.ids);
+                    await cursors.advancePass(tx, tenantId, entity, {
+                      position: page.position,
+                      maxUpdated: page.maxUpdated,
+                      serverDate: client.serverDate(),
+                      keyset: client.paging === 'keyset',
+                    });
+                    await options.hooks?.beforeCommit?.(entity, pageNumber);
+                  })
+                  .catch((error: unknown) => {
+                    Object.assign(progress.counts, written);
+                    throw error;
+                  });
                 pending.committed = true;
                 if (Date.now() - leaseRenewedAt >= LEASE_RENEW_MS) {
                   leaseRenewedAt = Date.now();
@@ -216,7 +244,8 @@ async function syncEntity(
           checkFrom ??= iso((await cursors.readCursor(db, tenantId, entity))?.pass_started_at) ?? client.serverDate();
           if (!client.passDisturbed || !checkFrom || reading >= MAX_PASS_READINGS) break;
           const nextFrom = client.latestServerDate();
-          if (!(await client.passDisturbed(entity, new Date(Date.parse(checkFrom) - config.syncOverlapSeconds * 1000).toISOString()))) break;
+          if (!(await client.passDisturbed(entity, new Date(Date.parse(checkFrom) - config.syncOverlapSeconds * 1000).toISOString())))
+            break;
           checkFrom = nextFrom;
           after = null;
         }
@@ -224,7 +253,12 @@ async function syncEntity(
         if (!(error instanceof PsaCallError && error.problem === 'shape')) throw error;
         // A page we cannot read at all: kept as a rejection with its reason; the pass stops here and
         // resumes from the last committed page next time, the other entity still syncs.
-        await storeRejections(db, entity, { tenantId, source: client.psa, runId, rejections: [{ index: progress.index, external_id: null, payload: null, reasons: [error.message] }] });
+        await storeRejections(db, entity, {
+          tenantId,
+          source: client.psa,
+          runId,
+          rejections: [{ index: progress.index, external_id: null, payload: null, reasons: [error.message] }],
+        });
         progress.counts.rejected += 1;
         progress.errors.push({ index: -1, external_id: null, detail: error.message });
         await finishRun(db, tenantId, runId, { status: 'failed', counts: progress.counts, error: error.message });
@@ -232,7 +266,7 @@ async function syncEntity(
       }
 
       const ended = await cursors.readCursor(db, tenantId, entity);
-      const cursorAt = client.paging === 'keyset' ? iso(ended?.pass_max_updated) : iso(ended?.pass_started_at) ?? client.serverDate();
+      const cursorAt = client.paging === 'keyset' ? iso(ended?.pass_max_updated) : (iso(ended?.pass_started_at) ?? client.serverDate());
       await db.transaction(async (tx) => {
         await cursors.endPass(tx, tenantId, entity, cursorAt);
         if (full) {
@@ -242,10 +276,16 @@ async function syncEntity(
         }
       });
       if (refusedDeletes > 0) {
-        progress.warnings.push({ index: -1, external_id: null, detail: `full sync: ${refusedDeletes} stored records were absent from the PSA's answer, more than ${MASS_DELETE_GUARD * 100} % of the stored records; none were marked deleted (check the connection's permissions)` });
+        progress.warnings.push({
+          index: -1,
+          external_id: null,
+          detail: `full sync: ${refusedDeletes} stored records were absent from the PSA's answer, more than ${MASS_DELETE_GUARD * 100} % of the stored records; none were marked deleted (check the connection's permissions)`,
+        });
       }
 
-      const deletesSince = ended?.deletes_cursor_at ? new Date(ended.deletes_cursor_at.getTime() - config.syncOverlapSeconds * 1000).toISOString() : null;
+      const deletesSince = ended?.deletes_cursor_at
+        ? new Date(ended.deletes_cursor_at.getTime() - config.syncOverlapSeconds * 1000).toISOString()
+        : null;
       const feed = await client.deletions(entity, deletesSince);
       if (feed) {
         await db.transaction(async (tx) => {
@@ -257,7 +297,11 @@ async function syncEntity(
       return entitySummary();
     } catch (error) {
       const detail = error instanceof Error ? error.message : 'the sync stopped';
-      await finishRun(db, tenantId, runId, { status: 'failed', counts: progress.counts, error: `${detail}; committed pages are kept and the next sync resumes after them` }).catch(() => undefined);
+      await finishRun(db, tenantId, runId, {
+        status: 'failed',
+        counts: progress.counts,
+        error: `${detail}; committed pages are kept and the next sync resumes after them`,
+      }).catch(() => undefined);
       throw error;
     }
   });
@@ -325,7 +369,13 @@ interface ReadSnapshot {
 
 function snapshot(progress: RunProgress): ReadSnapshot {
   const { counts } = progress;
-  return { received: counts.received, skipped: counts.skipped, errors: progress.errors.length, warnings: progress.warnings.length, index: progress.index };
+  return {
+    received: counts.received,
+    skipped: counts.skipped,
+    errors: progress.errors.length,
+    warnings: progress.warnings.length,
+    index: progress.index,
+  };
 }
 
 function restore(progress: RunProgress, before: ReadSnapshot): void {

@@ -71,7 +71,10 @@ function loadAssets(dir: string): Map<string, Asset> {
     const body = readFileSync(join(dir, name));
     const ext = name.slice(name.lastIndexOf('.') + 1);
     const encoded: Asset['encoded'] = {};
-    for (const [enc, suffix] of [['br', '.br'], ['gzip', '.gz']] as const) {
+    for (const [enc, suffix] of [
+      ['br', '.br'],
+      ['gzip', '.gz'],
+    ] as const) {
       const file = join(dir, name + suffix);
       if (existsSync(file)) encoded[enc] = readFileSync(file);
     }
@@ -122,7 +125,10 @@ export async function registerDashboard(app: FastifyInstance, options: Dashboard
     const asset = assets.get(name);
     if (!asset) {
       if (assets.size === 0) {
-        return sendProblem(reply, problem(503, 'The dashboard has not been built: run `npm run build` (it runs scripts/build-dashboard.mjs).'));
+        return sendProblem(
+          reply,
+          problem(503, 'The dashboard has not been built: run `npm run build` (it runs scripts/build-dashboard.mjs).'),
+        );
       }
       return sendProblem(reply, problem(404, `No dashboard file ${JSON.stringify(name.slice(0, 100))}.`));
     }

@@ -40,7 +40,12 @@ const READ_BUFFER_BYTES = 64 << 10;
  * - the parameters, `msp.copy_param_<n>`;
  * - with `snapshot`, the export's shared snapshot (db/snapshot.ts).
  */
-export async function* copyCsvOut(client: pg.Client, text: string, params: readonly unknown[], snapshot?: string): AsyncGenerator<Uint8Array> {
+export async function* copyCsvOut(
+  client: pg.Client,
+  text: string,
+  params: readonly unknown[],
+  snapshot?: string,
+): AsyncGenerator<Uint8Array> {
   for (const statement of beginReadStatements(snapshot)) await client.query(statement);
   const names = ['extra_float_digits', 'jit', 'enable_sort'];
   const values = ['1', 'off', 'off'];

@@ -50,7 +50,12 @@ export interface Database extends Queryable {
    * Streams the rows of a query in batches through a server-side cursor inside a read-only
    * transaction, so memory stays bounded whatever the row count.
    */
-  cursor<Row = Record<string, unknown>>(text: string, params: readonly unknown[], batchSize?: number, options?: ReadOptions): AsyncIterable<Row[]>;
+  cursor<Row = Record<string, unknown>>(
+    text: string,
+    params: readonly unknown[],
+    batchSize?: number,
+    options?: ReadOptions,
+  ): AsyncIterable<Row[]>;
   /** PostgreSQL only (undefined on PGlite): bulk export of a query's rows as CSV bytes. */
   readonly copyCsv?: CsvCopySource;
   /** Holds a dedicated session (one connection) for work that needs session state such as advisory locks. */

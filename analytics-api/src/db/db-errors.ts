@@ -14,7 +14,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     if (UNAVAILABLE_NODE_CODES.has(code)) return true;
   }
   if (typeof message === 'string') {
-    return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly|the database system is (starting up|shutting down)/i.test(message);
+    return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly|the database system is (starting up|shutting down)/i.test(
+      message,
+    );
   }
   return false;
 }

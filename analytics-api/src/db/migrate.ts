@@ -74,9 +74,7 @@ function checkHistory(files: MigrationFile[], applied: AppliedRow[]): void {
   for (const row of applied) {
     const file = byVersion.get(row.version);
     if (!file) {
-      throw new MigrationError(
-        `the database has migration ${row.name} that this build does not know: the database is newer than the code`,
-      );
+      throw new MigrationError(`the database has migration ${row.name} that this build does not know: the database is newer than the code`);
     }
     if (file.checksum !== row.checksum) {
       throw new MigrationError(`migration ${row.name} was changed after it was applied (checksum mismatch)`);

@@ -24,7 +24,13 @@ export async function openDatabase(config: Config, options: OpenDatabaseOptions 
   try {
     const db = await openPglite(config.dataDir);
     const close = db.close;
-    return { ...db, close: async () => { await close(); unlock(); } };
+    return {
+      ...db,
+      close: async () => {
+        await close();
+        unlock();
+      },
+    };
   } catch (error) {
     unlock();
     throw error;

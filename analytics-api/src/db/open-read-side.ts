@@ -12,7 +12,12 @@ export interface OpenReadSideOptions {
 }
 
 /** DATABASE_READ_URL set → reads from that standby (replica-reads.ts); unset → from the primary. */
-export function openReadSide(config: Config, primary: Database, redis: RedisConnection | undefined, options: OpenReadSideOptions = {}): ReadSide {
+export function openReadSide(
+  config: Config,
+  primary: Database,
+  redis: RedisConnection | undefined,
+  options: OpenReadSideOptions = {},
+): ReadSide {
   if (!config.databaseReadUrl || primary.kind !== 'postgres') return primaryReads(primary);
   const replica = openPostgres({
     connectionString: config.databaseReadUrl,

@@ -121,7 +121,8 @@ export function openPostgres(options: PostgresOptions): Database {
     maxConcurrency: maxConnections,
     async query<Row>(text: string, params?: readonly unknown[]) {
       // Inside a cancellable scope (an HTTP request) the statement's backend must be known.
-      if (currentCancelScope()) return withClient(async (client) => asResult<Row>(await client.query(text, params as unknown[] | undefined)));
+      if (currentCancelScope())
+        return withClient(async (client) => asResult<Row>(await client.query(text, params as unknown[] | undefined)));
       return asResult<Row>(await pool.query(text, params as unknown[] | undefined));
     },
     transaction,

@@ -111,7 +111,8 @@ export function openReplicaReads(options: ReplicaReadsOptions): ReadSide {
                   EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8 AS behind_seconds`,
         );
         const row = rows[0]!;
-        if (!row.standby || !row.replay) return { up: true, detail: 'DATABASE_READ_URL is not a streaming standby (not in recovery): read as is' };
+        if (!row.standby || !row.replay)
+          return { up: true, detail: 'DATABASE_READ_URL is not a streaming standby (not in recovery): read as is' };
         const lagBytes = lsnDistance(row.replay, await primaryPositionText());
         // The age of the last replayed transaction only measures lag while WAL is waiting to be replayed.
         const lagSeconds = lagBytes > 0 ? Math.max(0, Math.round((row.behind_seconds ?? 0) * 1000) / 1000) : 0;
@@ -147,10 +148,15 @@ function fallingBackTo(replica: Database, primary: Database, markDown: (error: u
 function isConnectionLevelError(error: unknown): boolean {
   const code = (error as { code?: string } | null)?.code ?? '';
   const message = (error as { message?: string } | null)?.message ?? '';
-  return code.startsWith('08') || code.startsWith('57P') || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'].includes(code) || /timeout exceeded when trying to connect|Connection terminated/i.test(message);
+  return (
+    code.startsWith('08') ||
+    code.startsWith('57P') ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'].includes(code) ||
+    /timeout exceeded when trying to connect|Connection terminated/i.test(message)
+  );
 }
 
 function describe(error: unknown): string {
   const { code, message } = (error ?? {}) as { code?: string; message?: string };
-  return code ? `${code}: ${message ?? 'error'}` : message ?? String(error);
+  return code ? `${code}: ${message ?? 'error'}` : (message ?? String(error));
 }

@@ -38,7 +38,7 @@ export async function writeCsvByCopy(
       // between turns of the event loop, while a chunk can hold the stream's whole read buffer.
       // Each chunk is therefore transcoded in slices with a turn in between: the database keeps
       // producing while this process transcodes, instead of the two taking turns.
-      for (let offset = 0; offset < chunk.length; ) {
+      for (let offset = 0; offset < chunk.length;) {
         offset = transcoder.push(chunk, offset, SLICE_BYTES);
         if (transcoder.pending >= WRITE_BYTES) await file.write(transcoder.take());
         else await setImmediate();

@@ -217,7 +217,8 @@ async function exportTenantFrom(
   { formats, full, hooks }: TenantExportOptions,
 ): Promise<TenantExport> {
   // The tenant may have been offboarded while this export waited for the lock.
-  if ((await small.query('SELECT 1 FROM tenants WHERE id = $1', [tenant.id])).rows.length === 0) throw notFound(`tenant ${tenant.id} does not exist`);
+  if ((await small.query('SELECT 1 FROM tenants WHERE id = $1', [tenant.id])).rows.length === 0)
+    throw notFound(`tenant ${tenant.id} does not exist`);
   const generatedAt = new Date();
   const generation = newGenerationId(generatedAt);
   const layout = tenantLayout(config.exportsPath, tenant.id);

@@ -109,8 +109,16 @@ export async function writeFactMonths(input: {
       if (old?.fingerprint === fingerprint && (await carryOver(join(previous!.dir, name), join(staging, name)))) {
         const oldLatest = old.latest_change ? Date.parse(old.latest_change) : null;
         monthFiles.push({
-          table: table.name, name, format, rows: old.rows, bytes: old.bytes, sha256: old.sha256,
-          month, generation: old.generation ?? generation, fingerprint, latestChange: oldLatest,
+          table: table.name,
+          name,
+          format,
+          rows: old.rows,
+          bytes: old.bytes,
+          sha256: old.sha256,
+          month,
+          generation: old.generation ?? generation,
+          fingerprint,
+          latestChange: oldLatest,
         });
       } else {
         toWrite.push(format);

@@ -50,7 +50,7 @@ export function newGenerationId(at: Date): string {
  */
 export async function createFolder(path: string): Promise<void> {
   const missing: string[] = [];
-  for (let current = resolve(path); ; ) {
+  for (let current = resolve(path); ;) {
     const info = await stat(current).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return null; // look further up
       throw error;
@@ -183,7 +183,10 @@ export async function prune(layout: TenantLayout, keep: number, now = Date.now()
     return removed;
   }
   const current = await currentGeneration(layout);
-  const complete = entries.filter((name) => !name.startsWith('.')).sort().reverse();
+  const complete = entries
+    .filter((name) => !name.startsWith('.'))
+    .sort()
+    .reverse();
   const doomed = complete.slice(Math.max(1, keep)).filter((name) => name !== current);
   for (const name of doomed) {
     try {

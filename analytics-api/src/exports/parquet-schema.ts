@@ -28,13 +28,11 @@ const ELEMENT_OF: Record<ColumnType, Omit<SchemaElement, 'name' | 'repetition_ty
 export function parquetSchema(columns: readonly ColumnSpec[]): SchemaElement[] {
   return [
     { name: 'root', num_children: columns.length },
-    ...columns.map(
-      (column): SchemaElement => ({
-        name: column.name,
-        ...ELEMENT_OF[column.type],
-        repetition_type: column.nullable ? 'OPTIONAL' : 'REQUIRED',
-      }),
-    ),
+    ...columns.map((column): SchemaElement => ({
+      name: column.name,
+      ...ELEMENT_OF[column.type],
+      repetition_type: column.nullable ? 'OPTIONAL' : 'REQUIRED',
+    })),
   ];
 }
 

@@ -101,7 +101,10 @@ export class PgCsvTranscoder {
   constructor(columns: readonly ColumnSpec[], latestOf?: string) {
     this.kinds = columns.map((column) => KIND_OF[column.type]);
     this.latestColumn = latestOf === undefined ? -1 : columns.findIndex((column) => column.name === latestOf);
-    if (latestOf !== undefined && (this.latestColumn < 0 || (this.kinds[this.latestColumn] !== Kind.Date && this.kinds[this.latestColumn] !== Kind.Timestamp))) {
+    if (
+      latestOf !== undefined &&
+      (this.latestColumn < 0 || (this.kinds[this.latestColumn] !== Kind.Date && this.kinds[this.latestColumn] !== Kind.Timestamp))
+    ) {
       throw new Error(`latestOf: ${latestOf} is not a date or timestamp column`);
     }
   }
@@ -293,7 +296,6 @@ export class PgCsvTranscoder {
     this.copy(input, contentStart, contentEnd);
     out[this.length++] = QUOTE;
   }
-
 
   /** Fields are short: a loop beats creating a subarray view per field for TypedArray#set. */
   private copy(input: Buffer, from: number, to: number): void {

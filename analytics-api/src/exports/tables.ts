@@ -3,19 +3,7 @@ import { configSql } from '../kpi/config.sql.js';
 import { COUNT_KEYS, KPI_KEYS, roundKpi } from '../kpi/kpi-keys.js';
 import { kpiSettings } from '../tenant-config/config-schema.js';
 import { effectiveConfig } from '../tenant-config/effective-config.js';
-import {
-  boolean,
-  date,
-  daysSql,
-  double,
-  int32,
-  localDateSql,
-  millisSql,
-  string,
-  timestamp,
-  type ColumnSpec,
-  type Row,
-} from './columns.js';
+import { boolean, date, daysSql, double, int32, localDateSql, millisSql, string, timestamp, type ColumnSpec, type Row } from './columns.js';
 
 /**
  * The star schema written for Power BI (docs/power-bi.md draws it). Each table is one SQL query
@@ -487,12 +475,7 @@ export const TABLE_STAGES: readonly (readonly TableSpec[])[] = [
   [FACT_TICKETS],
   [FACT_TIME_ENTRIES],
   [KPI_DAILY, kpiBreakdown('client'), kpiBreakdown('technician'), kpiBreakdown('priority')],
-  [
-    personDimension('client'),
-    personDimension('technician'),
-    DIM_DATE,
-    DIM_CONFIG,
-  ],
+  [personDimension('client'), personDimension('technician'), DIM_DATE, DIM_CONFIG],
 ];
 
 export const TABLES: readonly TableSpec[] = TABLE_STAGES.flat();

@@ -47,7 +47,7 @@ async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promi
 
 function reason(error: unknown): string {
   const { code, message } = (error ?? {}) as { code?: string; message?: string };
-  return code ? `${code}: ${message ?? 'error'}` : message ?? String(error);
+  return code ? `${code}: ${message ?? 'error'}` : (message ?? String(error));
 }
 
 /** Checks each dependency; none of them throws, and no detail carries a secret. */
@@ -112,7 +112,13 @@ export class HealthService {
     const status = await this.reads?.status();
     if (!status) return { status: 'disabled', detail: 'DATABASE_READ_URL not set; reads use the primary' };
     if (!status.up) return { status: 'error', detail: `degraded: unreachable (${status.detail}); reads fall back to the primary` };
-    return { status: 'ok', detail: status.detail, replay_lsn: status.replayLsn, lag_bytes: status.lagBytes, lag_seconds: status.lagSeconds };
+    return {
+      status: 'ok',
+      detail: status.detail,
+      replay_lsn: status.replayLsn,
+      lag_bytes: status.lagBytes,
+      lag_seconds: status.lagSeconds,
+    };
   }
 
   async report(): Promise<HealthReport> {

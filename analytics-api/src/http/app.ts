@@ -82,7 +82,10 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     // Given to http.createServer too: Node enforces requestTimeout on a stalled request body only
     // when it is set at construction (Fastify sets it afterwards), and checks every 30 s by default,
     // so a slow client (slowloris) would outlive a short REQUEST_TIMEOUT_MS. Check four times per timeout.
-    http: { requestTimeout: ctx.config.requestTimeoutMs, connectionsCheckingInterval: Math.min(30_000, Math.ceil(ctx.config.requestTimeoutMs / 4)) },
+    http: {
+      requestTimeout: ctx.config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(30_000, Math.ceil(ctx.config.requestTimeoutMs / 4)),
+    },
     bodyLimit: 1024 * 1024,
     forceCloseConnections: 'idle',
     // The router refuses a malformed URL (bad percent-encoding, over-long parameter) before any route
@@ -91,7 +94,10 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     frameworkErrors: (error, request, reply) => {
       const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
       reply.headers(outsideHookHeaders(request.id));
-      void sendProblem(reply, problem(tooLong ? 414 : 400, tooLong ? 'a URL parameter is too long' : 'the URL is malformed (invalid percent-encoding)'));
+      void sendProblem(
+        reply,
+        problem(tooLong ? 414 : 400, tooLong ? 'a URL parameter is too long' : 'the URL is malformed (invalid percent-encoding)'),
+      );
     },
     return503OnClosing: true,
     // Requests Node refuses before Fastify sees them (408 after REQUEST_TIMEOUT_MS, 431, bad HTTP).

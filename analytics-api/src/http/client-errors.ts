@@ -27,7 +27,9 @@ export function handleClientError(this: FastifyInstance, error: NodeJS.ErrnoExce
         'content-length': String(Buffer.byteLength(body)),
         connection: 'close',
       };
-      const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+      const lines = Object.entries(headers)
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join('');
       socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${lines}\r\n${body}`);
     }
     socket.destroy(error);

@@ -55,5 +55,8 @@ export function problem(status: number, detail: string, extra: Partial<Problem> 
 }
 
 export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
-  return reply.code(body.status).type('application/problem+json').send({ ...body, request_id: reply.request.id });
+  return reply
+    .code(body.status)
+    .type('application/problem+json')
+    .send({ ...body, request_id: reply.request.id });
 }

@@ -83,7 +83,10 @@ export async function ingest(db: Database, config: Config, activeRuns: ActiveRun
 
   if (request.records !== undefined) {
     if (request.records.length > config.maxRecordsPerCall) {
-      throw new DomainError('too_large', `${request.records.length} records in one call; the limit is ${config.maxRecordsPerCall}: split the call`);
+      throw new DomainError(
+        'too_large',
+        `${request.records.length} records in one call; the limit is ${config.maxRecordsPerCall}: split the call`,
+      );
     }
     source = requestedSource ?? 'canonical';
     records = request.records;
@@ -180,7 +183,8 @@ export async function mapContextFor(
   request: Pick<IngestRequest, 'labels' | 'rates'>,
 ): Promise<MapContext> {
   if (key.source === 'canonical') {
-    if (request.labels || request.rates) throw invalid('picklists and rates are read by the PSA mappers only: give source=connectwise, autotask or halopsa');
+    if (request.labels || request.rates)
+      throw invalid('picklists and rates are read by the PSA mappers only: give source=connectwise, autotask or halopsa');
     return {};
   }
   const lookupKey = { ...key, source: key.source as PsaSource };
@@ -252,7 +256,12 @@ function classifyInto(batch: Batch, run: PageRun, raw: unknown, progress: RunPro
 }
 
 async function writeBatch(tx: Queryable, run: PageRun, batch: Batch, counts: RunCounts): Promise<void> {
-  const outcome = await upsertBatch(tx, run.entity, { tenantId: run.tenantId, source: run.source, runId: run.runId, records: batch.records });
+  const outcome = await upsertBatch(tx, run.entity, {
+    tenantId: run.tenantId,
+    source: run.source,
+    runId: run.runId,
+    records: batch.records,
+  });
   await storeRejections(tx, run.entity, { tenantId: run.tenantId, source: run.source, runId: run.runId, rejections: batch.rejections });
   counts.inserted += outcome.inserted;
   counts.updated += outcome.updated;

@@ -87,7 +87,10 @@ function storedHashesSql(table: string): string {
             FROM unnest($2::text[]) AS i(external_id)`;
 }
 
-const STORED_HASHES: Record<Entity, string> = { tickets: storedHashesSql('raw_tickets'), time_entries: storedHashesSql('raw_time_entries') };
+const STORED_HASHES: Record<Entity, string> = {
+  tickets: storedHashesSql('raw_tickets'),
+  time_entries: storedHashesSql('raw_time_entries'),
+};
 
 /**
  * Records of one batch must have distinct external ids (the caller splits repeats into the next batch).

@@ -11,8 +11,7 @@
 export const MIN_YEAR = 1970;
 export const MAX_YEAR = 2999;
 
-const INSTANT_PATTERN =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+const INSTANT_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 function daysInMonth(year: number, month: number): number {
@@ -142,7 +141,8 @@ export function fastNormalizedInstant(text: string): string | undefined {
     const sign = text.charCodeAt(end);
     const offsetHours = digitsAt(text, end + 1, 2);
     const offsetMinutes = digitsAt(text, end + 4, 2);
-    if ((sign !== PLUS && sign !== DASH) || offsetHours < 0 || offsetHours > 23 || offsetMinutes < 0 || offsetMinutes > 59) return undefined;
+    if ((sign !== PLUS && sign !== DASH) || offsetHours < 0 || offsetHours > 23 || offsetMinutes < 0 || offsetMinutes > 59)
+      return undefined;
     const offset = (sign === DASH ? -1 : 1) * (offsetHours * 60 + offsetMinutes);
     return new Date(Date.UTC(year, month - 1, day, hour, minute, second, millis) - offset * 60_000).toISOString();
   }

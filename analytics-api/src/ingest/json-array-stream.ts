@@ -50,8 +50,17 @@ const DEFAULT_CHUNK_BYTES = 64 * 1024;
 const DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
 const Byte = {
-  Tab: 0x09, LineFeed: 0x0a, CarriageReturn: 0x0d, Space: 0x20, Quote: 0x22, Comma: 0x2c,
-  OpenBracket: 0x5b, Backslash: 0x5c, CloseBracket: 0x5d, OpenBrace: 0x7b, CloseBrace: 0x7d,
+  Tab: 0x09,
+  LineFeed: 0x0a,
+  CarriageReturn: 0x0d,
+  Space: 0x20,
+  Quote: 0x22,
+  Comma: 0x2c,
+  OpenBracket: 0x5b,
+  Backslash: 0x5c,
+  CloseBracket: 0x5d,
+  OpenBrace: 0x7b,
+  CloseBrace: 0x7d,
 } as const;
 /** The UTF-8 byte order mark some Windows tools write at the start of a file. */
 const BOM = [0xef, 0xbb, 0xbf];
@@ -147,7 +156,8 @@ export class JsonRecordScanner {
         case 'array':
           if (b === Byte.CloseBracket && this.expect !== 'element') this.layout = 'closed';
           else if (b === Byte.Comma && this.expect === 'comma-or-end') this.expect = 'element';
-          else if (this.expect === 'comma-or-end') this.fail(at, `expected ',' or ']' after record ${this.recordIndex - 1}, found ${printable(b)}`);
+          else if (this.expect === 'comma-or-end')
+            this.fail(at, `expected ',' or ']' after record ${this.recordIndex - 1}, found ${printable(b)}`);
           else if (b === Byte.CloseBracket) this.fail(at, "trailing ',' before ']'");
           else partStart = this.begin(b, at, i);
           break;

@@ -21,7 +21,8 @@ function rowsOf(labels: PsaLabels | undefined, rates: PsaRates | undefined): Loo
   for (const [field, values] of Object.entries(labels ?? {})) {
     for (const [raw, label] of Object.entries(values)) rows.push({ kind: 'label', field, raw_value: raw, value: label });
   }
-  for (const [role, rate] of Object.entries(rates?.roles ?? {})) rows.push({ kind: 'rate', field: ROLE_FIELD, raw_value: role, value: String(rate) });
+  for (const [role, rate] of Object.entries(rates?.roles ?? {}))
+    rows.push({ kind: 'rate', field: ROLE_FIELD, raw_value: role, value: String(rate) });
   for (const [contract, roles] of Object.entries(rates?.contract_roles ?? {})) {
     for (const [role, rate] of Object.entries(roles)) {
       rows.push({ kind: 'rate', field: CONTRACT_ROLE_FIELD, raw_value: `${contract}:${role}`, value: String(rate) });

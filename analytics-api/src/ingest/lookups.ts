@@ -103,6 +103,7 @@ export function mergeLabels(stored: PsaLabels, pushed: PsaLabels | undefined): P
 export function mergeRates(stored: PsaRates, pushed: PsaRates | undefined): PsaRates {
   if (!pushed) return stored;
   const contractRoles = { ...(stored.contract_roles ?? {}) };
-  for (const [contract, roles] of Object.entries(pushed.contract_roles ?? {})) contractRoles[contract] = { ...(contractRoles[contract] ?? {}), ...roles };
+  for (const [contract, roles] of Object.entries(pushed.contract_roles ?? {}))
+    contractRoles[contract] = { ...(contractRoles[contract] ?? {}), ...roles };
   return { roles: { ...(stored.roles ?? {}), ...(pushed.roles ?? {}) }, contract_roles: contractRoles };
 }

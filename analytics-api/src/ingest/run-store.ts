@@ -17,10 +17,14 @@ export async function startRun(
   db: Queryable,
   run: { id: string; tenantId: string; entity: Entity; source: Source; mode: 'push' | 'mock' | 'sync'; instanceId: string },
 ): Promise<void> {
-  await db.query(
-    `INSERT INTO ingestion_runs (id, tenant_id, entity, source, mode, instance_id) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [run.id, run.tenantId, run.entity, run.source, run.mode, run.instanceId],
-  );
+  await db.query(`INSERT INTO ingestion_runs (id, tenant_id, entity, source, mode, instance_id) VALUES ($1, $2, $3, $4, $5, $6)`, [
+    run.id,
+    run.tenantId,
+    run.entity,
+    run.source,
+    run.mode,
+    run.instanceId,
+  ]);
 }
 
 export async function heartbeatRun(db: Queryable, tenantId: string, runId: string, counts: RunCounts): Promise<void> {

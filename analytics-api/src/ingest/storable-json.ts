@@ -21,5 +21,5 @@ export function unstorableReasonOfJson(text: string): string | null {
 
 export function storableCopy(value: unknown): unknown {
   const text = JSON.stringify(value ?? null);
-  return UNSTORABLE_ESCAPE.test(text) ? JSON.parse(text.replace(UNSTORABLE_ESCAPE_GLOBAL, '\\ufffd')) : value ?? null;
+  return UNSTORABLE_ESCAPE.test(text) ? JSON.parse(text.replace(UNSTORABLE_ESCAPE_GLOBAL, '\\ufffd')) : (value ?? null);
 }

@@ -12,9 +12,7 @@ import { fastNormalizedInstant, isCalendarDate, parseInstant } from './instants.
 
 export { isCalendarDate, normalizeInstant, parseInstant } from './instants.js';
 
-export type Validated<T> =
-  | { ok: true; record: T; warnings: string[] }
-  | { ok: false; externalId: string | null; reasons: string[] };
+export type Validated<T> = { ok: true; record: T; warnings: string[] } | { ok: false; externalId: string | null; reasons: string[] };
 
 export interface ValidateOptions {
   /**
@@ -36,15 +34,44 @@ const MAX_HOURLY_RATE = 99_999_999;
 const MAX_REOPEN_COUNT = 2_147_483_647;
 
 const TICKET_FIELDS = [
-  'external_id', 'created_at', 'summary', 'client_id', 'client_name', 'technician_id', 'technician_name',
-  'board', 'priority', 'status', 'first_response_at', 'closed_at', 'sla_response_due_at',
-  'sla_resolution_due_at', 'sla_response_met', 'sla_resolution_met', 'reopen_count', 'updated_at',
+  'external_id',
+  'created_at',
+  'summary',
+  'client_id',
+  'client_name',
+  'technician_id',
+  'technician_name',
+  'board',
+  'priority',
+  'status',
+  'first_response_at',
+  'closed_at',
+  'sla_response_due_at',
+  'sla_resolution_due_at',
+  'sla_response_met',
+  'sla_resolution_met',
+  'reopen_count',
+  'updated_at',
 ] as const satisfies readonly (keyof CanonicalTicket)[];
 
 const TIME_ENTRY_FIELDS = [
-  'external_id', 'technician_id', 'hours_worked', 'billable', 'started_at', 'work_date', 'ended_at',
-  'technician_name', 'ticket_external_id', 'client_id', 'client_name', 'hours_billed', 'hourly_rate',
-  'work_type', 'updated_at', 'non_service_desk', 'currency',
+  'external_id',
+  'technician_id',
+  'hours_worked',
+  'billable',
+  'started_at',
+  'work_date',
+  'ended_at',
+  'technician_name',
+  'ticket_external_id',
+  'client_id',
+  'client_name',
+  'hours_billed',
+  'hourly_rate',
+  'work_type',
+  'updated_at',
+  'non_service_desk',
+  'currency',
 ] as const satisfies readonly (keyof CanonicalTimeEntry)[];
 
 const TICKET_FIELD_SET: ReadonlySet<string> = new Set(TICKET_FIELDS);

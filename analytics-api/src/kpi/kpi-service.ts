@@ -88,7 +88,12 @@ async function loadDays(db: Queryable, tenantId: string, from: string, to: strin
  * Replaces what was stored for those days. Returns the day (date or default) or the list (range).
  */
 /** `readCache`: the app's cache of /v1 answers, told after commit that the tenant's KPIs changed. */
-export async function computeDaily(db: Database, tenantId: string, period: PeriodInput = {}, readCache?: KpiReadCache): Promise<KpiDay | KpiDayList> {
+export async function computeDaily(
+  db: Database,
+  tenantId: string,
+  period: PeriodInput = {},
+  readCache?: KpiReadCache,
+): Promise<KpiDay | KpiDayList> {
   const parsed = parsePeriod(period);
   const tenant = await getTenant(db, tenantId);
   const yesterday = await store.yesterdayIn(db, tenant.timezone);

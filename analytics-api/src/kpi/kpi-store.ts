@@ -64,7 +64,11 @@ export class ConfigChangedError extends Error {
  * the wider `replacing` range, whose other days the caller stores in the same transaction). Must
  * run inside a transaction (the caller's `tx`), so that readers see either the old or the new days.
  */
-export async function computeAndStore(tx: Queryable, target: ComputeTarget, replacing: ComputeTarget = target): Promise<{ days: number; groups: number }> {
+export async function computeAndStore(
+  tx: Queryable,
+  target: ComputeTarget,
+  replacing: ComputeTarget = target,
+): Promise<{ days: number; groups: number }> {
   await tx.query(SESSION_SETTINGS);
   await tx.query(LOCK_TENANT, [target.tenantId]);
   const { rows: current } = await tx.query<{ version: number }>(CURRENT_CONFIG_VERSION, [target.tenantId]);
@@ -79,7 +83,14 @@ function computeParams(target: ComputeTarget): unknown[] {
 }
 
 function computeOnlyParams(target: ComputeTarget): unknown[] {
-  return [target.tenantId, target.from, target.to, target.timezone, target.dailyCapacityHours, JSON.stringify(target.settings ?? DEFAULT_SETTINGS)];
+  return [
+    target.tenantId,
+    target.from,
+    target.to,
+    target.timezone,
+    target.dailyCapacityHours,
+    JSON.stringify(target.settings ?? DEFAULT_SETTINGS),
+  ];
 }
 
 /** Computes the days from..to (every dimension) without storing anything. */
@@ -179,4 +190,3 @@ export async function readGroups(db: Queryable, tenantId: string, from: string, 
   );
   return rows;
 }
-

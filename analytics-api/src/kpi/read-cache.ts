@@ -44,7 +44,12 @@ export function etagOf(tenantId: string, body: string): string {
   return `"${createHash('sha256').update(tenantId).update('\0').update(body).digest('base64url').slice(0, 27)}"`;
 }
 
-export function answerKey(scope: number, tenantId: string, period: { date?: string; from?: string; to?: string }, groupBy?: string): string {
+export function answerKey(
+  scope: number,
+  tenantId: string,
+  period: { date?: string; from?: string; to?: string },
+  groupBy?: string,
+): string {
   return `${scope}|${tenantId}|${period.date ?? ''}|${period.from ?? ''}|${period.to ?? ''}|${groupBy ?? ''}`;
 }
 

@@ -45,7 +45,13 @@ const TICKET_KINDS: readonly TicketKind[] = [
   { summary: '[RMM] Backup job failed on {host}', board: 'monitoring', channel: 'monitoring', weight: 5, priorities: [0, 4, 5, 1] },
   { summary: '[RMM] Low disk space on {host}', board: 'monitoring', channel: 'monitoring', weight: 5, priorities: [0, 2, 6, 2] },
   { summary: '[RMM] {host} offline', board: 'monitoring', channel: 'monitoring', weight: 3, priorities: [3, 5, 2, 0] },
-  { summary: '[RMM] Pending reboot after patching on {host}', board: 'monitoring', channel: 'monitoring', weight: 3, priorities: [0, 0, 3, 7] },
+  {
+    summary: '[RMM] Pending reboot after patching on {host}',
+    board: 'monitoring',
+    channel: 'monitoring',
+    weight: 3,
+    priorities: [0, 0, 3, 7],
+  },
   { summary: 'Firewall firmware update', board: 'projects', channel: 'email', weight: 1, priorities: [0, 0, 3, 7] },
   { summary: 'Migrate {host} to the new hypervisor', board: 'projects', channel: 'email', weight: 1, priorities: [0, 0, 4, 6] },
 ];
@@ -57,15 +63,17 @@ export function drawTicketKind(rng: Rng): TicketKind {
 }
 
 export function fillSummary(template: string, rng: Rng): string {
-  return template
-    .replace('{host}', rng.pick(HOSTS))
-    .replace('{app}', rng.pick(APPS))
-    .replace('{who}', rng.pick(PEOPLE));
+  return template.replace('{host}', rng.pick(HOSTS)).replace('{app}', rng.pick(APPS)).replace('{who}', rng.pick(PEOPLE));
 }
 
 export function drawPriority(kind: TicketKind, rng: Rng): Priority {
   const [p1, p2, p3, p4] = kind.priorities;
-  return rng.weighted([[1, p1], [2, p2], [3, p3], [4, p4]] as const);
+  return rng.weighted([
+    [1, p1],
+    [2, p2],
+    [3, p3],
+    [4, p4],
+  ] as const);
 }
 
 /** SLA targets in hours by priority (wall-clock here; a real PSA counts business hours). */
@@ -74,10 +82,20 @@ export const RESOLUTION_TARGET_HOURS: Record<Priority, number> = { 1: 4, 2: 8, 3
 
 /** Non-ticket time, as technicians log it. */
 export type InternalWork = 'Admin' | 'Training' | 'Team meeting';
-export const INTERNAL_WORK: readonly (readonly [InternalWork, number])[] = [['Admin', 5], ['Training', 2], ['Team meeting', 2]];
+export const INTERNAL_WORK: readonly (readonly [InternalWork, number])[] = [
+  ['Admin', 5],
+  ['Training', 2],
+  ['Team meeting', 2],
+];
 
 /** What a technician writes on a time entry. */
 export const WORK_NOTES: readonly string[] = [
-  'Remote session, fixed', 'Called user, talked through it', 'Checked logs, applied fix', 'Escalated to vendor',
-  'Changed config and tested', 'Updated client notes', 'Confirmed resolved with user', 'Root cause found',
+  'Remote session, fixed',
+  'Called user, talked through it',
+  'Checked logs, applied fix',
+  'Escalated to vendor',
+  'Changed config and tested',
+  'Updated client notes',
+  'Confirmed resolved with user',
+  'Root cause found',
 ];

@@ -90,7 +90,8 @@ export function resolveOptions(options: GenerateOptions = {}): ResolvedOptions {
   if (resolved.tickets !== undefined && (!Number.isSafeInteger(resolved.tickets) || resolved.tickets < 0)) {
     throw new Error(`tickets must be a whole number >= 0, got ${resolved.tickets}`);
   }
-  if (resolved.format !== 'native' && resolved.format !== 'canonical') throw new Error(`format must be native or canonical, got "${resolved.format}"`);
+  if (resolved.format !== 'native' && resolved.format !== 'canonical')
+    throw new Error(`format must be native or canonical, got "${resolved.format}"`);
   return resolved;
 }
 

@@ -29,7 +29,7 @@ function parse(argv: readonly string[]): ParsedArgs {
 try {
   const args = parse(process.argv.slice(2));
   const output = await mockDataCommand.run(args);
-  process.stdout.write(`${args.json ? JSON.stringify(output.json) : output.text ?? ''}\n`);
+  process.stdout.write(`${args.json ? JSON.stringify(output.json) : (output.text ?? '')}\n`);
   process.exitCode = output.exitCode ?? 0;
 } catch (error) {
   process.stderr.write(`mock-data: ${error instanceof Error ? error.message : String(error)}\n`);

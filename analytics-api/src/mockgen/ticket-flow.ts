@@ -128,7 +128,11 @@ function buildTicket(ctx: TicketFlowContext, base: Pick<SimTicket, 'seq' | 'numb
     closed = Math.max(resolved, ctx.desk.handledAt(closed));
   }
 
-  const sla: SlaKind = rng.weighted([['verdict', 55], ['due', 30], ['none', 15]] as const);
+  const sla: SlaKind = rng.weighted([
+    ['verdict', 55],
+    ['due', 30],
+    ['none', 15],
+  ] as const);
   const isResponded = responded < now;
   const isResolved = resolved < now;
   const isClosed = closed < now;
@@ -142,7 +146,12 @@ function buildTicket(ctx: TicketFlowContext, base: Pick<SimTicket, 'seq' | 'numb
       ? 'new'
       : isResolved
         ? 'resolved'
-        : rng.weighted([['in_progress', 50], ['waiting_customer', 25], ['waiting_vendor', 15], ['scheduled', 10]] as const);
+        : rng.weighted([
+            ['in_progress', 50],
+            ['waiting_customer', 25],
+            ['waiting_vendor', 15],
+            ['scheduled', 10],
+          ] as const);
   const lastEvent = Math.max(created, respondedAt ?? 0, isResolved ? resolved : 0, closedAt ?? 0);
   return {
     seq: base.seq,

@@ -56,8 +56,22 @@ interface Block {
 }
 
 const PRIORITY_PULL = { 1: 5, 2: 3, 3: 2, 4: 1 } as const;
-const BLOCK_MINUTES = [[15, 6], [30, 12], [45, 10], [60, 18], [90, 16], [120, 14], [150, 7], [180, 6]] as const;
-const GAP_MINUTES = [[0, 5], [5, 3], [10, 2], [15, 1]] as const;
+const BLOCK_MINUTES = [
+  [15, 6],
+  [30, 12],
+  [45, 10],
+  [60, 18],
+  [90, 16],
+  [120, 14],
+  [150, 7],
+  [180, 6],
+] as const;
+const GAP_MINUTES = [
+  [0, 5],
+  [5, 3],
+  [10, 2],
+  [15, 1],
+] as const;
 
 /** Blocks of an ordinary workday, lunch skipped, until ~diligence × capacity is logged. */
 export function workdayBlocks(ctx: WorkDayContext, tech: SimTechnician): Block[] {
@@ -97,7 +111,11 @@ export function onCallBlocks(ctx: WorkDayContext): Block[] {
 /** Tickets this technician can plausibly work on at `at`: already answered, not yet resolved. */
 function workable(pool: readonly SimTicket[], at: number): SimTicket[] {
   return pool.filter(
-    (t) => t.createdAt <= at && t.respondedAt !== null && t.respondedAt <= at + 30 * MINUTE && (t.resolvedAt === null || t.resolvedAt + 30 * MINUTE >= at),
+    (t) =>
+      t.createdAt <= at &&
+      t.respondedAt !== null &&
+      t.respondedAt <= at + 30 * MINUTE &&
+      (t.resolvedAt === null || t.resolvedAt + 30 * MINUTE >= at),
   );
 }
 
@@ -127,7 +145,17 @@ export function entriesForBlocks(
     const ticket = internal ? null : rng.weighted(candidates.map((t) => [t, PRIORITY_PULL[t.priority]] as const));
     const hours = Math.round((block.minutes / 60) * 10_000) / 10_000;
     const priced = ticket ? priceTicketWork(rng, ticket, hours, block.afterHours) : priceInternalWork(rng);
-    const enteredAt = Math.min(ctx.now - MINUTE, end + rng.weighted([[2, 5], [30, 3], [240, 1], [900, 1]] as const) * MINUTE);
+    const enteredAt = Math.min(
+      ctx.now - MINUTE,
+      end +
+        rng.weighted([
+          [2, 5],
+          [30, 3],
+          [240, 1],
+          [900, 1],
+        ] as const) *
+          MINUTE,
+    );
     entries.push({
       seq: -1,
       technician: tech,
@@ -153,11 +181,16 @@ export function entriesForBlocks(
 function priceTicketWork(rng: Rng, ticket: SimTicket, hours: number, afterHours: boolean) {
   // Monitoring alerts are mostly covered by the managed-services agreement; on-call work on a
   // closed day is billed on top of it, as MSP agreements cover business hours only.
-  const covered = !afterHours && rng.chance(ticket.board === 'monitoring' ? Math.min(0.9, ticket.client.coveredShare + 0.4) : ticket.client.coveredShare);
+  const covered =
+    !afterHours && rng.chance(ticket.board === 'monitoring' ? Math.min(0.9, ticket.client.coveredShare + 0.4) : ticket.client.coveredShare);
   const billing: Billing = covered ? 'NoCharge' : rng.chance(0.02) ? 'NoDefault' : 'Billable';
   const workType: WorkType = afterHours
     ? 'After Hours'
-    : rng.weighted([['Remote Support', 70], ['Phone Support', 18], ['Onsite', hours >= 1 ? 12 : 0]] as const);
+    : rng.weighted([
+        ['Remote Support', 70],
+        ['Phone Support', 18],
+        ['Onsite', hours >= 1 ? 12 : 0],
+      ] as const);
   const rate = afterHours ? ticket.client.hourlyRate * 1.5 : ticket.client.hourlyRate;
   return { workType, billing, billable: billing === 'Billable', hourlyRate: rate };
 }

@@ -135,7 +135,8 @@ function allocate(total: number, weights: readonly number[]): number[] {
   const exact = weights.map((w) => (total * w) / sum);
   const counts = exact.map(Math.floor);
   let missing = total - counts.reduce((a, b) => a + b, 0);
-  const byRemainder = exact.map((value, index) => ({ index, remainder: value - Math.floor(value) }))
+  const byRemainder = exact
+    .map((value, index) => ({ index, remainder: value - Math.floor(value) }))
     .sort((a, b) => b.remainder - a.remainder || a.index - b.index);
   for (const { index } of byRemainder) {
     if (missing <= 0) break;
@@ -154,7 +155,12 @@ export function buildWorld(profile: TenantProfile, seed: string, window: Generat
   const windowWeights = inWindow.map(weightOf);
   const naturalTotal = Math.round(profile.ticketsPerWeekday * windowWeights.reduce((a, b) => a + b, 0));
   const windowTickets = requestedTickets ?? naturalTotal;
-  const perWeight = windowTickets / Math.max(1e-9, windowWeights.reduce((a, b) => a + b, 0));
+  const perWeight =
+    windowTickets /
+    Math.max(
+      1e-9,
+      windowWeights.reduce((a, b) => a + b, 0),
+    );
 
   const ticketsPerDay = new Map<string, number>();
   warmup.forEach((date, i) => ticketsPerDay.set(date, Math.round(perWeight * warmupWeights[i]!)));

@@ -59,12 +59,7 @@ export function selectProfiles(tenantIds?: readonly string[]): TenantProfile[] {
   });
 }
 
-async function writeEntity(
-  outDir: string,
-  tenantId: string,
-  entity: Entity,
-  records: Iterable<GeneratedRecord>,
-): Promise<MockFileSummary> {
+async function writeEntity(outDir: string, tenantId: string, entity: Entity, records: Iterable<GeneratedRecord>): Promise<MockFileSummary> {
   const file = `${tenantId}/${entity}.json`;
   const rejects: MarkedRecord[] = [];
   const warnings: MarkedRecord[] = [];

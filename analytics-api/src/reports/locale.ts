@@ -111,9 +111,11 @@ export const TEXT = {
     stale: 'These figures were computed with an older configuration and are being recomputed; targets are checked once they are current.',
     missing: 'The KPIs of this day have not been computed yet: nothing can be said about it.',
     dashboard: 'Open the dashboard',
-    target: (comparison: 'below_min' | 'above_max', bound: string) => (comparison === 'below_min' ? `target at least ${bound}` : `target at most ${bound}`),
+    target: (comparison: 'below_min' | 'above_max', bound: string) =>
+      comparison === 'below_min' ? `target at least ${bound}` : `target at most ${bound}`,
     previous: (value: string) => `previous day ${value}`,
-    alertSubject: (tenant: string, day: string, count: number) => `[MSP Analytics] ${tenant}: ${count} KPI target${count === 1 ? '' : 's'} missed on ${day}`,
+    alertSubject: (tenant: string, day: string, count: number) =>
+      `[MSP Analytics] ${tenant}: ${count} KPI target${count === 1 ? '' : 's'} missed on ${day}`,
     alertIntro: (tenant: string, day: string) => `${tenant} missed these KPI targets on ${day}:`,
     noDay: 'no data',
   },
@@ -129,12 +131,15 @@ export const TEXT = {
     noBreach: 'Tous les objectifs ont été atteints.',
     noTargets: 'Aucun objectif de KPI n’est défini pour ce client.',
     noVerdict: (labels: string) => `Aucune valeur, donc aucun verdict, pour : ${labels}.`,
-    stale: 'Ces chiffres ont été calculés avec une ancienne configuration et sont en cours de recalcul ; les objectifs seront vérifiés ensuite.',
+    stale:
+      'Ces chiffres ont été calculés avec une ancienne configuration et sont en cours de recalcul ; les objectifs seront vérifiés ensuite.',
     missing: 'Les KPI de ce jour ne sont pas encore calculés : rien ne peut en être dit.',
     dashboard: 'Ouvrir le tableau de bord',
-    target: (comparison: 'below_min' | 'above_max', bound: string) => (comparison === 'below_min' ? `objectif au moins ${bound}` : `objectif au plus ${bound}`),
+    target: (comparison: 'below_min' | 'above_max', bound: string) =>
+      comparison === 'below_min' ? `objectif au moins ${bound}` : `objectif au plus ${bound}`,
     previous: (value: string) => `veille ${value}`,
-    alertSubject: (tenant: string, day: string, count: number) => `[MSP Analytics] ${tenant} : ${count} objectif${count === 1 ? '' : 's'} de KPI manqué${count === 1 ? '' : 's'} le ${day}`,
+    alertSubject: (tenant: string, day: string, count: number) =>
+      `[MSP Analytics] ${tenant} : ${count} objectif${count === 1 ? '' : 's'} de KPI manqué${count === 1 ? '' : 's'} le ${day}`,
     alertIntro: (tenant: string, day: string) => `${tenant} a manqué ces objectifs de KPI le ${day} :`,
     noDay: 'pas de données',
   },

@@ -99,7 +99,9 @@ export function renderReport(input: ReportInput): RenderedReport {
     '<table role="presentation" width="600" cellpadding="0" cellspacing="0" style="margin:0 auto;background:#ffffff;padding:16px">',
     `<tr><td><h1 style="font-size:20px;margin:0 0 4px">${escapeHtml(words.reportTitle)} — ${escapeHtml(input.tenantName)}</h1>`,
     `<div style="color:#52606d;margin-bottom:12px">${escapeHtml(day)}</div></td></tr>`,
-    tileRows.length > 0 ? `<tr><td><table role="presentation" width="100%" cellpadding="0" cellspacing="6">${tileRows.join('')}</table></td></tr>` : '',
+    tileRows.length > 0
+      ? `<tr><td><table role="presentation" width="100%" cellpadding="0" cellspacing="6">${tileRows.join('')}</table></td></tr>`
+      : '',
     `<tr><td style="padding-top:12px"><h2 style="font-size:15px;margin:0 0 6px">${escapeHtml(words.weekTrend)}</h2>${weekTrendSvg(input.week, language)}</td></tr>`,
     breaches.length > 0
       ? `<tr><td style="padding-top:12px"><h2 style="font-size:15px;margin:0 0 6px;color:#b42318">${escapeHtml(words.breaches)}</h2>` +

@@ -44,7 +44,11 @@ export async function dailyReport(db: Queryable, query: ReportQuery, dashboardUr
     status: assessment.status,
     kpis: assessment.day?.kpis,
     previous: assessment.previous?.kpis,
-    week: assessment.week.map((d) => ({ date: d.date, opened: d.day?.kpis.tickets_opened ?? null, closed: d.day?.kpis.tickets_closed ?? null })),
+    week: assessment.week.map((d) => ({
+      date: d.date,
+      opened: d.day?.kpis.tickets_opened ?? null,
+      closed: d.day?.kpis.tickets_closed ?? null,
+    })),
     breaches: assessment.verdict.breaches.map((b) => ({ ...b, previous_value: assessment.previous?.kpis[b.kpi] ?? null })),
     noVerdict: assessment.verdict.no_verdict,
     dashboardUrl,

@@ -40,7 +40,9 @@ export function weekTrendSvg(days: readonly TrendDay[], language: Language): str
         `<text x="${(x + bar / 2).toFixed(1)}" y="${y - 4}" font-size="11" text-anchor="middle" fill="#1f2933">${escapeHtml(formatNumber(value, language))}</text>`,
       );
     }
-    parts.push(`<text x="${centre.toFixed(1)}" y="${HEIGHT - 10}" font-size="11" text-anchor="middle" fill="#52606d">${escapeHtml(formatShortDay(day.date, language))}</text>`);
+    parts.push(
+      `<text x="${centre.toFixed(1)}" y="${HEIGHT - 10}" font-size="11" text-anchor="middle" fill="#52606d">${escapeHtml(formatShortDay(day.date, language))}</text>`,
+    );
   });
   const legend =
     `<rect x="0" y="4" width="10" height="10" fill="${OPENED}"/><text x="14" y="13" font-size="11" fill="#1f2933">${escapeHtml(words.opened)}</text>` +

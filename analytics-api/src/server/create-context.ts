@@ -34,7 +34,8 @@ export interface CreatedContext {
 /** Opens every dependency in order: database, migrations, quick-start seed, Redis, health. */
 export async function createContext(config: Config, log: StartupLogger): Promise<CreatedContext> {
   const db = await openDatabase(config, {
-    onPoolError: (error) => log.warn({ err: { message: error.message, code: (error as { code?: string }).code } }, 'idle database connection lost'),
+    onPoolError: (error) =>
+      log.warn({ err: { message: error.message, code: (error as { code?: string }).code } }, 'idle database connection lost'),
   });
   try {
     if (config.runMigrations) {
@@ -51,12 +52,19 @@ export async function createContext(config: Config, log: StartupLogger): Promise
     if (!serviceToken) throw new Error('SERVICE_TOKEN is required');
 
     const redis = config.redisUrl
-      ? connectRedis(config.redisUrl, (error) => log.warn({ err: { message: error.message } }, 'redis unavailable; using in-process fallbacks'))
+      ? connectRedis(config.redisUrl, (error) =>
+          log.warn({ err: { message: error.message } }, 'redis unavailable; using in-process fallbacks'),
+        )
       : undefined;
     const jwt = config.jwtSecretKey ? new JwtCodec(config.jwtSecretKey, config.jwtTtlSeconds) : undefined;
     const reads = openReadSide(config, db, redis, {
-      onPoolError: (error) => log.warn({ err: { message: error.message, code: (error as { code?: string }).code } }, 'idle read-replica connection lost'),
-      onReplicaDown: (error) => log.warn({ err: { message: (error as Error).message, code: (error as { code?: string }).code } }, 'read replica unreachable; reading from the primary'),
+      onPoolError: (error) =>
+        log.warn({ err: { message: error.message, code: (error as { code?: string }).code } }, 'idle read-replica connection lost'),
+      onReplicaDown: (error) =>
+        log.warn(
+          { err: { message: (error as Error).message, code: (error as { code?: string }).code } },
+          'read replica unreachable; reading from the primary',
+        ),
     });
     const health = new HealthService(config, db, redis, version, reads);
     // Resumes the recomputes a stopped process left, then runs those configuration changes ask for.

@@ -70,7 +70,7 @@ export function quickStartBanner(state: QuickStartState, port: number): string {
     `  API key        ${state.api_key}   (tenant ${t})`,
     `  Dashboard      ${base}/dashboard      API docs  ${base}/docs`,
     '',
-    '  The deployment plan\'s checks (ÉTAPE 5), ready to paste:',
+    "  The deployment plan's checks (ÉTAPE 5), ready to paste:",
     `  curl ${base}/health`,
     `  curl ${auth} ${base}/internal/tenants`,
     `  curl -X POST ${auth} "${base}/internal/ingest/tickets?tenant_id=${t}"`,

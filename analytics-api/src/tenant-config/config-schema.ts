@@ -23,12 +23,17 @@ const KPI_TARGET = Type.Union([
 
 export const ConfigDocumentSchema = Type.Object(
   {
-    timezone: Type.String({ minLength: 1, description: 'IANA time zone of the tenant\'s days (default UTC)' }),
+    timezone: Type.String({ minLength: 1, description: "IANA time zone of the tenant's days (default UTC)" }),
     daily_capacity_hours: Type.Number({ exclusiveMinimum: 0, maximum: 24, description: 'hours a technician works a day (default 8)' }),
     technician_capacity_hours: Type.Record(Type.String({ minLength: 1 }), HOURS, { description: 'technician_id → hours a day' }),
     workdays: Type.Array(ISO_WEEKDAY, { uniqueItems: true, description: 'days on which capacity counts (default all seven)' }),
-    holidays: Type.Array(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }), { uniqueItems: true, description: 'local dates treated as non-workdays' }),
-    priority_map: Type.Record(Type.String({ minLength: 1 }), Type.String({ minLength: 1 }), { description: 'PSA priority label → normalized label' }),
+    holidays: Type.Array(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }), {
+      uniqueItems: true,
+      description: 'local dates treated as non-workdays',
+    }),
+    priority_map: Type.Record(Type.String({ minLength: 1 }), Type.String({ minLength: 1 }), {
+      description: 'PSA priority label → normalized label',
+    }),
     sla_targets: Type.Record(
       Type.String({ minLength: 1 }),
       Type.Object(
@@ -53,7 +58,9 @@ export const ConfigDocumentSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
-    kpi_targets: Type.Record(Type.String(), KPI_TARGET, { description: 'KPI key → { min } or { max }; drawn on the dashboard, never changes a value' }),
+    kpi_targets: Type.Record(Type.String(), KPI_TARGET, {
+      description: 'KPI key → { min } or { max }; drawn on the dashboard, never changes a value',
+    }),
     currency: Type.Union([Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code' }), Type.Null()]),
     language: Type.Union([Type.Literal('en'), Type.Literal('fr')]),
     report_recipients: Type.Array(EMAIL, { uniqueItems: true }),

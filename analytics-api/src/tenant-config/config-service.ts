@@ -56,7 +56,9 @@ export async function getOwnConfig(db: Queryable, tenantId: string): Promise<{ c
 async function validated(db: Queryable, input: unknown): Promise<ConfigDocument> {
   const config = normalizeConfig(input);
   if (!(await isKnownTimezone(db, config.timezone))) {
-    throw invalid(`timezone "${config.timezone}" is not an IANA time zone known to PostgreSQL`, [{ field: 'timezone', detail: 'unknown time zone' }]);
+    throw invalid(`timezone "${config.timezone}" is not an IANA time zone known to PostgreSQL`, [
+      { field: 'timezone', detail: 'unknown time zone' },
+    ]);
   }
   return config;
 }
@@ -112,8 +114,18 @@ export async function dryRunConfig(db: Database, tenantId: string, input: unknow
   const days = await store.storedDays(db, tenant.id);
   const changed: string[] = [];
   for (const [from, to] of spans(days)) {
-    const target = { tenantId: tenant.id, from, to, timezone: config.timezone, dailyCapacityHours: config.daily_capacity_hours, settings: kpiSettings(config) };
-    const [next, stored] = await db.transaction(async (tx) => [await kpiStore.computeOnly(tx, target), await kpiStore.storedRows(tx, tenant.id, from, to)]);
+    const target = {
+      tenantId: tenant.id,
+      from,
+      to,
+      timezone: config.timezone,
+      dailyCapacityHours: config.daily_capacity_hours,
+      settings: kpiSettings(config),
+    };
+    const [next, stored] = await db.transaction(async (tx) => [
+      await kpiStore.computeOnly(tx, target),
+      await kpiStore.storedRows(tx, tenant.id, from, to),
+    ]);
     const before = byDay(stored);
     const after = byDay(next);
     const zoneChanged = config.timezone !== tenant.timezone;

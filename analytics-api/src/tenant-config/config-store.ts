@@ -24,7 +24,13 @@ export async function lockTenantConfig(tx: Queryable, tenantId: string): Promise
   await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('tenant_config:' || $1::text, 0))`, [tenantId]);
 }
 
-export async function insertVersion(tx: Queryable, tenantId: string, version: number, document: Record<string, unknown>, changedBy: string): Promise<StoredConfig> {
+export async function insertVersion(
+  tx: Queryable,
+  tenantId: string,
+  version: number,
+  document: Record<string, unknown>,
+  changedBy: string,
+): Promise<StoredConfig> {
   const { rows } = await tx.query<StoredConfig>(
     `INSERT INTO tenant_config_versions (tenant_id, version, document, changed_by) VALUES ($1::uuid, $2, $3::jsonb, $4)
      RETURNING version, document, changed_by, changed_at`,
@@ -53,6 +59,9 @@ export async function staleDays(db: Queryable, tenantId: string, version: number
 
 /** Every stored KPI day of the tenant, ascending (what a configuration change recomputes). */
 export async function storedDays(db: Queryable, tenantId: string): Promise<string[]> {
-  const { rows } = await db.query<{ day: string }>(`SELECT kpi_date::text AS day FROM kpi_daily WHERE tenant_id = $1::uuid ORDER BY kpi_date`, [tenantId]);
+  const { rows } = await db.query<{ day: string }>(
+    `SELECT kpi_date::text AS day FROM kpi_daily WHERE tenant_id = $1::uuid ORDER BY kpi_date`,
+    [tenantId],
+  );
   return rows.map((row) => row.day);
 }

@@ -31,7 +31,12 @@ export async function effectiveConfig(db: Queryable, tenant: TenantDay): Promise
 }
 
 /** What kpi-store's ComputeTarget needs of a configuration. */
-export function computeSettings(effective: EffectiveConfig): { timezone: string; dailyCapacityHours: number; settings: Record<string, unknown>; configVersion: number } {
+export function computeSettings(effective: EffectiveConfig): {
+  timezone: string;
+  dailyCapacityHours: number;
+  settings: Record<string, unknown>;
+  configVersion: number;
+} {
   return {
     timezone: effective.config.timezone,
     dailyCapacityHours: effective.config.daily_capacity_hours,

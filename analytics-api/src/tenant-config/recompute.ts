@@ -137,7 +137,10 @@ export class RecomputeWorker {
         if (result.chunks > 0) this.log.info({ ...result }, 'KPI days recomputed after a configuration change');
       }
     } catch (error) {
-      this.log.warn({ err: { message: error instanceof Error ? error.message : String(error) } }, 'KPI recompute failed; retried at the next poll');
+      this.log.warn(
+        { err: { message: error instanceof Error ? error.message : String(error) } },
+        'KPI recompute failed; retried at the next poll',
+      );
     }
   }
 

@@ -28,7 +28,10 @@ export async function deleteTenant(
   db: Database,
   exportsPath: string,
   id: string,
-  options: { dryRun?: boolean; /** The application's (AppContext.exportQueue); a one-off caller may leave it out. */ exportQueue?: ExportQueue } = {},
+  options: {
+    dryRun?: boolean;
+    /** The application's (AppContext.exportQueue); a one-off caller may leave it out. */ exportQueue?: ExportQueue;
+  } = {},
 ): Promise<TenantDeletion> {
   const tenantId = assertUuid(id, 'tenant_id');
   const missing = () => notFound(`tenant ${tenantId} does not exist`);
@@ -58,7 +61,10 @@ export async function deleteTenant(
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT') {
-        throw unavailable(`the tenant's rows were deleted, but its exports folder ${folder} could not be removed (${code ?? 'error'}): remove it by hand`, error);
+        throw unavailable(
+          `the tenant's rows were deleted, but its exports folder ${folder} could not be removed (${code ?? 'error'}): remove it by hand`,
+          error,
+        );
       }
     }
     return { tenant_id: tenantId, deleted: true, removed, total_rows: sum(removed), exports_removed: exportsRemoved };

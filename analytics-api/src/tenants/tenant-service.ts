@@ -100,9 +100,12 @@ export function parseExpiry(value: string, now = new Date()): Date {
   const trimmed = value.trim();
   const instant = EXPIRY.test(trimmed) ? new Date(trimmed.length === 10 ? `${trimmed}T00:00:00Z` : trimmed) : new Date(Number.NaN);
   if (Number.isNaN(instant.getTime())) {
-    throw invalid(`expires_at "${value}" is not a date (YYYY-MM-DD) or an ISO 8601 instant with its offset`, [{ field: 'expires_at', detail: 'not a date' }]);
+    throw invalid(`expires_at "${value}" is not a date (YYYY-MM-DD) or an ISO 8601 instant with its offset`, [
+      { field: 'expires_at', detail: 'not a date' },
+    ]);
   }
-  if (instant.getTime() <= now.getTime()) throw invalid(`expires_at ${instant.toISOString()} is not in the future`, [{ field: 'expires_at', detail: 'in the past' }]);
+  if (instant.getTime() <= now.getTime())
+    throw invalid(`expires_at ${instant.toISOString()} is not in the future`, [{ field: 'expires_at', detail: 'in the past' }]);
   return instant;
 }
 
@@ -151,7 +154,7 @@ export interface RevokeMatch {
 }
 
 export async function revokeApiKeys(db: Queryable, tenantId: string | undefined, match: RevokeMatch) {
-  const owner = tenantId ?? (match.key ? tenantIdOfApiKey(match.key) ?? undefined : undefined);
+  const owner = tenantId ?? (match.key ? (tenantIdOfApiKey(match.key) ?? undefined) : undefined);
   const tenant = await getTenant(db, owner ?? '');
   if (!match.keyId && !match.name && !match.prefix && !match.key) {
     throw invalid('say which key to revoke: --id, --name, --prefix or --key');
@@ -210,7 +213,10 @@ export async function seedMockTenants(db: Database, mockDataPath: string): Promi
     if (result.created) created.push(result.tenant.id);
     tenants.push(toTenant(result.tenant));
   }
-  const withKeys = await store.tenantsWithLiveKeys(db, tenants.map((t) => t.id));
+  const withKeys = await store.tenantsWithLiveKeys(
+    db,
+    tenants.map((t) => t.id),
+  );
   const apiKeys: IssuedApiKey[] = [];
   for (const tenant of tenants) {
     if (!withKeys.has(tenant.id)) apiKeys.push(await createApiKey(db, tenant.id, 'mock-seed'));

@@ -58,10 +58,9 @@ export async function setTenantActive(db: Queryable, id: string, active: boolean
 }
 
 export async function isKnownTimezone(db: Queryable, timezone: string): Promise<boolean> {
-  const { rows } = await db.query<{ known: boolean }>(
-    'SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1) AS known',
-    [timezone],
-  );
+  const { rows } = await db.query<{ known: boolean }>('SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1) AS known', [
+    timezone,
+  ]);
   return rows[0]?.known === true;
 }
 
@@ -90,10 +89,7 @@ export async function insertApiKey(
 }
 
 export async function listApiKeys(db: Queryable, tenantId: string): Promise<ApiKeyRow[]> {
-  const { rows } = await db.query<ApiKeyRow>(
-    `SELECT ${KEY_COLUMNS} FROM api_keys WHERE tenant_id = $1 ORDER BY created_at`,
-    [tenantId],
-  );
+  const { rows } = await db.query<ApiKeyRow>(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE tenant_id = $1 ORDER BY created_at`, [tenantId]);
   return rows;
 }
 

@@ -18,7 +18,7 @@ import type { ApiEvidence } from './database-checks.js';
 const FILE = 'api_tests.txt';
 
 const TOKEN_FIX =
-  'The token given to verify (--service-token / SERVICE_TOKEN) must equal the API\'s SERVICE_TOKEN: copy it from Coolify ' +
+  "The token given to verify (--service-token / SERVICE_TOKEN) must equal the API's SERVICE_TOKEN: copy it from Coolify " +
   '(SERVICE_PASSWORD_64_SERVICETOKEN in the compose files) and use the same value in the n8n credential.';
 const SEED_FIX = 'Run `node dist/cli.js seed-mock` in the analytics-api container (Coolify › Terminal).';
 const API_KEY_FIX =
@@ -59,11 +59,17 @@ function diagnose(exchange: HttpExchange, notFound: { category: BlockCategory; f
     return { category: 'api', fix: 'The deployed build does not have this route: redeploy the current version of the repository.' };
   }
   if (/mock file|mock_data_path|tenants\.json/.test(detail)) {
-    return { category: 'volumes', fix: 'The tenant\'s mock files are not readable at MOCK_DATA_PATH (/app/mock-data): do not mount an empty volume over it, and use a tenant of the mock data.' };
+    return {
+      category: 'volumes',
+      fix: "The tenant's mock files are not readable at MOCK_DATA_PATH (/app/mock-data): do not mount an empty volume over it, and use a tenant of the mock data.",
+    };
   }
   if (exchange.status === 404) return notFound;
   if (exchange.status === 409) {
-    return { category: 'configuration', fix: 'Set MOCK_MODE=true in the analytics-api environment (ingest without a body reads the mock files only then).' };
+    return {
+      category: 'configuration',
+      fix: 'Set MOCK_MODE=true in the analytics-api environment (ingest without a body reads the mock files only then).',
+    };
   }
   if (/exports_path|not writable|not a folder|cannot be created|eacces|erofs|enotdir|read-only|permission/.test(detail)) {
     return { category: 'volumes', fix: 'The exports folder is not writable: mount a named volume at /app/exports, writable by uid 1000.' };
@@ -128,7 +134,14 @@ export async function checkApi(rec: Recorder, options: VerifyOptions, health: Ht
   rec.out(FILE, '# ÉTAPE 5 — API tests', `# tenant ${options.tenantId}, date ${options.date}`, '');
 
   // 1. Health (sent in ÉTAPE 1; its transcript is in network_verification.txt).
-  rec.out(FILE, '## 1. Health check', `$ curl -sS -i "${base}/health"`, `→ ${describeExchange(health)}; expected 200: OK`, '(body: see network_verification.txt and the checks above)', '');
+  rec.out(
+    FILE,
+    '## 1. Health check',
+    `$ curl -sS -i "${base}/health"`,
+    `→ ${describeExchange(health)}; expected 200: OK`,
+    '(body: see network_verification.txt and the checks above)',
+    '',
+  );
   rec.check({ step: 5, id: 'api.health', title: '1. GET /health', outcome: 'pass', detail: describeExchange(health) });
 
   if (!auth) {
@@ -139,13 +152,18 @@ export async function checkApi(rec: Recorder, options: VerifyOptions, health: Ht
       outcome: 'fail',
       category: 'authentication',
       detail: 'no service token given (--service-token or SERVICE_TOKEN): calls 2–5, the wrong-token check and the exports were not sent',
-      fix: 'Pass the API\'s SERVICE_TOKEN with --service-token or the SERVICE_TOKEN environment variable.',
+      fix: "Pass the API's SERVICE_TOKEN with --service-token or the SERVICE_TOKEN environment variable.",
     });
   }
 
   if (auth) {
     // 2. Tenants.
-    const call: Call = { n: '2', title: 'GET /internal/tenants (service token)', request: { method: 'GET', url: `${base}/internal/tenants`, headers: auth, timeoutMs: t }, expected: [200] };
+    const call: Call = {
+      n: '2',
+      title: 'GET /internal/tenants (service token)',
+      request: { method: 'GET', url: `${base}/internal/tenants`, headers: auth, timeoutMs: t },
+      expected: [200],
+    };
     const ex = await send(rec, call);
     const id = 'api.tenants';
     if (outcomeOf(ex, call) === 'pass' && Array.isArray(ex.json)) {
@@ -161,22 +179,41 @@ export async function checkApi(rec: Recorder, options: VerifyOptions, health: Ht
         fix: tenantKnown ? undefined : SEED_FIX,
       });
     } else {
-      const why = ex.status === 200 ? { category: 'api' as const, fix: 'The contract requires a JSON array of tenants.' } : diagnose(ex, { category: 'api', fix: 'Deploy a build that has /internal/tenants.' });
-      rec.check({ step: 5, id, title: '2. GET /internal/tenants', outcome: 'fail', ...why, detail: `${describeExchange(ex)}${problemDetail(ex) ? `: ${problemDetail(ex)}` : ''}` });
+      const why =
+        ex.status === 200
+          ? { category: 'api' as const, fix: 'The contract requires a JSON array of tenants.' }
+          : diagnose(ex, { category: 'api', fix: 'Deploy a build that has /internal/tenants.' });
+      rec.check({
+        step: 5,
+        id,
+        title: '2. GET /internal/tenants',
+        outcome: 'fail',
+        ...why,
+        detail: `${describeExchange(ex)}${problemDetail(ex) ? `: ${problemDetail(ex)}` : ''}`,
+      });
     }
 
     // 3–4. Ingest.
     let ingested = 0;
     let ingestOk = true;
-    for (const [n, entity] of [['3', 'tickets'], ['4', 'time_entries']] as const) {
+    for (const [n, entity] of [
+      ['3', 'tickets'],
+      ['4', 'time_entries'],
+    ] as const) {
       const ingestCall: Call = {
         n,
         title: `POST /internal/ingest/${entity} (mock mode, no body)`,
-        request: { method: 'POST', url: `${base}/internal/ingest/${entity}?${q({ tenant_id: options.tenantId })}`, headers: auth, timeoutMs: t },
+        request: {
+          method: 'POST',
+          url: `${base}/internal/ingest/${entity}?${q({ tenant_id: options.tenantId })}`,
+          headers: auth,
+          timeoutMs: t,
+        },
         expected: [200, 201],
       };
       const res = await send(rec, ingestCall);
-      const summary = res.json as { received?: unknown; inserted?: unknown; updated?: unknown; unchanged?: unknown; rejected?: unknown } | undefined;
+      const summary = res.json as
+        { received?: unknown; inserted?: unknown; updated?: unknown; unchanged?: unknown; rejected?: unknown } | undefined;
       const title = `${n}. POST /internal/ingest/${entity}`;
       if (outcomeOf(res, ingestCall) === 'pass') {
         const received = Number(summary?.received ?? 0);
@@ -193,13 +230,20 @@ export async function checkApi(rec: Recorder, options: VerifyOptions, health: Ht
             outcome: 'fail',
             category: 'volumes',
             detail: `${describeExchange(res)} but no record was read (${counts})`,
-            fix: 'The tenant\'s mock files are missing or empty under MOCK_DATA_PATH (/app/mock-data).',
+            fix: "The tenant's mock files are missing or empty under MOCK_DATA_PATH (/app/mock-data).",
           });
         }
       } else {
         ingestOk = false;
         const why = diagnose(res, { category: 'migrations', fix: `Tenant unknown to the API. ${SEED_FIX}` });
-        rec.check({ step: 5, id: `api.ingest_${entity}`, title, outcome: 'fail', ...why, detail: `${describeExchange(res)}${problemDetail(res) ? `: ${problemDetail(res)}` : ''}` });
+        rec.check({
+          step: 5,
+          id: `api.ingest_${entity}`,
+          title,
+          outcome: 'fail',
+          ...why,
+          detail: `${describeExchange(res)}${problemDetail(res) ? `: ${problemDetail(res)}` : ''}`,
+        });
       }
     }
     if (ingestOk) evidence.ingested = ingested;
@@ -208,16 +252,34 @@ export async function checkApi(rec: Recorder, options: VerifyOptions, health: Ht
     const compute: Call = {
       n: '5',
       title: 'POST /internal/kpi/compute-daily',
-      request: { method: 'POST', url: `${base}/internal/kpi/compute-daily?${q({ tenant_id: options.tenantId, date: options.date })}`, headers: auth, timeoutMs: t },
+      request: {
+        method: 'POST',
+        url: `${base}/internal/kpi/compute-daily?${q({ tenant_id: options.tenantId, date: options.date })}`,
+        headers: auth,
+        timeoutMs: t,
+      },
       expected: [200, 201],
     };
     const computed = await send(rec, compute);
     if (outcomeOf(computed, compute) === 'pass') {
       evidence.computed = true;
-      rec.check({ step: 5, id: 'api.compute', title: '5. POST /internal/kpi/compute-daily', outcome: 'pass', detail: describeExchange(computed) });
+      rec.check({
+        step: 5,
+        id: 'api.compute',
+        title: '5. POST /internal/kpi/compute-daily',
+        outcome: 'pass',
+        detail: describeExchange(computed),
+      });
     } else {
       const why = diagnose(computed, { category: 'migrations', fix: `Tenant unknown to the API. ${SEED_FIX}` });
-      rec.check({ step: 5, id: 'api.compute', title: '5. POST /internal/kpi/compute-daily', outcome: 'fail', ...why, detail: `${describeExchange(computed)}${problemDetail(computed) ? `: ${problemDetail(computed)}` : ''}` });
+      rec.check({
+        step: 5,
+        id: 'api.compute',
+        title: '5. POST /internal/kpi/compute-daily',
+        outcome: 'fail',
+        ...why,
+        detail: `${describeExchange(computed)}${problemDetail(computed) ? `: ${problemDetail(computed)}` : ''}`,
+      });
     }
   }
 
@@ -237,7 +299,12 @@ export async function checkApi(rec: Recorder, options: VerifyOptions, health: Ht
     const call: Call = {
       n: '6',
       title: 'GET /v1/kpis/daily (X-API-Key)',
-      request: { method: 'GET', url: `${base}/v1/kpis/daily?${q({ date: options.date })}`, headers: { 'x-api-key': options.apiKey }, timeoutMs: t },
+      request: {
+        method: 'GET',
+        url: `${base}/v1/kpis/daily?${q({ date: options.date })}`,
+        headers: { 'x-api-key': options.apiKey },
+        timeoutMs: t,
+      },
       expected: [200],
     };
     const ex = await send(rec, call);
@@ -254,11 +321,24 @@ export async function checkApi(rec: Recorder, options: VerifyOptions, health: Ht
     } else {
       const why =
         ex.status === 401 || ex.status === 403
-          ? { category: 'authentication' as const, fix: `The API key was refused (revoked, mistyped, or from another deployment). ${API_KEY_FIX}` }
+          ? {
+              category: 'authentication' as const,
+              fix: `The API key was refused (revoked, mistyped, or from another deployment). ${API_KEY_FIX}`,
+            }
           : ex.status === 404
-            ? { category: 'api' as const, fix: `No KPIs for ${options.date} for the key's tenant: check call 5 (compute-daily) and that the key belongs to tenant ${options.tenantId}.` }
+            ? {
+                category: 'api' as const,
+                fix: `No KPIs for ${options.date} for the key's tenant: check call 5 (compute-daily) and that the key belongs to tenant ${options.tenantId}.`,
+              }
             : diagnose(ex, { category: 'api', fix: 'Deploy a build that has /v1/kpis/daily.' });
-      rec.check({ step: 5, id: 'api.kpis_daily', title: '6. GET /v1/kpis/daily with X-API-Key', outcome: 'fail', ...why, detail: `${describeExchange(ex)}${problemDetail(ex) ? `: ${problemDetail(ex)}` : ''}` });
+      rec.check({
+        step: 5,
+        id: 'api.kpis_daily',
+        title: '6. GET /v1/kpis/daily with X-API-Key',
+        outcome: 'fail',
+        ...why,
+        detail: `${describeExchange(ex)}${problemDetail(ex) ? `: ${problemDetail(ex)}` : ''}`,
+      });
     }
 
     // JWT_SECRET_KEY (ÉTAPE 2): its effect on /v1/*. Recorded, never blocking: JWT auth is optional.
@@ -275,13 +355,30 @@ export async function checkApi(rec: Recorder, options: VerifyOptions, health: Ht
       const jwtCall: Call = {
         n: '6c',
         title: 'GET /v1/kpis/daily (Authorization: Bearer <JWT>)',
-        request: { method: 'GET', url: `${base}/v1/kpis/daily?${q({ date: options.date })}`, headers: { authorization: `Bearer ${accessToken}` }, timeoutMs: t },
+        request: {
+          method: 'GET',
+          url: `${base}/v1/kpis/daily?${q({ date: options.date })}`,
+          headers: { authorization: `Bearer ${accessToken}` },
+          timeoutMs: t,
+        },
         expected: [200],
       };
       const viaJwt = await send(rec, jwtCall, { authorization: 'Bearer $JWT' });
-      rec.check({ step: 2, id: 'env.JWT_SECRET_KEY', title: 'JWT_SECRET_KEY: /v1/* with a JWT', outcome: viaJwt.status === 200 ? 'pass' : 'info', detail: `token issued; ${describeExchange(viaJwt)}` });
+      rec.check({
+        step: 2,
+        id: 'env.JWT_SECRET_KEY',
+        title: 'JWT_SECRET_KEY: /v1/* with a JWT',
+        outcome: viaJwt.status === 200 ? 'pass' : 'info',
+        detail: `token issued; ${describeExchange(viaJwt)}`,
+      });
     } else {
-      rec.check({ step: 2, id: 'env.JWT_SECRET_KEY', title: 'JWT_SECRET_KEY: /v1/* with a JWT', outcome: 'info', detail: `${describeExchange(issued)}${problemDetail(issued) ? `: ${problemDetail(issued)}` : ''} (JWT auth disabled or unavailable; API keys still work)` });
+      rec.check({
+        step: 2,
+        id: 'env.JWT_SECRET_KEY',
+        title: 'JWT_SECRET_KEY: /v1/* with a JWT',
+        outcome: 'info',
+        detail: `${describeExchange(issued)}${problemDetail(issued) ? `: ${problemDetail(issued)}` : ''} (JWT auth disabled or unavailable; API keys still work)`,
+      });
     }
   }
 
@@ -300,7 +397,10 @@ export async function checkApi(rec: Recorder, options: VerifyOptions, health: Ht
       outcome: outcomeOf(ex, call),
       category: outcomeOf(ex, call) === 'pass' ? undefined : ex.failure ? 'network' : 'authentication',
       detail: describeExchange(ex),
-      fix: outcomeOf(ex, call) === 'pass' ? undefined : 'The internal routes must answer 401 to a wrong or missing token: SERVICE_TOKEN protection is not in force on this deployment.',
+      fix:
+        outcomeOf(ex, call) === 'pass'
+          ? undefined
+          : 'The internal routes must answer 401 to a wrong or missing token: SERVICE_TOKEN protection is not in force on this deployment.',
     });
   }
 
@@ -309,7 +409,12 @@ export async function checkApi(rec: Recorder, options: VerifyOptions, health: Ht
     const call: Call = {
       n: '8',
       title: 'POST /internal/exports/generate',
-      request: { method: 'POST', url: `${base}/internal/exports/generate?${q({ tenant_id: options.tenantId })}`, headers: auth, timeoutMs: t },
+      request: {
+        method: 'POST',
+        url: `${base}/internal/exports/generate?${q({ tenant_id: options.tenantId })}`,
+        headers: auth,
+        timeoutMs: t,
+      },
       expected: [201],
     };
     const ex = await send(rec, call);
@@ -335,14 +440,30 @@ export async function checkApi(rec: Recorder, options: VerifyOptions, health: Ht
           outcome: missing.length === 0 ? 'pass' : 'fail',
           category: missing.length === 0 ? undefined : 'volumes',
           detail: missing.length === 0 ? `${files.length} file(s) found` : `not found: ${missing.map((f) => basename(f)).join(', ')}`,
-          fix: missing.length === 0 ? undefined : 'The folder given with --exports-dir is not the volume mounted at the API\'s EXPORTS_PATH.',
+          fix:
+            missing.length === 0 ? undefined : "The folder given with --exports-dir is not the volume mounted at the API's EXPORTS_PATH.",
         });
       }
     } else if (outcomeOf(ex, call) === 'pass') {
-      rec.check({ step: 5, id: 'api.exports', title: '8. POST /internal/exports/generate', outcome: 'fail', category: 'api', detail: `${describeExchange(ex)} but no file is listed in the answer`, fix: 'Look at the response in api_tests.txt.' });
+      rec.check({
+        step: 5,
+        id: 'api.exports',
+        title: '8. POST /internal/exports/generate',
+        outcome: 'fail',
+        category: 'api',
+        detail: `${describeExchange(ex)} but no file is listed in the answer`,
+        fix: 'Look at the response in api_tests.txt.',
+      });
     } else {
       const why = diagnose(ex, { category: 'migrations', fix: `Tenant unknown to the API. ${SEED_FIX}` });
-      rec.check({ step: 5, id: 'api.exports', title: '8. POST /internal/exports/generate', outcome: 'fail', ...why, detail: `${describeExchange(ex)}${problemDetail(ex) ? `: ${problemDetail(ex)}` : ''}` });
+      rec.check({
+        step: 5,
+        id: 'api.exports',
+        title: '8. POST /internal/exports/generate',
+        outcome: 'fail',
+        ...why,
+        detail: `${describeExchange(ex)}${problemDetail(ex) ? `: ${problemDetail(ex)}` : ''}`,
+      });
     }
   }
 

@@ -8,7 +8,8 @@ const CONNECTION_FIXES: Record<string, string> = {
   '28P01': 'The password of DATABASE_URL is wrong: copy it again from Coolify (SERVICE_PASSWORD_ANALYTICSDB in the full stack).',
   '28000': 'The role of DATABASE_URL does not exist or may not connect: create it, or fix the user name.',
   '3D000': 'The database named in DATABASE_URL does not exist: CREATE DATABASE msp_analytics (see docs/deploy-coolify.md).',
-  ENOTFOUND: 'The host of DATABASE_URL does not resolve from here: use the service name (analytics-db) inside the stack, the database container name on the predefined network, or run verify in the API container.',
+  ENOTFOUND:
+    'The host of DATABASE_URL does not resolve from here: use the service name (analytics-db) inside the stack, the database container name on the predefined network, or run verify in the API container.',
   EAI_AGAIN: 'The host of DATABASE_URL does not resolve from here (DNS).',
   ECONNREFUSED: 'Nothing listens on the host/port of DATABASE_URL: is the PostgreSQL container running and healthy?',
   ETIMEDOUT: 'The database host does not answer: wrong host, or not on the same network.',
@@ -17,7 +18,8 @@ const CONNECTION_FIXES: Record<string, string> = {
 function tablesCreatedBy(files: MigrationFile[]): string[] {
   const names = new Set<string>(['schema_migrations']);
   for (const file of files) {
-    for (const match of file.sql.matchAll(/CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:public\.)?"?(\w+)"?/gi)) names.add(match[1]!.toLowerCase());
+    for (const match of file.sql.matchAll(/CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:public\.)?"?(\w+)"?/gi))
+      names.add(match[1]!.toLowerCase());
   }
   return [...names].sort();
 }
@@ -37,7 +39,11 @@ async function run(
   sql: string,
   params: unknown[] = [],
 ): Promise<TextTable | undefined> {
-  rec.command(step, psql.startsWith('\\') ? `psql ${psql} (list the tables)` : `psql: ${psql.split(' FROM ')[1]?.split(/[ ;]/)[0] ?? 'query'}`, `psql "$DATABASE_URL" -c "${psql.replace(/"/g, '\\"')}"`);
+  rec.command(
+    step,
+    psql.startsWith('\\') ? `psql ${psql} (list the tables)` : `psql: ${psql.split(' FROM ')[1]?.split(/[ ;]/)[0] ?? 'query'}`,
+    `psql "$DATABASE_URL" -c "${psql.replace(/"/g, '\\"')}"`,
+  );
   try {
     const table = await probe.query(sql, params);
     for (const file of files) rec.out(file, `$ psql "$DATABASE_URL" -c "${psql}"`, formatTable(table), '');
@@ -62,7 +68,8 @@ export async function checkDatabase(rec: Recorder, options: VerifyOptions): Prom
   } catch (error) {
     const failure = dbFailureOf(error);
     const detail = `cannot connect: ${failure.code} ${failure.message}`;
-    for (const file of ['migration_output.txt', 'seed_output.txt', 'db_verification.txt'] as const) rec.out(file, `psql: error: ${failure.message} (${failure.code})`, '');
+    for (const file of ['migration_output.txt', 'seed_output.txt', 'db_verification.txt'] as const)
+      rec.out(file, `psql: error: ${failure.message} (${failure.code})`, '');
     rec.check({
       step: 4,
       id: 'db.connect',
@@ -76,7 +83,13 @@ export async function checkDatabase(rec: Recorder, options: VerifyOptions): Prom
   }
   const version = await probe.query('SELECT current_database() AS db, current_user AS "user", version() AS version').catch(() => undefined);
   const who = version?.rows[0];
-  rec.check({ step: 4, id: 'db.connect', title: 'connect with the database URL', outcome: 'pass', detail: who ? `database ${who[0]} as ${who[1]} (${(who[2] ?? '').split(' on ')[0]})` : 'connected' });
+  rec.check({
+    step: 4,
+    id: 'db.connect',
+    title: 'connect with the database URL',
+    outcome: 'pass',
+    detail: who ? `database ${who[0]} as ${who[1]} (${(who[2] ?? '').split(' on ')[0]})` : 'connected',
+  });
 
   // \dt and the tables the migrations of this build create.
   const files = readMigrationFiles();
@@ -98,7 +111,11 @@ export async function checkDatabase(rec: Recorder, options: VerifyOptions): Prom
   });
 
   // schema_migrations against the migration files of this build.
-  rec.out('migration_output.txt', `# migration files of this build: ${files.map((f) => `${f.name} (sha256 ${f.checksum.slice(0, 12)}…)`).join(', ')}`, '');
+  rec.out(
+    'migration_output.txt',
+    `# migration files of this build: ${files.map((f) => `${f.name} (sha256 ${f.checksum.slice(0, 12)}…)`).join(', ')}`,
+    '',
+  );
   if (present.has('schema_migrations')) {
     const applied = await run(
       rec,
@@ -111,7 +128,9 @@ export async function checkDatabase(rec: Recorder, options: VerifyOptions): Prom
     const full = await probe.query('SELECT version, checksum FROM schema_migrations').catch(() => undefined);
     const byVersion = new Map((full?.rows ?? []).map((row) => [Number(row[0]), row[1]]));
     const pending = files.filter((file) => !byVersion.has(file.version)).map((file) => file.name);
-    const changed = files.filter((file) => byVersion.has(file.version) && byVersion.get(file.version) !== file.checksum).map((file) => file.name);
+    const changed = files
+      .filter((file) => byVersion.has(file.version) && byVersion.get(file.version) !== file.checksum)
+      .map((file) => file.name);
     const ok = applied !== undefined && pending.length === 0 && changed.length === 0;
     rec.check({
       step: 4,
@@ -121,8 +140,9 @@ export async function checkDatabase(rec: Recorder, options: VerifyOptions): Prom
       category: ok ? undefined : 'migrations',
       detail: ok
         ? `${files.length} applied (${files.map((f) => f.name).join(', ')})`
-        : [pending.length ? `not applied: ${pending.join(', ')}` : '', changed.length ? `checksum differs: ${changed.join(', ')}` : ''].filter(Boolean).join('; ') ||
-          'schema_migrations could not be read',
+        : [pending.length ? `not applied: ${pending.join(', ')}` : '', changed.length ? `checksum differs: ${changed.join(', ')}` : '']
+            .filter(Boolean)
+            .join('; ') || 'schema_migrations could not be read',
       fix: ok ? undefined : 'Restart the API with RUN_MIGRATIONS=true or run `node dist/cli.js migrate` in its container.',
     });
   } else {
@@ -139,13 +159,31 @@ export async function checkDatabase(rec: Recorder, options: VerifyOptions): Prom
   }
 
   // Seed: the plan's two SELECTs, then what verify needs from them.
-  rec.out('seed_output.txt', '# seed: `node dist/cli.js seed-mock` in the analytics-api container (prints each new API key once; not repeated here)', '');
+  rec.out(
+    'seed_output.txt',
+    '# seed: `node dist/cli.js seed-mock` in the analytics-api container (prints each new API key once; not repeated here)',
+    '',
+  );
   const tenantsPresent = present.has('tenants');
   const tenants = tenantsPresent
-    ? await run(rec, probe, 4, ['seed_output.txt', 'db_verification.txt'], 'SELECT id, name FROM tenants;', 'SELECT id, name FROM tenants ORDER BY name')
+    ? await run(
+        rec,
+        probe,
+        4,
+        ['seed_output.txt', 'db_verification.txt'],
+        'SELECT id, name FROM tenants;',
+        'SELECT id, name FROM tenants ORDER BY name',
+      )
     : undefined;
   const keys = present.has('api_keys')
-    ? await run(rec, probe, 4, ['seed_output.txt', 'db_verification.txt'], 'SELECT tenant_id, name FROM api_keys;', 'SELECT tenant_id, name FROM api_keys ORDER BY tenant_id, name')
+    ? await run(
+        rec,
+        probe,
+        4,
+        ['seed_output.txt', 'db_verification.txt'],
+        'SELECT tenant_id, name FROM api_keys;',
+        'SELECT tenant_id, name FROM api_keys ORDER BY tenant_id, name',
+      )
     : undefined;
   const tenantSeeded = (tenants?.rows ?? []).some((row) => row[0] === options.tenantId);
   rec.check({
@@ -159,7 +197,10 @@ export async function checkDatabase(rec: Recorder, options: VerifyOptions): Prom
       : tenantsPresent
         ? `${tenants?.rows.length ?? 0} tenant(s), not ${options.tenantId}`
         : 'table tenants missing (see the migrations check)',
-    fix: tenantSeeded || !tenantsPresent ? undefined : 'Run `node dist/cli.js seed-mock` in the analytics-api container (Coolify › Terminal) and keep the printed API keys.',
+    fix:
+      tenantSeeded || !tenantsPresent
+        ? undefined
+        : 'Run `node dist/cli.js seed-mock` in the analytics-api container (Coolify › Terminal) and keep the printed API keys.',
   });
   if (present.has('api_keys')) {
     const active = await probe
@@ -173,7 +214,10 @@ export async function checkDatabase(rec: Recorder, options: VerifyOptions): Prom
       outcome: active > 0 ? 'pass' : 'fail',
       category: active > 0 ? undefined : 'migrations',
       detail: `${active} active key(s) for the tenant; ${keys?.rows.length ?? 0} key(s) in all`,
-      fix: active > 0 ? undefined : `Run \`node dist/cli.js seed-mock\` (or \`node dist/cli.js api-key create --tenant ${options.tenantId} --name n8n\`) in the API container.`,
+      fix:
+        active > 0
+          ? undefined
+          : `Run \`node dist/cli.js seed-mock\` (or \`node dist/cli.js api-key create --tenant ${options.tenantId} --name n8n\`) in the API container.`,
     });
   }
   return { probe, tablesPresent: present };
@@ -192,7 +236,13 @@ export async function checkIngestedData(rec: Recorder, options: VerifyOptions, s
   const file = 'db_verification.txt';
   rec.out(file, '# ÉTAPE 7 — data ingested and KPIs computed (after the API tests)', '');
   if (!['raw_tickets', 'raw_time_entries', 'kpi_daily'].every((t) => tablesPresent.has(t))) {
-    rec.check({ step: 7, id: 'db.data', title: 'ingested rows and KPIs in the database', outcome: 'skip', detail: 'tables missing (see ÉTAPE 4)' });
+    rec.check({
+      step: 7,
+      id: 'db.data',
+      title: 'ingested rows and KPIs in the database',
+      outcome: 'skip',
+      detail: 'tables missing (see ÉTAPE 4)',
+    });
     return;
   }
   await run(rec, probe, 7, [file], 'SELECT COUNT(*) FROM raw_tickets;', 'SELECT count(*) AS count FROM raw_tickets');
@@ -220,9 +270,16 @@ export async function checkIngestedData(rec: Recorder, options: VerifyOptions, s
 
   const tickets = Number(counts?.rows[0]?.[0] ?? 0);
   const timeEntries = Number(counts?.rows[0]?.[1] ?? 0);
-  const elsewhere = 'The API answered success but nothing is in this database: the API uses another database than --database-url (compare DATABASE_URL in Coolify).';
+  const elsewhere =
+    'The API answered success but nothing is in this database: the API uses another database than --database-url (compare DATABASE_URL in Coolify).';
   if (evidence.ingested === undefined) {
-    rec.check({ step: 7, id: 'db.ingested', title: 'ingested rows in raw_tickets / raw_time_entries', outcome: 'info', detail: `tickets ${tickets}, time entries ${timeEntries} (ingest calls did not succeed)` });
+    rec.check({
+      step: 7,
+      id: 'db.ingested',
+      title: 'ingested rows in raw_tickets / raw_time_entries',
+      outcome: 'info',
+      detail: `tickets ${tickets}, time entries ${timeEntries} (ingest calls did not succeed)`,
+    });
   } else {
     const ok = tickets > 0 && timeEntries > 0;
     rec.check({
@@ -236,7 +293,13 @@ export async function checkIngestedData(rec: Recorder, options: VerifyOptions, s
     });
   }
   if (!evidence.computed) {
-    rec.check({ step: 7, id: 'db.kpi_daily', title: `kpi_daily row for ${options.date}`, outcome: 'info', detail: `${kpiRow} row(s) (compute call did not succeed)` });
+    rec.check({
+      step: 7,
+      id: 'db.kpi_daily',
+      title: `kpi_daily row for ${options.date}`,
+      outcome: 'info',
+      detail: `${kpiRow} row(s) (compute call did not succeed)`,
+    });
   } else {
     rec.check({
       step: 7,

@@ -85,7 +85,13 @@ export async function checkHealthDetails(rec: Recorder, options: VerifyOptions, 
     const check = body.checks?.[rule.key];
     const base = { step: rule.step, id: `health.${rule.key}`, title: `${rule.variable}: /health checks.${rule.key}` };
     if (!check || typeof check.status !== 'string') {
-      rec.check({ ...base, outcome: 'fail', category: 'api', detail: `/health has no checks.${rule.key} (the contract requires it)`, fix: 'Deploy a build of analytics-api that follows the contract.' });
+      rec.check({
+        ...base,
+        outcome: 'fail',
+        category: 'api',
+        detail: `/health has no checks.${rule.key} (the contract requires it)`,
+        fix: 'Deploy a build of analytics-api that follows the contract.',
+      });
       continue;
     }
     const detail = `${check.status}: ${text(check.detail)}`;
@@ -107,7 +113,13 @@ export async function checkHealthDetails(rec: Recorder, options: VerifyOptions, 
       fix: 'Reference DATABASE_URL in the compose file (it is, in deploy/coolify/*.yml) and set its value in Coolify, then redeploy.',
     });
   } else if (body.database_backend !== undefined) {
-    rec.check({ step: 2, id: 'env.DATABASE_URL', title: 'DATABASE_URL reaches the API', outcome: 'pass', detail: `database backend: ${text(body.database_backend)}` });
+    rec.check({
+      step: 2,
+      id: 'env.DATABASE_URL',
+      title: 'DATABASE_URL reaches the API',
+      outcome: 'pass',
+      detail: `database backend: ${text(body.database_backend)}`,
+    });
   }
 
   const mockMode = body.mock_mode ?? (body.checks?.['mock_data']?.status === 'disabled' ? false : undefined);

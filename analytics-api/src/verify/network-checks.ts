@@ -20,25 +20,50 @@ async function probeHost(rec: Recorder, label: string, host: string, port: numbe
   if (!isIP(host)) {
     rec.command(1, `resolve ${label} host name`, `getent hosts ${host}`);
     const resolved = await resolveHost(host);
-    rec.out(FILE, `$ getent hosts ${host}`, resolved.ok ? resolved.addresses.map((a) => `${a}  ${host}`).join('\n') : `(not resolved: ${resolved.error})`, '');
+    rec.out(
+      FILE,
+      `$ getent hosts ${host}`,
+      resolved.ok ? resolved.addresses.map((a) => `${a}  ${host}`).join('\n') : `(not resolved: ${resolved.error})`,
+      '',
+    );
     if (!resolved.ok) return { ok: false, detail: `${label}: the name "${host}" does not resolve from ${hostname()} (${resolved.error})` };
     addresses = resolved.addresses;
   }
   rec.command(1, `open a TCP connection to ${label}`, `nc -vz -w 5 ${host} ${port}`);
   const tcp = await tcpConnect(host, port, 5_000);
-  rec.out(FILE, `$ nc -vz -w 5 ${host} ${port}`, tcp.ok ? `Connection to ${host} (${addresses.join(', ')}) ${port} port [tcp] succeeded (${tcp.durationMs} ms)` : `failed: ${tcp.error}`, '');
-  if (!tcp.ok) return { ok: false, detail: `${label}: ${host}:${port} (${addresses.join(', ')}) refuses or drops TCP connections (${tcp.error})` };
+  rec.out(
+    FILE,
+    `$ nc -vz -w 5 ${host} ${port}`,
+    tcp.ok ? `Connection to ${host} (${addresses.join(', ')}) ${port} port [tcp] succeeded (${tcp.durationMs} ms)` : `failed: ${tcp.error}`,
+    '',
+  );
+  if (!tcp.ok)
+    return { ok: false, detail: `${label}: ${host}:${port} (${addresses.join(', ')}) refuses or drops TCP connections (${tcp.error})` };
   return { ok: true, detail: `${label}: ${host} → ${addresses.join(', ')}, TCP ${port} open (${tcp.durationMs} ms)` };
 }
 
 /** Returns the /health exchange when the API answered it. */
 export async function checkNetwork(rec: Recorder, options: VerifyOptions): Promise<HttpExchange | undefined> {
   const { host, port } = hostPort(options.baseUrl);
-  rec.out(FILE, `# ÉTAPE 1 — network verification`, `# from: ${hostname()} (where verify ran), at ${new Date().toISOString()}`, `# API: ${options.baseUrl}`, '');
+  rec.out(
+    FILE,
+    `# ÉTAPE 1 — network verification`,
+    `# from: ${hostname()} (where verify ran), at ${new Date().toISOString()}`,
+    `# API: ${options.baseUrl}`,
+    '',
+  );
 
   const api = await probeHost(rec, 'analytics-api', host, port);
   if (!api.ok) {
-    rec.check({ step: 1, id: 'network.api', title: `reach ${host}:${port}`, outcome: 'fail', category: 'network', detail: api.detail, fix: NETWORK_FIX });
+    rec.check({
+      step: 1,
+      id: 'network.api',
+      title: `reach ${host}:${port}`,
+      outcome: 'fail',
+      category: 'network',
+      detail: api.detail,
+      fix: NETWORK_FIX,
+    });
   } else {
     rec.check({ step: 1, id: 'network.api', title: `reach ${host}:${port}`, outcome: 'pass', detail: api.detail });
   }
@@ -51,7 +76,15 @@ export async function checkNetwork(rec: Recorder, options: VerifyOptions): Promi
     rec.out(FILE, `$ ${curlEquivalent(request)}`, describeExchange(health), bodyExcerpt(health, 4_000), '');
     const body = health.json as { status?: unknown } | undefined;
     if (health.failure) {
-      rec.check({ step: 1, id: 'health', title: 'GET /health', outcome: 'fail', category: 'network', detail: describeExchange(health), fix: NETWORK_FIX });
+      rec.check({
+        step: 1,
+        id: 'health',
+        title: 'GET /health',
+        outcome: 'fail',
+        category: 'network',
+        detail: describeExchange(health),
+        fix: NETWORK_FIX,
+      });
       health = undefined;
     } else if (health.status === 200 && body?.status === 'ok') {
       rec.check({ step: 1, id: 'health', title: 'GET /health', outcome: 'pass', detail: `200, status "ok" (${health.durationMs} ms)` });

@@ -40,7 +40,11 @@ export const MANUAL_PROOFS: ManualProof[] = [
   { step: 'ÉTAPE 7', file: '20_outputs/wf01_execution.json', what: 'n8n: WF-01 Orchestrator Ingestion, executed manually, succeeded' },
   { step: 'ÉTAPE 7', file: '20_outputs/wf10_execution.json', what: 'n8n: WF-10 Daily KPI Compute, executed manually, succeeded' },
   { step: 'ÉTAPE 7', file: '20_outputs/wf20_execution.json', what: 'n8n: WF-20 Export Power BI, executed manually, succeeded' },
-  { step: 'ÉTAPE 7', file: '20_outputs/analytics_api_logs.txt', what: 'Coolify › analytics-api › Logs during the workflow runs (no secret appears in them)' },
+  {
+    step: 'ÉTAPE 7',
+    file: '20_outputs/analytics_api_logs.txt',
+    what: 'Coolify › analytics-api › Logs during the workflow runs (no secret appears in them)',
+  },
 ];
 
 export function planMarkdown(options: VerifyOptions, startedAt: string): string {

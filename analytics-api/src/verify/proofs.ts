@@ -57,9 +57,12 @@ function commandsMarkdown(rec: Recorder, options: VerifyOptions): string {
 function verdictMarkdown(rec: Recorder, report: VerifyReport): string {
   const lines = [`# Verdict: ${report.verdict}`, ''];
   if (report.verdict === 'PASS') {
-    lines.push('Every automated check of the plan passed (see the table). The deployment is PASS once the manual proofs below are added.', '');
+    lines.push(
+      'Every automated check of the plan passed (see the table). The deployment is PASS once the manual proofs below are added.',
+      '',
+    );
   } else {
-    lines.push('BLOCKED — reasons, by the plan\'s categories:', '');
+    lines.push("BLOCKED — reasons, by the plan's categories:", '');
     for (const entry of report.blocked) {
       lines.push(`- **${entry.category}**`);
       for (const reason of entry.reasons) lines.push(`  - ${reason}`);
@@ -68,7 +71,10 @@ function verdictMarkdown(rec: Recorder, report: VerifyReport): string {
     for (const check of rec.failed()) if (check.fix) lines.push(`- ${check.title} (${check.category}): ${check.fix}`);
     lines.push('', 'Then run verify again. The table of fixes is in docs/deploy-coolify.md (Troubleshooting).', '');
   }
-  lines.push(`Run from ${report.startedAt} to ${report.finishedAt} against ${report.baseUrl}, tenant ${report.tenantId}, date ${report.date}.`, '');
+  lines.push(
+    `Run from ${report.startedAt} to ${report.finishedAt} against ${report.baseUrl}, tenant ${report.tenantId}, date ${report.date}.`,
+    '',
+  );
   lines.push('## Checks', '', '| step | check | result | category | detail |', '|---|---|---|---|---|');
   // By step; within a step, in the order they ran (Array.prototype.sort is stable).
   for (const check of [...rec.checks].sort((a, b) => a.step - b.step)) {

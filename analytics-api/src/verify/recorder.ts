@@ -2,12 +2,7 @@
 import type { Redactor } from './mask.js';
 import type { Check, Step } from './types.js';
 
-export type OutputFile =
-  | 'network_verification.txt'
-  | 'migration_output.txt'
-  | 'seed_output.txt'
-  | 'api_tests.txt'
-  | 'db_verification.txt';
+export type OutputFile = 'network_verification.txt' | 'migration_output.txt' | 'seed_output.txt' | 'api_tests.txt' | 'db_verification.txt';
 
 export interface CommandEntry {
   step: Step;

@@ -23,12 +23,24 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
   const health = await checkNetwork(rec, options);
   if (health) await checkHealthDetails(rec, options, health);
   else {
-    rec.check({ step: 2, id: 'health.checks', title: 'variables and volumes through /health', outcome: 'skip', detail: 'the API did not answer /health (ÉTAPE 1)' });
+    rec.check({
+      step: 2,
+      id: 'health.checks',
+      title: 'variables and volumes through /health',
+      outcome: 'skip',
+      detail: 'the API did not answer /health (ÉTAPE 1)',
+    });
   }
 
   const database = options.databaseUrl ? await checkDatabase(rec, options) : undefined;
   if (!options.databaseUrl) {
-    rec.check({ step: 4, id: 'db', title: 'tables, migrations, tenants and API keys', outcome: 'skip', detail: 'no --database-url / DATABASE_URL: run verify with it to check ÉTAPE 4 and the data of ÉTAPE 7' });
+    rec.check({
+      step: 4,
+      id: 'db',
+      title: 'tables, migrations, tenants and API keys',
+      outcome: 'skip',
+      detail: 'no --database-url / DATABASE_URL: run verify with it to check ÉTAPE 4 and the data of ÉTAPE 7',
+    });
   }
 
   try {

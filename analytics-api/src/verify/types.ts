@@ -9,14 +9,7 @@
  * plan does not allow, e.g. MOCK_MODE=false) and `api` (a route answered something else than the
  * contract says, with no deployment cause visible).
  */
-export type BlockCategory =
-  | 'network'
-  | 'authentication'
-  | 'database connection'
-  | 'volumes'
-  | 'migrations'
-  | 'configuration'
-  | 'api';
+export type BlockCategory = 'network' | 'authentication' | 'database connection' | 'volumes' | 'migrations' | 'configuration' | 'api';
 
 export const CATEGORY_ORDER: BlockCategory[] = [
   'network',

@@ -16,12 +16,18 @@ const D2 = '2026-11-03';
 const get = (query: string) => t.app.inject({ method: 'GET', url: `/internal/alerts?${query}`, headers: t.internalHeaders });
 const notified = (id: string, body: object) =>
   t.app.inject({ method: 'POST', url: `/internal/alerts/${encodeURIComponent(id)}/notified`, headers: t.internalHeaders, payload: body });
-const putConfig = (id: string, body: object) => t.app.inject({ method: 'PUT', url: `/internal/tenants/${id}/config`, headers: t.internalHeaders, payload: body });
+const putConfig = (id: string, body: object) =>
+  t.app.inject({ method: 'PUT', url: `/internal/tenants/${id}/config`, headers: t.internalHeaders, payload: body });
 const compute = (id: string, from: string, to: string) =>
   t.app.inject({ method: 'POST', url: `/internal/kpi/compute-daily?tenant_id=${id}&from=${from}&to=${to}`, headers: t.internalHeaders });
 
 const TARGETS = {
-  kpi_targets: { tickets_opened: { min: 3 }, tickets_closed: { max: 1 }, first_response_median_minutes: { max: 30 }, backlog_open: { max: 100 } },
+  kpi_targets: {
+    tickets_opened: { min: 3 },
+    tickets_closed: { max: 1 },
+    first_response_median_minutes: { max: 30 },
+    backlog_open: { max: 100 },
+  },
   alert_recipients: ['desk@example.com'],
   alert_webhook_url: 'https://hooks.example.com/services/T0/B0/x',
   language: 'en',
@@ -50,7 +56,17 @@ describe('GET /internal/alerts', () => {
     expect(response.statusCode).toBe(200);
     const body = response.json();
     expect(body.items.map((i: { kpi: string }) => i.kpi)).toEqual(['tickets_opened', 'tickets_closed']);
-    expect(body.items[0]).toMatchObject({ tenant_id: tenant, tenant_name: 'Alerts Test MSP', date: D2, value: 2, target: { min: 3 }, comparison: 'below_min', previous_value: 3, notified: false, notifications: [] });
+    expect(body.items[0]).toMatchObject({
+      tenant_id: tenant,
+      tenant_name: 'Alerts Test MSP',
+      date: D2,
+      value: 2,
+      target: { min: 3 },
+      comparison: 'below_min',
+      previous_value: 3,
+      notified: false,
+      notifications: [],
+    });
     expect(body.items[1]).toMatchObject({ value: 2, target: { max: 1 }, comparison: 'above_max', previous_value: 1 });
     expect(body.tenants).toHaveLength(1);
     expect(body.tenants[0]).toMatchObject({ status: 'breached', breaches: 2, no_verdict: ['first_response_median_minutes'] });
@@ -110,7 +126,14 @@ describe('POST /internal/alerts/{alert_id}/notified', () => {
     const { items } = (await get(`date=${D2}&tenant_id=${tenant}`)).json();
     const first = await notified(items[0].alert_id, { channel: 'email', notified_at: '2026-11-04T06:00:00Z' });
     expect(first.statusCode).toBe(201);
-    expect(first.json()).toMatchObject({ alert_id: items[0].alert_id, tenant_id: tenant, date: D2, kpi: 'tickets_opened', channel: 'email', created: true });
+    expect(first.json()).toMatchObject({
+      alert_id: items[0].alert_id,
+      tenant_id: tenant,
+      date: D2,
+      kpi: 'tickets_opened',
+      channel: 'email',
+      created: true,
+    });
     const again = await notified(items[0].alert_id, { channel: 'email', notified_at: '2026-11-04T07:00:00Z' });
     expect(again.statusCode).toBe(200);
     expect(again.json()).toMatchObject({ created: false, notified_at: '2026-11-04T06:00:00.000Z' });
@@ -118,7 +141,8 @@ describe('POST /internal/alerts/{alert_id}/notified', () => {
     const after = (await get(`date=${D2}&tenant_id=${tenant}`)).json();
     expect(after.items[0].notifications).toEqual([{ channel: 'email', notified_at: '2026-11-04T06:00:00.000Z' }]);
     expect(after.items[0].notified).toBe(false); // the webhook is configured too and not yet posted
-    const ids = (channel: string) => after.deliveries.find((d: { channel: string }) => d.channel === channel).alerts.map((a: { alert_id: string }) => a.alert_id);
+    const ids = (channel: string) =>
+      after.deliveries.find((d: { channel: string }) => d.channel === channel).alerts.map((a: { alert_id: string }) => a.alert_id);
     expect(ids('email')).toEqual([items[1].alert_id]);
     expect(ids('webhook')).toEqual([items[0].alert_id, items[1].alert_id]);
 
@@ -153,7 +177,9 @@ describe('POST /internal/alerts/{alert_id}/notified', () => {
 describe('stale days and changed targets', () => {
   it('a day computed with an older configuration is stale and not evaluated; after the recompute, a changed target is a new alert', async () => {
     const before = (await get(`date=${D2}&tenant_id=${tenant}`)).json().items.map((i: { alert_id: string }) => i.alert_id);
-    expect((await putConfig(tenant, { ...TARGETS, kpi_targets: { ...TARGETS.kpi_targets, tickets_opened: { min: 4 } } })).statusCode).toBe(200);
+    expect((await putConfig(tenant, { ...TARGETS, kpi_targets: { ...TARGETS.kpi_targets, tickets_opened: { min: 4 } } })).statusCode).toBe(
+      200,
+    );
     const stale = (await get(`date=${D2}&tenant_id=${tenant}`)).json();
     expect(stale.items).toEqual([]);
     expect(stale.tenants[0]).toMatchObject({ status: 'stale', breaches: 0 });
@@ -165,6 +191,8 @@ describe('stale days and changed targets', () => {
     const ids = current.items.map((i: { alert_id: string }) => i.alert_id);
     expect(ids[0]).not.toBe(before[0]); // new target → new breach, to be sent
     expect(ids[1]).toBe(before[1]); // same target → already sent
-    expect(current.deliveries.find((d: { channel: string }) => d.channel === 'email').alerts).toEqual([{ alert_id: ids[0], channel: 'email' }]);
+    expect(current.deliveries.find((d: { channel: string }) => d.channel === 'email').alerts).toEqual([
+      { alert_id: ids[0], channel: 'email' },
+    ]);
   });
 });

@@ -64,7 +64,13 @@ describe('alert ids', () => {
 
   it('parses its day and KPI back, and refuses anything else', () => {
     expect(parseAlertId(alertId(TENANT, '2026-11-30', 'backlog_open', { max: 3 }))).toEqual({ date: '2026-11-30', kpi: 'backlog_open' });
-    for (const bad of ['', 'x', '2026-11-30.happiness.0123456789abcdef', '2026-11-30.backlog_open.0123', '2026-11-30.backlog_open.0123456789ABCDEF']) {
+    for (const bad of [
+      '',
+      'x',
+      '2026-11-30.happiness.0123456789abcdef',
+      '2026-11-30.backlog_open.0123',
+      '2026-11-30.backlog_open.0123456789ABCDEF',
+    ]) {
       expect(parseAlertId(bad)).toBeUndefined();
     }
   });

@@ -6,7 +6,13 @@ import { formatDelta, formatValue } from '../../dashboard/src/format.js';
 import type { DailyItem, KpiGroup } from '../../dashboard/src/types.js';
 
 const item = (date: string, kpis: DailyItem['kpis'], groups?: KpiGroup[]): DailyItem => ({
-  tenant_id: 't', date, timezone: 'UTC', computed_at: `${date}T23:00:00Z`, data_as_of: `${date}T22:00:00Z`, kpis, groups,
+  tenant_id: 't',
+  date,
+  timezone: 'UTC',
+  computed_at: `${date}T23:00:00Z`,
+  data_as_of: `${date}T22:00:00Z`,
+  kpis,
+  groups,
 });
 
 describe('dates', () => {
@@ -45,11 +51,33 @@ describe('aggregation over a range', () => {
   const g = (key: string | null, label: string | null, kpis: DailyItem['kpis']): KpiGroup => ({ key, label, kpis });
   const days = [
     item('2026-01-01', { tickets_opened: 5, hours_worked: 10 }, [
-      g('a', 'Alpha', { tickets_opened: 3, tickets_closed: 1, backlog_open: 9, first_response_count: 2, first_response_avg_minutes: 30, sla_response_met: 1, sla_response_breached: 1, hours_worked: 6, hours_billable: 3, capacity_hours: 8 }),
+      g('a', 'Alpha', {
+        tickets_opened: 3,
+        tickets_closed: 1,
+        backlog_open: 9,
+        first_response_count: 2,
+        first_response_avg_minutes: 30,
+        sla_response_met: 1,
+        sla_response_breached: 1,
+        hours_worked: 6,
+        hours_billable: 3,
+        capacity_hours: 8,
+      }),
       g(null, null, { tickets_opened: 2, tickets_closed: 0, backlog_open: 4, hours_worked: 4, hours_billable: 4, capacity_hours: null }),
     ]),
     item('2026-01-02', { tickets_opened: 4, hours_worked: 8.1 }, [
-      g('a', 'Alpha Ltd', { tickets_opened: 4, tickets_closed: 2, backlog_open: 7, first_response_count: 1, first_response_avg_minutes: 60, sla_response_met: 1, sla_response_breached: 0, hours_worked: 8.1, hours_billable: 0.2, capacity_hours: 8 }),
+      g('a', 'Alpha Ltd', {
+        tickets_opened: 4,
+        tickets_closed: 2,
+        backlog_open: 7,
+        first_response_count: 1,
+        first_response_avg_minutes: 60,
+        sla_response_met: 1,
+        sla_response_breached: 0,
+        hours_worked: 8.1,
+        hours_billable: 0.2,
+        capacity_hours: 8,
+      }),
     ]),
   ];
 
@@ -57,10 +85,18 @@ describe('aggregation over a range', () => {
     const rows = aggregateGroups(days);
     const alpha = rows.find((r) => r.key === 'a')!;
     expect(alpha).toMatchObject({
-      label: 'Alpha Ltd', tickets_opened: 7, tickets_closed: 3, backlog_open: 7,
-      first_response_count: 3, first_response_avg_minutes: 40, // (30×2 + 60×1) / 3, not (30 + 60) / 2
+      label: 'Alpha Ltd',
+      tickets_opened: 7,
+      tickets_closed: 3,
+      backlog_open: 7,
+      first_response_count: 3,
+      first_response_avg_minutes: 40, // (30×2 + 60×1) / 3, not (30 + 60) / 2
       sla_response_pct: 66.67, // 2 met of 3, not the mean of 50 % and 100 %
-      hours_worked: 14.1, hours_billable: 3.2, capacity_hours: 16, utilization_pct: 20, billable_ratio_pct: 22.7,
+      hours_worked: 14.1,
+      hours_billable: 3.2,
+      capacity_hours: 16,
+      utilization_pct: 20,
+      billable_ratio_pct: 22.7,
     });
     const none = rows.find((r) => r.key === null)!;
     expect(none).toMatchObject({ label: '(none)', backlog_open: 0, sla_response_pct: null, capacity_hours: null, utilization_pct: null });

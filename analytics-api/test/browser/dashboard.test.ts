@@ -185,7 +185,9 @@ async function showRange(page: Page, from: string, to: string): Promise<string |
 
 async function breakdownsReady(page: Page): Promise<void> {
   await page.waitForFunction(() =>
-    ['client', 'technician'].every((k) => ['ready', 'empty', 'error'].includes(document.getElementById(`breakdown-${k}`)?.dataset['state'] ?? '')),
+    ['client', 'technician'].every((k) =>
+      ['ready', 'empty', 'error'].includes(document.getElementById(`breakdown-${k}`)?.dataset['state'] ?? ''),
+    ),
   );
 }
 
@@ -194,7 +196,10 @@ interface TableRow {
   values: Record<string, number | null>;
 }
 
-async function readTable(page: Page, kind: 'client' | 'technician'): Promise<{ columns: string[]; sort: Record<string, string>; rows: TableRow[]; total: TableRow }> {
+async function readTable(
+  page: Page,
+  kind: 'client' | 'technician',
+): Promise<{ columns: string[]; sort: Record<string, string>; rows: TableRow[]; total: TableRow }> {
   return page.evaluate((k) => {
     const table = document.querySelector(`#breakdown-${k} table`)!;
     const ths = [...table.querySelectorAll('thead th')] as HTMLElement[];
@@ -258,7 +263,7 @@ async function tilesFitAtDesktopWidths(page: Page): Promise<void> {
   for (const width of DESKTOP_WIDTHS) {
     await page.setViewportSize({ width, height: 900 });
     await page.waitForTimeout(100);
-    expect((await clippedTiles(page)).join("; "), `tiles at ${width} px`).toBe("");
+    expect((await clippedTiles(page)).join('; '), `tiles at ${width} px`).toBe('');
   }
   await page.setViewportSize({ width: 1366, height: 768 });
 }
@@ -305,7 +310,13 @@ describe('served by the API itself', () => {
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(page.headers.get('cache-control')).toBe('no-cache');
     const csp = page.headers.get('content-security-policy') ?? '';
-    for (const directive of ["default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "frame-ancestors 'none'"]) {
+    for (const directive of [
+      "default-src 'none'",
+      "script-src 'self'",
+      "style-src 'self'",
+      "connect-src 'self'",
+      "frame-ancestors 'none'",
+    ]) {
       expect(csp).toContain(directive);
     }
     const html = await page.text();
@@ -317,7 +328,10 @@ describe('served by the API itself', () => {
     const css = assets.filter((a) => a.endsWith('.css'));
     expect(js).toHaveLength(1);
     expect(css).toHaveLength(1);
-    for (const [path, type] of [[js[0]!, /^text\/javascript/], [css[0]!, /^text\/css/]] as const) {
+    for (const [path, type] of [
+      [js[0]!, /^text\/javascript/],
+      [css[0]!, /^text\/css/],
+    ] as const) {
       const res = await fetch(`${api!.baseUrl}${path}`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(type);
@@ -354,7 +368,10 @@ describe('a signed-in tenant', () => {
   it("shows the API's numbers in the tiles for the latest day of the range, with the change against the same weekday a week before", async () => {
     expect(await showRange(w.page, FROM, TO)).toBe('ready');
     expect(w.page.url()).toContain(`from=${FROM}&to=${TO}`);
-    for (const [date, from] of [[TO, FROM], [PLAN_DAY, FROM]] as const) {
+    for (const [date, from] of [
+      [TO, FROM],
+      [PLAN_DAY, FROM],
+    ] as const) {
       if (date !== TO) expect(await showRange(w.page, from, date)).toBe('ready');
       // A Saturday is compared with the Saturday before, not with the Friday.
       const [today, yesterday] = await Promise.all([day(date), day(addDays(date, -7))]);
@@ -389,13 +406,20 @@ describe('a signed-in tenant', () => {
     }
     expect(await showRange(w.page, FROM, TO)).toBe('ready');
     const asOf = await w.page.getAttribute('#freshness', 'data-as-of');
-    const latestAsOf = january.map((i) => i.data_as_of).filter((v): v is string => v !== null).sort((a, b) => Date.parse(a) - Date.parse(b)).pop() ?? '';
+    const latestAsOf =
+      january
+        .map((i) => i.data_as_of)
+        .filter((v): v is string => v !== null)
+        .sort((a, b) => Date.parse(a) - Date.parse(b))
+        .pop() ?? '';
     expect(asOf).toBe(latestAsOf);
     await expect.poll(() => w.page.locator('#freshness').textContent()).toMatch(/^Data as of /);
   });
 
   it("draws each chart with the API's daily series", async () => {
-    const charts = (await w.page.evaluate(() => (window as unknown as { mspDashboard: { charts(): unknown } }).mspDashboard.charts())) as ChartSummary[];
+    const charts = (await w.page.evaluate(() =>
+      (window as unknown as { mspDashboard: { charts(): unknown } }).mspDashboard.charts(),
+    )) as ChartSummary[];
     const byId = new Map(charts.map((c) => [c.id, c]));
     expect([...byId.keys()].sort()).toEqual(['chart-backlog', 'chart-hours', 'chart-sla', 'chart-tickets']);
     const series = (key: string) => january.map((i) => i.kpis[key] ?? null);
@@ -407,8 +431,16 @@ describe('a signed-in tenant', () => {
         '15–30 days': series('backlog_age_15_30d'),
         'Over 30 days': series('backlog_age_31d_plus'),
       },
-      'chart-sla': { 'Response met': series('sla_response_pct'), 'Resolution met': series('sla_resolution_pct'), 'Target 85 %': january.map(() => 85) },
-      'chart-hours': { 'Hours worked': series('hours_worked'), 'Billable hours': series('hours_billable'), Utilization: series('utilization_pct') },
+      'chart-sla': {
+        'Response met': series('sla_response_pct'),
+        'Resolution met': series('sla_resolution_pct'),
+        'Target 85 %': january.map(() => 85),
+      },
+      'chart-hours': {
+        'Hours worked': series('hours_worked'),
+        'Billable hours': series('hours_billable'),
+        Utilization: series('utilization_pct'),
+      },
     };
     for (const [id, datasets] of Object.entries(expected)) {
       const chart = byId.get(id)!;
@@ -423,7 +455,13 @@ describe('a signed-in tenant', () => {
         const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
         let ink = 0;
         for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) ink++;
-        return { id: canvas.closest('figure')!.id, width: canvas.width, ink, label: canvas.getAttribute('aria-labelledby'), desc: document.getElementById(canvas.getAttribute('aria-describedby')!)?.textContent ?? '' };
+        return {
+          id: canvas.closest('figure')!.id,
+          width: canvas.width,
+          ink,
+          label: canvas.getAttribute('aria-labelledby'),
+          desc: document.getElementById(canvas.getAttribute('aria-describedby')!)?.textContent ?? '',
+        };
       }),
     );
     expect(painted).toHaveLength(4);
@@ -536,17 +574,29 @@ describe('a signed-in tenant', () => {
   it("draws the tenant's kpi_targets as target lines and names the days that missed them", async () => {
     // The configuration is replaced as a whole: keep the tenant's zone and capacity, add targets.
     const headers = { authorization: `Bearer ${SERVICE_TOKEN}`, 'content-type': 'application/json' };
-    const current = (await (await fetch(`${api!.baseUrl}/internal/tenants/${tenantId}/config`, { headers })).json()) as { config: Record<string, unknown> };
+    const current = (await (await fetch(`${api!.baseUrl}/internal/tenants/${tenantId}/config`, { headers })).json()) as {
+      config: Record<string, unknown>;
+    };
     const targets = { sla_response_pct: { min: 90 }, utilization_pct: { min: 70 } };
-    const put = await fetch(`${api!.baseUrl}/internal/tenants/${tenantId}/config`, { method: 'PUT', headers, body: JSON.stringify({ ...current.config, kpi_targets: targets }) });
+    const put = await fetch(`${api!.baseUrl}/internal/tenants/${tenantId}/config`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify({ ...current.config, kpi_targets: targets }),
+    });
     expect(put.status).toBe(200);
     await w.page.reload();
     expect(await settled(w.page)).toBe('ready');
-    const charts = (await w.page.evaluate(() => (window as unknown as { mspDashboard: { charts(): unknown } }).mspDashboard.charts())) as ChartSummary[];
+    const charts = (await w.page.evaluate(() =>
+      (window as unknown as { mspDashboard: { charts(): unknown } }).mspDashboard.charts(),
+    )) as ChartSummary[];
     const byId = new Map(charts.map((c) => [c.id, c.datasets]));
     // Percentages are formatted in the browser's locale ("90%" or "90 %"): match the labels by their start.
     const sla = byId.get('chart-sla')!;
-    expect(sla.map((d) => d.label.replace(/[\s\u202f]*%/, ' %'))).toEqual(['Response met', 'Resolution met', 'Response target (at least 90 %)']);
+    expect(sla.map((d) => d.label.replace(/[\s\u202f]*%/, ' %'))).toEqual([
+      'Response met',
+      'Resolution met',
+      'Response target (at least 90 %)',
+    ]);
     expect(sla[2]!.data).toEqual(january.map(() => 90));
     const utilizationTarget = byId.get('chart-hours')!.find((d) => d.label.startsWith('Utilization target'));
     expect(utilizationTarget?.data).toEqual(january.map(() => 70));
@@ -649,7 +699,7 @@ describe('error and empty states', () => {
     ['from after to', 'from=2026-01-31&to=2026-01-01', 'The start date must not be after the end date.'],
     ['more than 366 days', 'from=2024-01-01&to=2026-01-31', 'Choose at most 366 days.'],
     ['garbage', 'from=yesterday&to=2026-13-45', 'Enter both dates.'],
-  ])('a link with invalid dates (%s) says why, with the form\'s words, and shows the default view', async (_name, query, message) => {
+  ])("a link with invalid dates (%s) says why, with the form's words, and shows the default view", async (_name, query, message) => {
     const w = await openPage();
     await w.page.goto(`${api!.baseUrl}/dashboard?${query}`);
     expect(await signIn(w.page, apiKey)).toBe('ready');

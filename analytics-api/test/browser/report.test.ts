@@ -12,7 +12,19 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, apiEnv, checkPrerequisites, cli, createDatabase, freePort, launchBrowser, startApi, type ApiProcess, type Browser, type FreshDatabase } from './harness.js';
+import {
+  ARTIFACTS,
+  apiEnv,
+  checkPrerequisites,
+  cli,
+  createDatabase,
+  freePort,
+  launchBrowser,
+  startApi,
+  type ApiProcess,
+  type Browser,
+  type FreshDatabase,
+} from './harness.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 declare const document: any;
@@ -56,7 +68,11 @@ beforeAll(async () => {
   await call('POST', `/internal/ingest/time_entries?tenant_id=${tenantId}`);
   // A target every day misses (no MSP opens a million tickets a day), so the report lists a breach.
   const config = (await call('GET', `/internal/tenants/${tenantId}/config`)).config;
-  await call('PUT', `/internal/tenants/${tenantId}/config`, { ...config, language: 'fr', kpi_targets: { tickets_opened: { min: 1_000_000 } } });
+  await call('PUT', `/internal/tenants/${tenantId}/config`, {
+    ...config,
+    language: 'fr',
+    kpi_targets: { tickets_opened: { min: 1_000_000 } },
+  });
   computed = (await call('POST', `/internal/kpi/compute-daily?tenant_id=${tenantId}&from=${FROM}&to=${DAY}`)).items;
   browser = await launchBrowser();
 }, 300_000);
@@ -99,7 +115,9 @@ describe('the morning report in Chromium, network blocked', () => {
           images: document.querySelectorAll('img').length,
           bars: document.querySelectorAll('svg rect').length,
           svgBox: box ? { width: box.width, height: box.height } : null,
-          tiles: Object.fromEntries([...document.querySelectorAll('[data-kpi]')].map((e: any) => [e.getAttribute('data-kpi'), e.textContent])),
+          tiles: Object.fromEntries(
+            [...document.querySelectorAll('[data-kpi]')].map((e: any) => [e.getAttribute('data-kpi'), e.textContent]),
+          ),
           text: document.body.innerText,
         };
       });
@@ -117,10 +135,13 @@ describe('the morning report in Chromium, network blocked', () => {
       expect(seen.bars).toBeGreaterThan(2); // the legend's two squares, then at least one bar
       // The tiles print the numbers of /v1/kpis/daily (the same serializer), in the language's decimal form.
       const kpis = computed.find((d) => d.date === DAY)!.kpis;
-      const decimal = (v: number | null | undefined) => (v === null || v === undefined ? '—' : lang === 'fr' ? String(v).replace('.', ',') : String(v));
+      const decimal = (v: number | null | undefined) =>
+        v === null || v === undefined ? '—' : lang === 'fr' ? String(v).replace('.', ',') : String(v);
       expect(seen.tiles.tickets_opened).toBe(decimal(kpis.tickets_opened));
       expect(seen.tiles.backlog_open).toBe(decimal(kpis.backlog_open));
-      expect(seen.tiles.sla_response_pct).toBe(kpis.sla_response_pct === null || kpis.sla_response_pct === undefined ? '—' : `${decimal(kpis.sla_response_pct)} %`);
+      expect(seen.tiles.sla_response_pct).toBe(
+        kpis.sla_response_pct === null || kpis.sla_response_pct === undefined ? '—' : `${decimal(kpis.sla_response_pct)} %`,
+      );
       expect(seen.text).toContain(lang === 'fr' ? 'Objectifs manqués' : 'Targets missed');
       // A screenshot with content: a PNG of the full page, far bigger than a blank one.
       expect(shot.subarray(1, 4).toString()).toBe('PNG');

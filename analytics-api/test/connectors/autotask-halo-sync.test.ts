@@ -34,8 +34,13 @@ describe('sync from the simulated Autotask and HaloPSA', () => {
     t = await createTestApp({ CREDENTIALS_KEY: TEST_CREDENTIALS_KEY, SYNC_PAGE_SIZE: '20', SYNC_OVERLAP_SECONDS: '5' });
     await at.start();
     await halo.start();
-    at.load('tickets', mockRecords<AtRecord>('autotask', 'tickets', 70)).load('time_entries', mockRecords<AtRecord>('autotask', 'time_entries', 45));
-    halo.load('tickets', mockRecords<HaloRecord>('halopsa', 'tickets', 70)).load('time_entries', mockRecords<HaloRecord>('halopsa', 'time_entries', 45));
+    at.load('tickets', mockRecords<AtRecord>('autotask', 'tickets', 70)).load(
+      'time_entries',
+      mockRecords<AtRecord>('autotask', 'time_entries', 45),
+    );
+    halo
+      .load('tickets', mockRecords<HaloRecord>('halopsa', 'tickets', 70))
+      .load('time_entries', mockRecords<HaloRecord>('halopsa', 'time_entries', 45));
   });
   afterAll(async () => {
     await at.stop();
@@ -47,7 +52,12 @@ describe('sync from the simulated Autotask and HaloPSA', () => {
     const tenantId = (await createTenant(t.ctx.db, { name: `${psa} ${Math.random()}`, source: psa })).id;
     const credentials = psa === 'autotask' ? AT_CREDENTIALS : HALO_CREDENTIALS;
     const base = psa === 'autotask' ? `${sim.baseUrl}/v1.0` : sim.baseUrl;
-    const res = await t.app.inject({ method: 'PUT', url: `/internal/tenants/${tenantId}/connection`, headers: t.internalHeaders, payload: { psa, base_url: base, credentials } });
+    const res = await t.app.inject({
+      method: 'PUT',
+      url: `/internal/tenants/${tenantId}/connection`,
+      headers: t.internalHeaders,
+      payload: { psa, base_url: base, credentials },
+    });
     expect(res.statusCode).toBe(200);
     return tenantId;
   }
@@ -63,7 +73,10 @@ describe('sync from the simulated Autotask and HaloPSA', () => {
     for (const [key, record] of table.live) expect(stored.get(key)).toEqual(record);
   }
 
-  for (const [psa, sim] of [['autotask', at], ['halopsa', halo]] as const) {
+  for (const [psa, sim] of [
+    ['autotask', at],
+    ['halopsa', halo],
+  ] as const) {
     it(`${psa}: first sync, changes, additions, changes while paging and deletions end exact`, async () => {
       const tenantId = await connect(psa, sim);
       const first = await sync(tenantId);
@@ -130,7 +143,10 @@ describe('sync from the simulated Autotask and HaloPSA', () => {
 
   it('autotask: the zone lookup finds the zone when base_url is not given', async () => {
     // The lookup host is the real one unless told otherwise: point it at the simulation.
-    const local = new AutotaskClient({ tenantId: 'x', psa: 'autotask', baseUrl: undefined, credentials: AT_CREDENTIALS }, { zoneLookupUrl: `${at.baseUrl}/v1.0/zoneInformation` });
+    const local = new AutotaskClient(
+      { tenantId: 'x', psa: 'autotask', baseUrl: undefined, credentials: AT_CREDENTIALS },
+      { zoneLookupUrl: `${at.baseUrl}/v1.0/zoneInformation` },
+    );
     await local.test();
     expect(at.requests.some((r) => r.path === '/v1.0/zoneInformation')).toBe(true);
   });

@@ -29,7 +29,12 @@ describe('PSA connections', () => {
 
   const newTenant = async () => (await createTenant(t.ctx.db, { name: `T ${Math.random()}`, source: 'connectwise' })).id;
   const put = (tenantId: string, payload: unknown, app = t) =>
-    app.app.inject({ method: 'PUT', url: `/internal/tenants/${tenantId}/connection`, headers: app.internalHeaders, payload: payload as object });
+    app.app.inject({
+      method: 'PUT',
+      url: `/internal/tenants/${tenantId}/connection`,
+      headers: app.internalHeaders,
+      payload: payload as object,
+    });
 
   it('refuses a connection with a clear problem when CREDENTIALS_KEY is not set', async () => {
     const keyless = await createTestApp({}, t.database);
@@ -53,7 +58,11 @@ describe('PSA connections', () => {
     const url = await put(tenantId, { psa: 'halopsa', base_url: 'not a url', credentials: { client_id: 'a', client_secret: 'topsecret' } });
     expect(url.statusCode).toBe(400);
     expect(url.body).not.toContain('topsecret');
-    const unknownTenant = await put('00000000-0000-4000-8000-000000000000', { psa: 'connectwise', base_url: sim.baseUrl, credentials: CW_CREDENTIALS });
+    const unknownTenant = await put('00000000-0000-4000-8000-000000000000', {
+      psa: 'connectwise',
+      base_url: sim.baseUrl,
+      credentials: CW_CREDENTIALS,
+    });
     expect(unknownTenant.statusCode).toBe(404);
   });
 
@@ -63,12 +72,20 @@ describe('PSA connections', () => {
     expect(set.statusCode).toBe(200);
     const get = await t.app.inject({ method: 'GET', url: `/internal/tenants/${tenantId}/connection`, headers: t.internalHeaders });
     expect(get.statusCode).toBe(200);
-    expect(get.json().credentials).toEqual({ company: 'northwind', public_key: 'pubKEY123', private_key: '********', client_id: '********' });
+    expect(get.json().credentials).toEqual({
+      company: 'northwind',
+      public_key: 'pubKEY123',
+      private_key: '********',
+      client_id: '********',
+    });
     for (const body of [set.body, get.body]) {
       expect(body).not.toContain(CW_CREDENTIALS.private_key);
       expect(body).not.toContain(CW_CREDENTIALS.client_id);
     }
-    const { rows } = await t.ctx.db.query<{ row: string }>('SELECT row_to_json(c)::text AS row FROM psa_connections c WHERE tenant_id = $1', [tenantId]);
+    const { rows } = await t.ctx.db.query<{ row: string }>(
+      'SELECT row_to_json(c)::text AS row FROM psa_connections c WHERE tenant_id = $1',
+      [tenantId],
+    );
     expect(rows[0]!.row).not.toContain(CW_CREDENTIALS.private_key);
 
     const ok = await t.app.inject({ method: 'POST', url: `/internal/tenants/${tenantId}/connection/test`, headers: t.internalHeaders });
@@ -103,7 +120,11 @@ describe('PSA connections', () => {
     expect(result.rekeyed).toBeGreaterThanOrEqual(1);
     const onlyNew = await createTestApp({ CREDENTIALS_KEY: TEST_CREDENTIALS_KEY_2 }, t.database);
     try {
-      const get = await onlyNew.app.inject({ method: 'GET', url: `/internal/tenants/${tenantId}/connection`, headers: onlyNew.internalHeaders });
+      const get = await onlyNew.app.inject({
+        method: 'GET',
+        url: `/internal/tenants/${tenantId}/connection`,
+        headers: onlyNew.internalHeaders,
+      });
       expect(get.statusCode).toBe(200);
       expect(get.json().key_id).toBe(rotated.credentialsKey!.id);
     } finally {
@@ -124,9 +145,16 @@ describe('PSA connections', () => {
   });
 });
 
-function runCliAsync(args: string[], env: Record<string, string>, stdin?: string): Promise<{ status: number; stdout: string; stderr: string }> {
+function runCliAsync(
+  args: string[],
+  env: Record<string, string>,
+  stdin?: string,
+): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve(packageRoot, 'src/cli.ts'), ...args], { cwd: packageRoot, env: { PATH: process.env.PATH ?? '', ...env } });
+    const child = spawn(process.execPath, ['--import', 'tsx', resolve(packageRoot, 'src/cli.ts'), ...args], {
+      cwd: packageRoot,
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -143,7 +171,9 @@ describe('connection and sync from the command line', () => {
 
   beforeAll(async () => {
     sim = await new ConnectWiseSim().start();
-    sim.load('tickets', mockRecords<CwRecord>('connectwise', 'tickets', 30)).load('time_entries', mockRecords<CwRecord>('connectwise', 'time_entries', 10));
+    sim
+      .load('tickets', mockRecords<CwRecord>('connectwise', 'tickets', 30))
+      .load('time_entries', mockRecords<CwRecord>('connectwise', 'time_entries', 10));
     env = { MOCK_DATA_PATH, LOG_LEVEL: 'silent', CREDENTIALS_KEY: TEST_CREDENTIALS_KEY };
     if (onPostgres) {
       const empty = await createEmptyPostgresDatabase();
@@ -164,7 +194,10 @@ describe('connection and sync from the command line', () => {
     const tenantId = (JSON.parse(created.stdout) as { id: string }).id;
     const file = join(mkdtempSync(join(tmpdir(), 'creds-')), 'cw.json');
     writeFileSync(file, JSON.stringify(CW_CREDENTIALS));
-    const set = await runCliAsync(['connection', 'set', '--tenant', tenantId, '--psa', 'connectwise', '--base-url', sim.baseUrl, '--credentials-file', file], env);
+    const set = await runCliAsync(
+      ['connection', 'set', '--tenant', tenantId, '--psa', 'connectwise', '--base-url', sim.baseUrl, '--credentials-file', file],
+      env,
+    );
     expect(set.status, set.stderr).toBe(0);
     const show = await runCliAsync(['connection', 'show', '--tenant', tenantId], env);
     expect(show.stdout).toContain('private_key=********');
@@ -172,8 +205,15 @@ describe('connection and sync from the command line', () => {
     const sync = await runCliAsync(['sync', '--tenant', tenantId, '--json'], env);
     expect(sync.status, sync.stderr).toBe(0);
     const summary = JSON.parse(sync.stdout) as { entities: { entity: string; inserted: number }[] };
-    expect(summary.entities.map((e) => [e.entity, e.inserted])).toEqual([['tickets', 30], ['time_entries', 10]]);
-    const rekey = await runCliAsync(['connection', 'rekey', '--json'], { ...env, CREDENTIALS_KEY: TEST_CREDENTIALS_KEY_2, CREDENTIALS_KEY_PREVIOUS: TEST_CREDENTIALS_KEY });
+    expect(summary.entities.map((e) => [e.entity, e.inserted])).toEqual([
+      ['tickets', 30],
+      ['time_entries', 10],
+    ]);
+    const rekey = await runCliAsync(['connection', 'rekey', '--json'], {
+      ...env,
+      CREDENTIALS_KEY: TEST_CREDENTIALS_KEY_2,
+      CREDENTIALS_KEY_PREVIOUS: TEST_CREDENTIALS_KEY,
+    });
     expect(rekey.status, rekey.stderr).toBe(0);
     expect(JSON.parse(rekey.stdout)).toMatchObject({ rekeyed: 1 });
   }, 120_000);

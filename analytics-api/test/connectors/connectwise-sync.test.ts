@@ -20,7 +20,10 @@ describe('sync from the simulated ConnectWise', () => {
 
   const sync = async (query = '') => {
     const res = await t.app.inject({ method: 'POST', url: `/internal/sync?tenant_id=${tenantId}${query}`, headers: t.internalHeaders });
-    return { status: res.statusCode, body: res.json() as { entities: EntitySummary[]; detail?: string; errors?: { field: string; detail: string }[] } };
+    return {
+      status: res.statusCode,
+      body: res.json() as { entities: EntitySummary[]; detail?: string; errors?: { field: string; detail: string }[] },
+    };
   };
   const expectStoredEqualsPsa = async () => {
     const stored = await storedPayloads(t.ctx.db, tenantId, 'tickets');
@@ -60,13 +63,18 @@ describe('sync from the simulated ConnectWise', () => {
     const [t1, e1] = body.entities;
     expect(t1).toMatchObject({ entity: 'tickets', received: 120, inserted: 120, rejected: 0, cursor_before: null });
     expect(t1!.pages).toBe(5); // 120 records in pages of 25
-    const latest = tickets.map((r) => (r as { _info: { lastUpdated: string } })._info.lastUpdated).sort().pop()!;
+    const latest = tickets
+      .map((r) => (r as { _info: { lastUpdated: string } })._info.lastUpdated)
+      .sort()
+      .pop()!;
     expect(t1!.cursor_after).toBe(new Date(latest).toISOString());
     expect(e1).toMatchObject({ entity: 'time_entries', received: 60, inserted: 60 });
     await expectStoredEqualsPsa();
 
     const tenants = await t.app.inject({ method: 'GET', url: '/internal/tenants', headers: t.internalHeaders });
-    const row = (tenants.json() as { id: string; psa: string; last_sync_status: string; last_sync_at: string }[]).find((x) => x.id === tenantId)!;
+    const row = (tenants.json() as { id: string; psa: string; last_sync_status: string; last_sync_at: string }[]).find(
+      (x) => x.id === tenantId,
+    )!;
     expect(row).toMatchObject({ psa: 'connectwise', last_sync_status: 'succeeded' });
     expect(row.last_sync_at).not.toBeNull();
   });
@@ -124,14 +132,35 @@ describe('sync from the simulated ConnectWise', () => {
 
   it('resumes after a kill between pages, and after a crash before a commit, from the last committed page', async () => {
     const stop = new Error('killed');
-    await expect(syncTenant(t.ctx.db, t.config, t.ctx.activeRuns, tenantId, { entity: 'tickets', hooks: { afterPage: (_e, page) => { if (page === 2) throw stop; } } })).rejects.toBe(stop);
+    await expect(
+      syncTenant(t.ctx.db, t.config, t.ctx.activeRuns, tenantId, {
+        entity: 'tickets',
+        hooks: {
+          afterPage: (_e, page) => {
+            if (page === 2) throw stop;
+          },
+        },
+      }),
+    ).rejects.toBe(stop);
     expect((await storedPayloads(t.ctx.db, tenantId, 'tickets')).size).toBe(50);
-    await expect(syncTenant(t.ctx.db, t.config, t.ctx.activeRuns, tenantId, { entity: 'tickets', hooks: { beforeCommit: (_e, page) => { if (page === 2) throw stop; } } })).rejects.toBe(stop);
+    await expect(
+      syncTenant(t.ctx.db, t.config, t.ctx.activeRuns, tenantId, {
+        entity: 'tickets',
+        hooks: {
+          beforeCommit: (_e, page) => {
+            if (page === 2) throw stop;
+          },
+        },
+      }),
+    ).rejects.toBe(stop);
     expect((await storedPayloads(t.ctx.db, tenantId, 'tickets')).size).toBe(75);
     const done = await syncTenant(t.ctx.db, t.config, t.ctx.activeRuns, tenantId, { entity: 'tickets' });
     expect(done.entities[0]).toMatchObject({ resumed: true, inserted: 45, updated: 0 });
     await expectStoredEqualsPsa();
-    const runs = await t.ctx.db.query<{ status: string; inserted: number }>(`SELECT status, inserted FROM ingestion_runs WHERE tenant_id = $1 AND mode = 'sync' ORDER BY started_at`, [tenantId]);
+    const runs = await t.ctx.db.query<{ status: string; inserted: number }>(
+      `SELECT status, inserted FROM ingestion_runs WHERE tenant_id = $1 AND mode = 'sync' ORDER BY started_at`,
+      [tenantId],
+    );
     expect(runs.rows.map((r) => r.status)).toEqual(['failed', 'failed', 'succeeded']);
     expect(runs.rows.reduce((sum, r) => sum + r.inserted, 0)).toBe(120);
   });
@@ -154,7 +183,15 @@ describe('sync from the simulated ConnectWise', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     let started!: () => void;
     const running = new Promise<void>((resolve) => (started = resolve));
-    const first = syncTenant(t.ctx.db, t.config, t.ctx.activeRuns, tenantId, { entity: 'tickets', hooks: { afterPage: async () => { started(); await gate; } } });
+    const first = syncTenant(t.ctx.db, t.config, t.ctx.activeRuns, tenantId, {
+      entity: 'tickets',
+      hooks: {
+        afterPage: async () => {
+          started();
+          await gate;
+        },
+      },
+    });
     await running;
     const second = await sync();
     expect(second.status).toBe(409);
@@ -169,7 +206,15 @@ describe('sync from the simulated ConnectWise', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     let started!: () => void;
     const running = new Promise<void>((resolve) => (started = resolve));
-    const first = syncTenant(t.ctx.db, t.config, t.ctx.activeRuns, tenantId, { entity: 'tickets', hooks: { afterPage: async () => { started(); await gate; } } });
+    const first = syncTenant(t.ctx.db, t.config, t.ctx.activeRuns, tenantId, {
+      entity: 'tickets',
+      hooks: {
+        afterPage: async () => {
+          started();
+          await gate;
+        },
+      },
+    });
     await running;
     const other = (await createTenant(t.ctx.db, { name: `CW other ${Math.random()}`, source: 'connectwise' })).id;
     const put = await t.app.inject({

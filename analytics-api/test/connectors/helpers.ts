@@ -49,6 +49,9 @@ export async function storedPayloads(db: Queryable, tenantId: string, entity: En
 
 export async function deletedIds(db: Queryable, tenantId: string, entity: Entity): Promise<string[]> {
   const table = entity === 'tickets' ? 'raw_tickets' : 'raw_time_entries';
-  const { rows } = await db.query<{ external_id: string }>(`SELECT external_id FROM ${table} WHERE tenant_id = $1 AND deleted_at IS NOT NULL ORDER BY external_id`, [tenantId]);
+  const { rows } = await db.query<{ external_id: string }>(
+    `SELECT external_id FROM ${table} WHERE tenant_id = $1 AND deleted_at IS NOT NULL ORDER BY external_id`,
+    [tenantId],
+  );
   return rows.map((r) => r.external_id);
 }

@@ -26,7 +26,12 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('change' as const), pick: fc.nat(1000) }),
   fc.record({ kind: fc.constant('add' as const) }),
   fc.record({ kind: fc.constant('remove' as const), pick: fc.nat(1000) }),
-  fc.record({ kind: fc.constant('sync' as const), kill: fc.constantFrom('none' as const, 'after' as const, 'before' as const), atPage: fc.integer({ min: 1, max: 6 }), drop: fc.boolean() }),
+  fc.record({
+    kind: fc.constant('sync' as const),
+    kill: fc.constantFrom('none' as const, 'after' as const, 'before' as const),
+    atPage: fc.integer({ min: 1, max: 6 }),
+    drop: fc.boolean(),
+  }),
 );
 
 const FAST_RETRY = { maxAttempts: 4, maxTotalMs: 2_000, baseDelayMs: 5, maxDelayMs: 50 };
@@ -59,7 +64,11 @@ describe('property: syncs interleaved with PSA changes and kills end exact', () 
           (sim.load as (entity: 'tickets', records: unknown[]) => unknown)('tickets', data[psa]);
           const tenantId = (await createTenant(t.ctx.db, { name: `${psa} ${Math.random()}`, source: psa })).id;
           const credentials = psa === 'connectwise' ? CW_CREDENTIALS : psa === 'autotask' ? AT_CREDENTIALS : HALO_CREDENTIALS;
-          await setConnection(t.ctx.db, t.config, tenantId, { psa, base_url: psa === 'autotask' ? `${sim.baseUrl}/v1.0` : sim.baseUrl, credentials });
+          await setConnection(t.ctx.db, t.config, tenantId, {
+            psa,
+            base_url: psa === 'autotask' ? `${sim.baseUrl}/v1.0` : sim.baseUrl,
+            credentials,
+          });
           const makeClient = (c: Parameters<typeof createPsaClient>[0]) => createPsaClient(c, { pageSize: 7, retry: FAST_RETRY });
           const kill = new Error('killed');
 
@@ -71,11 +80,19 @@ describe('property: syncs interleaved with PSA changes and kills end exact', () 
             else if (s.kind === 'sync') {
               if (s.drop) sim.faults.dropNext = 1;
               const hooks: SyncHooks = {};
-              if (s.kill === 'after') hooks.afterPage = (_e, page) => { if (page === s.atPage) throw kill; };
-              if (s.kill === 'before') hooks.beforeCommit = (_e, page) => { if (page === s.atPage) throw kill; };
-              await syncTenant(t.ctx.db, t.config, t.ctx.activeRuns, tenantId, { entity: 'tickets', makeClient, hooks }).catch((error: unknown) => {
-                if (error !== kill) throw error;
-              });
+              if (s.kill === 'after')
+                hooks.afterPage = (_e, page) => {
+                  if (page === s.atPage) throw kill;
+                };
+              if (s.kill === 'before')
+                hooks.beforeCommit = (_e, page) => {
+                  if (page === s.atPage) throw kill;
+                };
+              await syncTenant(t.ctx.db, t.config, t.ctx.activeRuns, tenantId, { entity: 'tickets', makeClient, hooks }).catch(
+                (error: unknown) => {
+                  if (error !== kill) throw error;
+                },
+              );
               sim.faults = {};
             }
           }

@@ -34,10 +34,40 @@ const FULL = 'deploy/coolify/docker-compose.full.yml';
 const API_ONLY = 'deploy/coolify/docker-compose.api-only.yml';
 
 /** The contract's environment variables (../shared/spec/contract.md). */
-const CONTRACT_VARIABLES = ['PORT', 'HOST', 'DATABASE_URL', 'DATA_DIR', 'MOCK_MODE', 'MOCK_DATA_PATH', 'SERVICE_TOKEN', 'JWT_SECRET_KEY', 'EXPORTS_PATH', 'REDIS_URL', 'LOG_LEVEL'];
+const CONTRACT_VARIABLES = [
+  'PORT',
+  'HOST',
+  'DATABASE_URL',
+  'DATA_DIR',
+  'MOCK_MODE',
+  'MOCK_DATA_PATH',
+  'SERVICE_TOKEN',
+  'JWT_SECRET_KEY',
+  'EXPORTS_PATH',
+  'REDIS_URL',
+  'LOG_LEVEL',
+];
 const SECRET_VARIABLES = ['DATABASE_URL', 'SERVICE_TOKEN', 'JWT_SECRET_KEY', 'REDIS_URL'];
 /** Coolify's generateEnvValue() commands (bootstrap/helpers/shared.php). */
-const MAGIC_COMMANDS = ['PASSWORD', 'PASSWORD_64', 'PASSWORDWITHSYMBOLS', 'PASSWORDWITHSYMBOLS_64', 'BASE64', 'BASE64_32', 'BASE64_64', 'BASE64_128', 'REALBASE64', 'REALBASE64_32', 'REALBASE64_64', 'REALBASE64_128', 'HEX_32', 'HEX_64', 'HEX_128', 'USER', 'LOWERCASEUSER'];
+const MAGIC_COMMANDS = [
+  'PASSWORD',
+  'PASSWORD_64',
+  'PASSWORDWITHSYMBOLS',
+  'PASSWORDWITHSYMBOLS_64',
+  'BASE64',
+  'BASE64_32',
+  'BASE64_64',
+  'BASE64_128',
+  'REALBASE64',
+  'REALBASE64_32',
+  'REALBASE64_64',
+  'REALBASE64_128',
+  'HEX_32',
+  'HEX_64',
+  'HEX_128',
+  'USER',
+  'LOWERCASEUSER',
+];
 
 const text = (file: string) => readFileSync(join(repoRoot, file), 'utf8');
 const load = (file: string) => parse(text(file)) as Compose;
@@ -45,10 +75,12 @@ const load = (file: string) => parse(text(file)) as Compose;
 function envOf(service: Service): Env {
   const env = service.environment ?? {};
   if (Array.isArray(env)) {
-    return Object.fromEntries(env.map((item) => {
-      const at = item.indexOf('=');
-      return at < 0 ? [item, null] : [item.slice(0, at), item.slice(at + 1)];
-    }));
+    return Object.fromEntries(
+      env.map((item) => {
+        const at = item.indexOf('=');
+        return at < 0 ? [item, null] : [item.slice(0, at), item.slice(at + 1)];
+      }),
+    );
   }
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === null || v === undefined ? null : String(v)]));
 }
@@ -75,7 +107,10 @@ function magicCommand(name: string): string | undefined {
 }
 
 function magicReferences(source: string): string[] {
-  const withoutComments = source.split('\n').map((line) => line.replace(/\s#.*$/, '')).join('\n');
+  const withoutComments = source
+    .split('\n')
+    .map((line) => line.replace(/\s#.*$/, ''))
+    .join('\n');
   return [...new Set([...withoutComments.matchAll(/\$\{?(SERVICE_[A-Z0-9_]+)/g)].map((m) => m[1]!))];
 }
 
@@ -118,7 +153,7 @@ function checkCommon(file: string, compose: Compose): void {
   // Every contract variable wired here or documented in docs/deploy-coolify.md.
   const docs = text('docs/deploy-coolify.md');
   for (const name of CONTRACT_VARIABLES) {
-    const documented = docs.includes(`| \`${name}\``) || docs.includes(`| \`PORT\` / \`HOST\``) && ['PORT', 'HOST'].includes(name);
+    const documented = docs.includes(`| \`${name}\``) || (docs.includes(`| \`PORT\` / \`HOST\``) && ['PORT', 'HOST'].includes(name));
     expect(name in env || documented, `${file}: ${name} neither wired nor documented`).toBe(true);
     expect(docs, `docs/deploy-coolify.md does not mention ${name}`).toContain(`\`${name}\``);
   }
@@ -145,7 +180,9 @@ function checkCommon(file: string, compose: Compose): void {
 
   // Every magic variable is one Coolify generates, and is referenced in an `environment` (the only
   // place, with build args, where Coolify looks for them).
-  const envText = Object.values(compose.services).map((s) => JSON.stringify(envOf(s))).join('\n');
+  const envText = Object.values(compose.services)
+    .map((s) => JSON.stringify(envOf(s)))
+    .join('\n');
   for (const ref of magicReferences(source)) {
     const command = magicCommand(ref);
     if (/^SERVICE_(URL|FQDN)_/.test(ref)) continue;
@@ -200,7 +237,7 @@ describe('deploy/coolify/docker-compose.full.yml', () => {
     expect(Object.keys(compose.volumes ?? {}).sort()).toEqual(['analytics-db-data', 'analytics-exports', 'n8n-data']);
   });
 
-  it('runs n8n as Coolify\'s template does, pinned to 2.x, with a generated encryption key', () => {
+  it("runs n8n as Coolify's template does, pinned to 2.x, with a generated encryption key", () => {
     const n8n = services['n8n']!;
     expect(n8n.image).toMatch(/^n8nio\/n8n:2\.\d+\.\d+$/);
     expect(services['task-runners']!.image).toBe(n8n.image!.replace('n8nio/n8n', 'n8nio/runners'));
@@ -225,7 +262,7 @@ describe('deploy/coolify/docker-compose.api-only.yml', () => {
     checkCommon(API_ONLY, compose);
   });
 
-  it('joins Coolify\'s predefined network and requires the existing database\'s URL', () => {
+  it("joins Coolify's predefined network and requires the existing database's URL", () => {
     const api = compose.services['analytics-api']!;
     expect(api.networks).toEqual(['coolify']);
     expect(compose.networks?.['coolify']).toEqual({ name: 'coolify', external: true });
@@ -235,7 +272,7 @@ describe('deploy/coolify/docker-compose.api-only.yml', () => {
 });
 
 describe('the Coolify guide', () => {
-  it('walks through the plan\'s seven steps and has a troubleshooting row for every BLOCKED category', () => {
+  it("walks through the plan's seven steps and has a troubleshooting row for every BLOCKED category", () => {
     const docs = text('docs/deploy-coolify.md');
     for (let step = 1; step <= 7; step += 1) expect(docs).toMatch(new RegExp(`## ÉTAPE ${step} `));
     for (const category of ['network', 'authentication', 'database connection', 'volumes', 'migrations', 'configuration', 'api']) {

@@ -127,7 +127,9 @@ describe('analytics-api/Dockerfile', () => {
     const user = last(final, 'USER')?.args;
     expect(user).toBeTruthy();
     expect(['root', '0', '0:0']).not.toContain(user);
-    const runs = all(final, 'RUN').map((r) => r.args).join('\n');
+    const runs = all(final, 'RUN')
+      .map((r) => r.args)
+      .join('\n');
     expect(runs).toMatch(/apt-get install[^\n]*\btini\b/);
     expect(last(final, 'ENTRYPOINT')?.args).toBe('["/usr/bin/tini", "--"]');
     expect(runs).toMatch(new RegExp(`chown ${user}:${user} /app/exports`));
@@ -135,14 +137,16 @@ describe('analytics-api/Dockerfile', () => {
   });
 
   it('sets the environment defaults of the image', () => {
-    const env = all(final, 'ENV').map((e) => e.args).join(' ');
+    const env = all(final, 'ENV')
+      .map((e) => e.args)
+      .join(' ');
     expect(env).toMatch(/\bNODE_ENV=production\b/);
     expect(env).toMatch(/\bMOCK_DATA_PATH=\/app\/mock-data\b/);
     expect(env).toMatch(/\bEXPORTS_PATH=\/app\/exports\b/);
     expect(env).toMatch(/\bPORT=8000\b/);
   });
 
-  it('exposes 8000, checks /health with Node\'s fetch (no curl) and starts node directly', () => {
+  it("exposes 8000, checks /health with Node's fetch (no curl) and starts node directly", () => {
     expect(all(final, 'EXPOSE').map((e) => e.args)).toEqual(['8000']);
     const health = last(final, 'HEALTHCHECK')?.args ?? '';
     expect(health).toMatch(/CMD \["node", "-e", ".*fetch\('http:\/\/127\.0\.0\.1:'\+\(process\.env\.PORT\|\|8000\)\+'\/health'/);
@@ -156,7 +160,14 @@ describe('analytics-api/Dockerfile', () => {
       .split('\n')
       .map((line) => line.trim())
       .filter((line) => line && !line.startsWith('#'));
-    for (const secret of ['.git', 'node_modules/x', 'analytics-api/node_modules/x', '.env', 'analytics-api/.env.local', 'analytics-api/dist/main.js']) {
+    for (const secret of [
+      '.git',
+      'node_modules/x',
+      'analytics-api/node_modules/x',
+      '.env',
+      'analytics-api/.env.local',
+      'analytics-api/dist/main.js',
+    ]) {
       expect(ignored(secret, patterns), `${secret} is sent to the builder`).toBe(true);
     }
     for (const stage of stages) {
@@ -168,7 +179,12 @@ describe('analytics-api/Dockerfile', () => {
       }
     }
     // Sources the package build reads must reach the builder.
-    for (const needed of ['analytics-api/src/main.ts', 'analytics-api/src/cli.ts', 'analytics-api/tsconfig.build.json', 'analytics-api/migrations/001_initial_schema.sql']) {
+    for (const needed of [
+      'analytics-api/src/main.ts',
+      'analytics-api/src/cli.ts',
+      'analytics-api/tsconfig.build.json',
+      'analytics-api/migrations/001_initial_schema.sql',
+    ]) {
       expect(ignored(needed, patterns), needed).toBe(false);
     }
   });

@@ -88,7 +88,15 @@ export async function startProductionServer(env: Record<string, string>, deadlin
   const port = await freePort();
   const child = spawn(process.execPath, ['dist/main.js'], {
     cwd: packageDir,
-    env: { PATH: process.env.PATH ?? '', HOME: env.HOME ?? '/tmp', NODE_ENV: 'production', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: env.HOME ?? '/tmp',
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      ...env,
+      PORT: String(port),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...runAs,
   });
@@ -104,7 +112,10 @@ export async function startProductionServer(env: Record<string, string>, deadlin
       child.kill('SIGKILL');
       throw new Error(`dist/main.js did not answer /health within ${deadlineMs} ms:\n${output}`);
     }
-    const ok = await fetch(`${baseUrl}/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${baseUrl}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -154,16 +165,30 @@ export async function runVerifyCommand(args: string[]): Promise<VerifyRun> {
   if (distCliHasVerify()) {
     const result = runDistCli(['verify', ...args, '--json'], {});
     if (result.status === 1) throw new Error(`verify failed to run: ${result.stderr}`);
-    return { exitCode: result.status, report: JSON.parse(result.stdout) as VerifyReport, printed: result.stdout + result.stderr, via: 'dist/cli.js' };
+    return {
+      exitCode: result.status,
+      report: JSON.parse(result.stdout) as VerifyReport,
+      printed: result.stdout + result.stderr,
+      via: 'dist/cli.js',
+    };
   }
   const parsed = parseArgs([...args, '--json']);
-  const saved = { SERVICE_TOKEN: process.env.SERVICE_TOKEN, DATABASE_URL: process.env.DATABASE_URL, TENANT_API_KEY: process.env.TENANT_API_KEY };
+  const saved = {
+    SERVICE_TOKEN: process.env.SERVICE_TOKEN,
+    DATABASE_URL: process.env.DATABASE_URL,
+    TENANT_API_KEY: process.env.TENANT_API_KEY,
+  };
   delete process.env.SERVICE_TOKEN;
   delete process.env.DATABASE_URL;
   delete process.env.TENANT_API_KEY;
   try {
     const out = await verifyCommand.run(parsed);
-    return { exitCode: out.exitCode ?? 0, report: out.json as VerifyReport, printed: `${JSON.stringify(out.json)}\n${out.text ?? ''}`, via: 'in-process' };
+    return {
+      exitCode: out.exitCode ?? 0,
+      report: out.json as VerifyReport,
+      printed: `${JSON.stringify(out.json)}\n${out.text ?? ''}`,
+      via: 'in-process',
+    };
   } finally {
     for (const [key, value] of Object.entries(saved)) if (value !== undefined) process.env[key] = value;
   }

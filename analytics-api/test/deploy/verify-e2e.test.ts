@@ -10,7 +10,19 @@
  * TEST_DATABASE_URL set to ''): the database-backed part runs once, in the first pass.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,7 +77,8 @@ function expectLayout(dir: string, withDatabase: boolean): void {
 
 function expectNoSecret(dir: string, printed: string, secrets: string[]): void {
   const texts = [printed, ...allFiles(dir).map((file) => readFileSync(file, 'utf8'))];
-  for (const secret of secrets) for (const text of texts) expect(text.includes(secret), `a secret (${secret.slice(0, 4)}…) was written`).toBe(false);
+  for (const secret of secrets)
+    for (const text of texts) expect(text.includes(secret), `a secret (${secret.slice(0, 4)}…) was written`).toBe(false);
 }
 
 afterAll(() => {
@@ -92,7 +105,9 @@ describe('verify against an unreachable API', () => {
       expect(verdict).toMatch(/^# Verdict: BLOCKED/);
       expect(verdict).toContain('**network**');
       expect(verdict).toContain('- [ ] ÉTAPE 6');
-      expect(readFileSync(join(out, '20_outputs/network_verification.txt'), 'utf8')).toMatch(name === 'no-dns' ? /not resolved/ : /ECONNREFUSED/);
+      expect(readFileSync(join(out, '20_outputs/network_verification.txt'), 'utf8')).toMatch(
+        name === 'no-dns' ? /not resolved/ : /ECONNREFUSED/,
+      );
     }
   });
 });
@@ -155,13 +170,27 @@ describe.skipIf(!pgUp)('verify against the production build (dist/main.js, NODE_
     await dropDatabase(databases.empty).catch(() => undefined);
   });
 
-  it('gives PASS: the plan\'s checks, its proofs folder, no secret written', async () => {
+  it("gives PASS: the plan's checks, its proofs folder, no secret written", async () => {
     // The password is ignored by trust auth; it is here to prove it never reaches a proof file.
     const dbUrl = goodUrl.replace('postgres@', 'postgres:Pa55-not-for-the-proofs-4242@');
     const out = outDir('pass');
     const run = await runVerifyCommand([
-      '--base-url', good.baseUrl, '--service-token', serviceToken, '--api-key', apiKey, '--database-url', dbUrl,
-      '--tenant', TENANT, '--date', DATE, '--exports-dir', exportsDir, '--out', out,
+      '--base-url',
+      good.baseUrl,
+      '--service-token',
+      serviceToken,
+      '--api-key',
+      apiKey,
+      '--database-url',
+      dbUrl,
+      '--tenant',
+      TENANT,
+      '--date',
+      DATE,
+      '--exports-dir',
+      exportsDir,
+      '--out',
+      out,
     ]);
     const failed = run.report.checks.filter((c) => c.outcome === 'fail');
     expect(failed, `${run.via}: ${JSON.stringify(failed, null, 2)}\n${good.output()}`).toEqual([]);
@@ -172,15 +201,44 @@ describe.skipIf(!pgUp)('verify against the production build (dist/main.js, NODE_
 
     const passed = new Set(run.report.checks.filter((c) => c.outcome === 'pass').map((c) => c.id));
     for (const id of [
-      'network.api', 'health', 'health.database', 'health.migrations', 'health.mock_data', 'health.exports', 'ready',
-      'env.MOCK_MODE', 'env.DATABASE_URL', 'env.SERVICE_TOKEN', 'db.connect', 'db.tables', 'db.migrations', 'db.seed_tenant',
-      'db.seed_api_key', 'api.tenants', 'api.ingest_tickets', 'api.ingest_time_entries', 'api.compute', 'api.kpis_daily',
-      'api.wrong_token', 'api.no_token', 'api.exports', 'volume.exports_files', 'db.ingested', 'db.kpi_daily',
+      'network.api',
+      'health',
+      'health.database',
+      'health.migrations',
+      'health.mock_data',
+      'health.exports',
+      'ready',
+      'env.MOCK_MODE',
+      'env.DATABASE_URL',
+      'env.SERVICE_TOKEN',
+      'db.connect',
+      'db.tables',
+      'db.migrations',
+      'db.seed_tenant',
+      'db.seed_api_key',
+      'api.tenants',
+      'api.ingest_tickets',
+      'api.ingest_time_entries',
+      'api.compute',
+      'api.kpis_daily',
+      'api.wrong_token',
+      'api.no_token',
+      'api.exports',
+      'volume.exports_files',
+      'db.ingested',
+      'db.kpi_daily',
     ]) {
       expect(passed.has(id), `check ${id} passed`).toBe(true);
     }
     const apiTests = readFileSync(join(out, '20_outputs/api_tests.txt'), 'utf8');
-    for (const route of ['/internal/tenants', '/internal/ingest/tickets', '/internal/ingest/time_entries', '/internal/kpi/compute-daily', '/v1/kpis/daily', '/internal/exports/generate']) {
+    for (const route of [
+      '/internal/tenants',
+      '/internal/ingest/tickets',
+      '/internal/ingest/time_entries',
+      '/internal/kpi/compute-daily',
+      '/v1/kpis/daily',
+      '/internal/exports/generate',
+    ]) {
       expect(apiTests).toContain(route);
     }
     expect(readFileSync(join(out, '20_outputs/db_verification.txt'), 'utf8')).toMatch(/kpi_date/);
@@ -213,11 +271,25 @@ describe.skipIf(!pgUp)('verify against the production build (dist/main.js, NODE_
 
   it('is BLOCKED (migrations) when the database it is given has no tables', async () => {
     const out = outDir('empty-db-url');
-    const run = await runVerifyCommand(['--base-url', good.baseUrl, '--service-token', serviceToken, '--api-key', apiKey, '--database-url', emptyUrl, '--out', out]);
+    const run = await runVerifyCommand([
+      '--base-url',
+      good.baseUrl,
+      '--service-token',
+      serviceToken,
+      '--api-key',
+      apiKey,
+      '--database-url',
+      emptyUrl,
+      '--out',
+      out,
+    ]);
     expect(run.exitCode).toBe(2);
     expect(failedCategories(run.report)).toEqual(['migrations']);
     for (const id of ['db.tables', 'db.migrations']) {
-      expect(run.report.checks.find((c) => c.id === id), id).toMatchObject({ outcome: 'fail', category: 'migrations' });
+      expect(
+        run.report.checks.find((c) => c.id === id),
+        id,
+      ).toMatchObject({ outcome: 'fail', category: 'migrations' });
     }
     expectLayout(out, true);
     expect(readFileSync(join(out, '20_outputs/migration_output.txt'), 'utf8')).toMatch(/schema_migrations: \(table missing/);
@@ -225,26 +297,57 @@ describe.skipIf(!pgUp)('verify against the production build (dist/main.js, NODE_
 
   it('is BLOCKED (migrations) when the API runs on an empty database with RUN_MIGRATIONS=false', async () => {
     // The API must start and report the missing schema in /health (checks.migrations), not crash-loop.
-    const emptyDb = await startProductionServer({ ...serverEnv, DATABASE_URL: emptyUrl, EXPORTS_PATH: writableDir('exports-empty'), RUN_MIGRATIONS: 'false' });
+    const emptyDb = await startProductionServer({
+      ...serverEnv,
+      DATABASE_URL: emptyUrl,
+      EXPORTS_PATH: writableDir('exports-empty'),
+      RUN_MIGRATIONS: 'false',
+    });
     servers.push(emptyDb);
     const out = outDir('empty-db');
-    const run = await runVerifyCommand(['--base-url', emptyDb.baseUrl, '--service-token', serviceToken, '--api-key', apiKey, '--database-url', emptyUrl, '--out', out]);
+    const run = await runVerifyCommand([
+      '--base-url',
+      emptyDb.baseUrl,
+      '--service-token',
+      serviceToken,
+      '--api-key',
+      apiKey,
+      '--database-url',
+      emptyUrl,
+      '--out',
+      out,
+    ]);
     expect(run.exitCode).toBe(2);
     expect(failedCategories(run.report)).toContain('migrations');
     expect(failedCategories(run.report)).not.toContain('network');
     expect(failedCategories(run.report)).not.toContain('database connection');
     for (const id of ['health.migrations', 'db.tables', 'db.migrations']) {
-      expect(run.report.checks.find((c) => c.id === id), id).toMatchObject({ outcome: 'fail', category: 'migrations' });
+      expect(
+        run.report.checks.find((c) => c.id === id),
+        id,
+      ).toMatchObject({ outcome: 'fail', category: 'migrations' });
     }
   });
 
   it('is BLOCKED (volumes) when the exports folder is not writable', async () => {
     const out = outDir('exports-read-only');
-    const run = await runVerifyCommand(['--base-url', readOnlyExports.baseUrl, '--service-token', serviceToken, '--api-key', apiKey, '--out', out]);
+    const run = await runVerifyCommand([
+      '--base-url',
+      readOnlyExports.baseUrl,
+      '--service-token',
+      serviceToken,
+      '--api-key',
+      apiKey,
+      '--out',
+      out,
+    ]);
     expect(run.exitCode).toBe(2);
     expect(failedCategories(run.report)).toEqual(['volumes']);
     for (const id of ['health.exports', 'api.exports']) {
-      expect(run.report.checks.find((c) => c.id === id), id).toMatchObject({ outcome: 'fail', category: 'volumes' });
+      expect(
+        run.report.checks.find((c) => c.id === id),
+        id,
+      ).toMatchObject({ outcome: 'fail', category: 'volumes' });
     }
     expect(readFileSync(join(out, '40_verdict.md'), 'utf8')).toContain('**volumes**');
   });

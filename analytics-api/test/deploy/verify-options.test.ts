@@ -21,12 +21,19 @@ describe('verify options', () => {
 
   it("reads the token and the key from the quick start's quickstart.json when none is given", () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'verify-qs-'));
-    writeFileSync(join(dataDir, 'quickstart.json'), JSON.stringify({ service_token: 'S'.repeat(43), api_key: 'msk_saved', tenant_id: DEFAULT_TENANT }));
+    writeFileSync(
+      join(dataDir, 'quickstart.json'),
+      JSON.stringify({ service_token: 'S'.repeat(43), api_key: 'msk_saved', tenant_id: DEFAULT_TENANT }),
+    );
     const o = options(['--base-url', 'http://x', '--out', 'p'], { DATA_DIR: dataDir });
     expect(o).toMatchObject({ serviceToken: 'S'.repeat(43), apiKey: 'msk_saved' });
     // Given values win; with DATABASE_URL the file is not the configured database's and is not read.
     expect(options(['--base-url', 'http://x', '--out', 'p', '--api-key', 'msk_typed'], { DATA_DIR: dataDir }).apiKey).toBe('msk_typed');
-    const pg = options(['--base-url', 'http://x', '--out', 'p'], { DATA_DIR: dataDir, DATABASE_URL: 'postgres://u@h/db', SERVICE_TOKEN: 'T'.repeat(40) });
+    const pg = options(['--base-url', 'http://x', '--out', 'p'], {
+      DATA_DIR: dataDir,
+      DATABASE_URL: 'postgres://u@h/db',
+      SERVICE_TOKEN: 'T'.repeat(40),
+    });
     expect(pg.apiKey).toBeUndefined();
   });
 
@@ -65,7 +72,9 @@ describe('verify options', () => {
     expect(o.invocation).not.toContain('0123456789abcdef');
     expect(o.invocation).toContain('TTTT…(48 chars)');
     // An option wins over the environment.
-    expect(options(['--base-url', 'http://x', '--service-token', 'U'.repeat(40), '--out', 'p'], { SERVICE_TOKEN: token }).serviceToken).toBe('U'.repeat(40));
+    expect(
+      options(['--base-url', 'http://x', '--service-token', 'U'.repeat(40), '--out', 'p'], { SERVICE_TOKEN: token }).serviceToken,
+    ).toBe('U'.repeat(40));
   });
 });
 
@@ -99,16 +108,32 @@ describe('masking', () => {
 describe('proof formatting', () => {
   it('writes curl equivalents with the secrets as shell variables', () => {
     const curl = curlEquivalent(
-      { method: 'POST', url: 'http://analytics-api:8000/internal/ingest/tickets?tenant_id=1', headers: { authorization: 'Bearer real-token' }, timeoutMs: 1000 },
+      {
+        method: 'POST',
+        url: 'http://analytics-api:8000/internal/ingest/tickets?tenant_id=1',
+        headers: { authorization: 'Bearer real-token' },
+        timeoutMs: 1000,
+      },
       { authorization: 'Bearer $SERVICE_TOKEN' },
     );
-    expect(curl).toBe('curl -sS -i -X POST -H "authorization: Bearer $SERVICE_TOKEN" "http://analytics-api:8000/internal/ingest/tickets?tenant_id=1"');
+    expect(curl).toBe(
+      'curl -sS -i -X POST -H "authorization: Bearer $SERVICE_TOKEN" "http://analytics-api:8000/internal/ingest/tickets?tenant_id=1"',
+    );
   });
 
   it('reads the files of POST /internal/exports/generate', () => {
     const body = {
       generated_at: '2026-01-25T00:00:00Z',
-      exports: [{ tenant_id: 't', path: '/app/exports/t/current', files: [{ name: 'fact_tickets.csv', rows: 3 }, { name: 'fact_tickets.parquet', rows: 3 }] }],
+      exports: [
+        {
+          tenant_id: 't',
+          path: '/app/exports/t/current',
+          files: [
+            { name: 'fact_tickets.csv', rows: 3 },
+            { name: 'fact_tickets.parquet', rows: 3 },
+          ],
+        },
+      ],
     };
     expect(exportedFiles(body)).toEqual(['/app/exports/t/current/fact_tickets.csv', '/app/exports/t/current/fact_tickets.parquet']);
     expect(exportedFiles({ files: ['a.csv', { path: '/x/b.csv' }] })).toEqual(['a.csv', '/x/b.csv']);
@@ -116,8 +141,14 @@ describe('proof formatting', () => {
   });
 
   it('prints query results the way psql does', () => {
-    expect(formatTable({ fields: ['id', 'name'], rows: [['1', 'Acme'], ['22', 'B']] })).toBe(
-      [' id | name', '----+------', ' 1  | Acme', ' 22 | B', '(2 rows)'].join('\n'),
-    );
+    expect(
+      formatTable({
+        fields: ['id', 'name'],
+        rows: [
+          ['1', 'Acme'],
+          ['22', 'B'],
+        ],
+      }),
+    ).toBe([' id | name', '----+------', ' 1  | Acme', ' 22 | B', '(2 rows)'].join('\n'));
   });
 });

@@ -64,7 +64,8 @@ describe('exports are atomic: a failed export leaves the previous one current an
 
     let filesWritten = 0;
     let checkedMidway = false;
-    const failing = generateExports(database.db, config(), { queue,
+    const failing = generateExports(database.db, config(), {
+      queue,
       tenantId: PARIS,
       hooks: {
         async afterFile(file) {
@@ -99,7 +100,8 @@ describe('exports are atomic: a failed export leaves the previous one current an
   it('keeps the previous export when the failure comes after the last data file (manifest)', async () => {
     const before = await readCurrentExport(exportsPath, PARIS);
     await expect(
-      generateExports(database.db, config(), { queue,
+      generateExports(database.db, config(), {
+        queue,
         tenantId: PARIS,
         hooks: {
           afterFile(file) {
@@ -119,7 +121,8 @@ describe('exports are atomic: a failed export leaves the previous one current an
       syscall: 'write',
       path: join(exportsPath, PARIS, 'generations', 'x', 'fact_tickets.csv'),
     });
-    const error = await generateExports(database.db, config(), { queue,
+    const error = await generateExports(database.db, config(), {
+      queue,
       tenantId: PARIS,
       hooks: {
         afterFile() {

@@ -64,7 +64,10 @@ describe('CSV encoding', () => {
     const row = fc.record({
       name: fc.option(text, { nil: null }),
       count: fc.option(fc.integer({ min: -2_147_483_648, max: 2_147_483_647 }), { nil: null }),
-      value: fc.option(fc.double({ noNaN: true, noDefaultInfinity: true }).filter((v) => !Object.is(v, -0)), { nil: null }),
+      value: fc.option(
+        fc.double({ noNaN: true, noDefaultInfinity: true }).filter((v) => !Object.is(v, -0)),
+        { nil: null },
+      ),
       flag: fc.option(fc.boolean(), { nil: null }),
       day: fc.option(fc.integer({ min: -719_162, max: 2_932_896 }), { nil: null }),
       at: fc.option(fc.integer({ min: -62_135_596_800_000, max: 253_402_300_799_999 }), { nil: null }),

@@ -26,7 +26,11 @@ afterAll(async () => {
 describe('fact_tickets durations', () => {
   // format=csv alone takes the COPY path on PostgreSQL (no JavaScript sees the rows); both writes Parquet too.
   it.each(['csv', 'both'])('are rounded to 2 decimals (format=%s)', async (format) => {
-    const res = await t.app.inject({ method: 'POST', url: `/internal/exports/generate?tenant_id=${PARIS}&format=${format}`, headers: t.internalHeaders });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/internal/exports/generate?tenant_id=${PARIS}&format=${format}`,
+      headers: t.internalHeaders,
+    });
     expect(res.statusCode, res.body).toBe(201);
     const [row] = readCsv(currentFile(t.config.exportsPath, PARIS, 'fact_tickets.csv'));
     expect(row).toMatchObject({ first_response_minutes: '191.53', resolution_hours: '1.01' });

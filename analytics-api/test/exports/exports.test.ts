@@ -43,7 +43,15 @@ describe('POST /internal/exports/generate', () => {
   let exportsPath: string;
   let body: {
     generated_at: string;
-    exports: { tenant_id: string; path: string; generation: string; generation_path: string; data_as_of: string | null; files: { name: string; format: string; rows: number; bytes: number; sha256: string }[]; pruned: string[] }[];
+    exports: {
+      tenant_id: string;
+      path: string;
+      generation: string;
+      generation_path: string;
+      data_as_of: string | null;
+      files: { name: string; format: string; rows: number; bytes: number; sha256: string }[];
+      pruned: string[];
+    }[];
   };
   let manifest: Manifest;
   const parquet = new Map<string, Cells[]>();
@@ -83,7 +91,9 @@ describe('POST /internal/exports/generate', () => {
     // Fact tables are folders of month files (fact_tickets/2026-01.csv, …), the others single files.
     const names = new Set(only!.files.map((f) => f.name.replace(/^(fact_[a-z_]+)\/\d{4}-\d{2}\./, '$1.')));
     expect(names).toEqual(new Set(TABLE_NAMES.flatMap((table) => [`${table}.csv`, `${table}.parquet`])));
-    expect(only!.files.filter((f) => f.name.startsWith('fact_')).every((f) => /^fact_[a-z_]+\/\d{4}-\d{2}\.(csv|parquet)$/.test(f.name))).toBe(true);
+    expect(
+      only!.files.filter((f) => f.name.startsWith('fact_')).every((f) => /^fact_[a-z_]+\/\d{4}-\d{2}\.(csv|parquet)$/.test(f.name)),
+    ).toBe(true);
     expect(Date.parse(body.generated_at)).not.toBeNaN();
   });
 
@@ -135,15 +145,21 @@ describe('POST /internal/exports/generate', () => {
       fact_time_entries: await count('SELECT count(*) AS n FROM raw_time_entries WHERE tenant_id = $1'),
       kpi_daily: await count('SELECT count(*) AS n FROM kpi_daily WHERE tenant_id = $1'),
       kpi_daily_by_client: await count(`SELECT count(*) AS n FROM kpi_daily_breakdown WHERE tenant_id = $1 AND dimension = 'client'`),
-      kpi_daily_by_technician: await count(`SELECT count(*) AS n FROM kpi_daily_breakdown WHERE tenant_id = $1 AND dimension = 'technician'`),
+      kpi_daily_by_technician: await count(
+        `SELECT count(*) AS n FROM kpi_daily_breakdown WHERE tenant_id = $1 AND dimension = 'technician'`,
+      ),
       kpi_daily_by_priority: await count(`SELECT count(*) AS n FROM kpi_daily_breakdown WHERE tenant_id = $1 AND dimension = 'priority'`),
     };
     expect(expected.fact_tickets).toBe(7);
     for (const [table, rows] of Object.entries(expected)) {
       expect(parquet.get(table), table).toHaveLength(rows);
       expect(csv.get(table), table).toHaveLength(rows);
-      const listed = (format: string) => body.exports[0]!.files.filter((f) => f.name.match(/^[a-z_]+/)![0] === table && f.format === format);
-      expect(['csv', 'parquet'].map((format) => listed(format).reduce((sum, f) => sum + f.rows, 0)), table).toEqual([rows, rows]);
+      const listed = (format: string) =>
+        body.exports[0]!.files.filter((f) => f.name.match(/^[a-z_]+/)![0] === table && f.format === format);
+      expect(
+        ['csv', 'parquet'].map((format) => listed(format).reduce((sum, f) => sum + f.rows, 0)),
+        table,
+      ).toEqual([rows, rows]);
     }
     const keys = (table: string, columns: string[]) => parquet.get(table)!.map((row) => columns.map((c) => String(row[c])).join('|'));
     for (const [table, key] of [
@@ -234,7 +250,11 @@ describe('POST /internal/exports/generate', () => {
     expect(entries.get('E4')!.billable_amount).toBe(322);
 
     const csvTickets = new Map(csv.get('fact_tickets')!.map((row) => [row.ticket_key, row]));
-    expect(csvTickets.get('B')).toMatchObject({ created_date: '2026-01-24', closed_date: '2026-01-25', closed_at: '2026-01-24T23:15:00.000Z' });
+    expect(csvTickets.get('B')).toMatchObject({
+      created_date: '2026-01-24',
+      closed_date: '2026-01-25',
+      closed_at: '2026-01-24T23:15:00.000Z',
+    });
   });
 
   it('exports the KPIs of a known day rounded like the API (half away from zero, 2 decimals)', async () => {
@@ -293,9 +313,20 @@ describe('POST /internal/exports/generate', () => {
     expect(isoDay(days.at(-1)!.date_key)).toBe('2026-12-31');
     const saturday = days.find((row) => isoDay(row.date_key) === '2026-01-24')!;
     expect(saturday).toMatchObject({
-      year: 2026, quarter: 1, month: 1, month_name: 'January', month_short: 'Jan', year_month: '2026-01',
-      day_of_month: 24, day_of_year: 24, iso_year: 2026, iso_week: 4, iso_year_week: '2026-W04',
-      weekday: 6, weekday_name: 'Saturday', is_weekend: true,
+      year: 2026,
+      quarter: 1,
+      month: 1,
+      month_name: 'January',
+      month_short: 'Jan',
+      year_month: '2026-01',
+      day_of_month: 24,
+      day_of_year: 24,
+      iso_year: 2026,
+      iso_week: 4,
+      iso_year_week: '2026-W04',
+      weekday: 6,
+      weekday_name: 'Saturday',
+      is_weekend: true,
     });
     const first = days[0]!;
     expect(first).toMatchObject({ iso_year: 2026, iso_week: 1, weekday: 4, weekday_name: 'Thursday', is_weekend: false });
@@ -315,7 +346,8 @@ describe('POST /internal/exports/generate', () => {
     const clients = new Set(parquet.get('dim_client')!.map((row) => row.client_key));
     const technicians = new Set(parquet.get('dim_technician')!.map((row) => row.technician_key));
     for (const table of ['fact_tickets', 'fact_time_entries', 'kpi_daily_by_client']) {
-      for (const row of parquet.get(table)!) if (row.client_key !== null) expect(clients.has(row.client_key), String(row.client_key)).toBe(true);
+      for (const row of parquet.get(table)!)
+        if (row.client_key !== null) expect(clients.has(row.client_key), String(row.client_key)).toBe(true);
     }
     for (const table of ['fact_tickets', 'fact_time_entries', 'kpi_daily_by_technician']) {
       for (const row of parquet.get(table)!) {
@@ -346,7 +378,10 @@ describe('POST /internal/exports/generate', () => {
   it('exports every active tenant when no tenant_id is given, including one without data', async () => {
     const res = await t.app.inject({ method: 'POST', url: '/internal/exports/generate', headers: t.internalHeaders });
     expect(res.statusCode).toBe(201);
-    const tenants = res.json().exports.map((e: { tenant_id: string }) => e.tenant_id).sort();
+    const tenants = res
+      .json()
+      .exports.map((e: { tenant_id: string }) => e.tenant_id)
+      .sort();
     expect(tenants).toEqual([PARIS, OTHER].sort());
     const other = await readParquet(currentFile(exportsPath, OTHER, 'fact_tickets.parquet'));
     expect(other.map((row) => row.ticket_key)).toEqual(['OTHER-1']);

@@ -22,7 +22,11 @@ describe(`export formats (${onPostgres ? 'PostgreSQL: COPY path against the curs
   // that a CSV-only export writes its facts through COPY and is compared with the cursor's bytes.
   async function generate(format?: string): Promise<Exported['exports'][number]> {
     const query = `&full=true${format === undefined ? '' : `&format=${format}`}`;
-    const res = await t.app.inject({ method: 'POST', url: `/internal/exports/generate?tenant_id=${PARIS}${query}`, headers: t.internalHeaders });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/internal/exports/generate?tenant_id=${PARIS}${query}`,
+      headers: t.internalHeaders,
+    });
     expect(res.statusCode, res.body).toBe(201);
     return (res.json() as Exported).exports[0]!;
   }
@@ -35,7 +39,24 @@ describe(`export formats (${onPostgres ? 'PostgreSQL: COPY path against the curs
     // Edge values for the CSV rules: texts that need quoting or formula escaping (also full-width
     // and after a quote), the empty text, `\.` alone, instants before 1970 and at odd milliseconds,
     // durations and amounts printed in exponent form by PostgreSQL (a few ms in minutes, 1e-8).
-    const texts = ['', '\\.', '"', '""', ',', '\r', '\n', '\t tab', '＝SUM(A1)', '＋1', '－1', '＠x', '="x"', 'a\r\nb', 'x'.repeat(3000), 'naïve ☕ 𝄞'];
+    const texts = [
+      '',
+      '\\.',
+      '"',
+      '""',
+      ',',
+      '\r',
+      '\n',
+      '\t tab',
+      '＝SUM(A1)',
+      '＋1',
+      '－1',
+      '＠x',
+      '="x"',
+      'a\r\nb',
+      'x'.repeat(3000),
+      'naïve ☕ 𝄞',
+    ];
     for (const [i, text] of texts.entries()) {
       await insertTicket(t.ctx.db, PARIS, {
         external_id: `edge-${i}`,
@@ -98,7 +119,11 @@ describe(`export formats (${onPostgres ? 'PostgreSQL: COPY path against the curs
   it('data_as_of is the latest change among the records, or the end of the last successful sync when later, in every format', async () => {
     const db = t.ctx.db;
     const dataAsOf = async (format: string) => {
-      const res = await t.app.inject({ method: 'POST', url: `/internal/exports/generate?tenant_id=${PARIS}&format=${format}`, headers: t.internalHeaders });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/internal/exports/generate?tenant_id=${PARIS}&format=${format}`,
+        headers: t.internalHeaders,
+      });
       expect(res.statusCode, res.body).toBe(201);
       const written = (res.json() as { exports: { data_as_of: string | null; generation_path: string }[] }).exports[0]!;
       const manifest = JSON.parse(readFileSync(join(written.generation_path, 'manifest.json'), 'utf8')) as { data_as_of: string | null };
@@ -111,9 +136,14 @@ describe(`export formats (${onPostgres ? 'PostgreSQL: COPY path against the curs
     // Every record older than the changes below, which are in the future: they are the latest.
     await db.query(`UPDATE raw_tickets SET changed_at = '2030-01-01T00:00:00Z' WHERE tenant_id = $1`, [PARIS]);
     await db.query(`UPDATE raw_time_entries SET changed_at = '2030-01-01T00:00:00Z' WHERE tenant_id = $1`, [PARIS]);
-    await db.query(`UPDATE raw_time_entries SET changed_at = '2031-05-06T07:08:09.5Z' WHERE tenant_id = $1 AND external_id = 'edge-entry-4'`, [PARIS]);
+    await db.query(
+      `UPDATE raw_time_entries SET changed_at = '2031-05-06T07:08:09.5Z' WHERE tenant_id = $1 AND external_id = 'edge-entry-4'`,
+      [PARIS],
+    );
     await expectEverywhere('2031-05-06T07:08:09.500Z'); // a time entry
-    await db.query(`UPDATE raw_tickets SET changed_at = '2031-05-06T07:08:10.123Z' WHERE tenant_id = $1 AND external_id = 'edge-3'`, [PARIS]);
+    await db.query(`UPDATE raw_tickets SET changed_at = '2031-05-06T07:08:10.123Z' WHERE tenant_id = $1 AND external_id = 'edge-3'`, [
+      PARIS,
+    ]);
     await expectEverywhere('2031-05-06T07:08:10.123Z'); // a ticket
     await db.query(
       `INSERT INTO ingestion_runs (tenant_id, entity, source, mode, status, instance_id, finished_at)
@@ -126,7 +156,11 @@ describe(`export formats (${onPostgres ? 'PostgreSQL: COPY path against the curs
 
   it('an unknown format is a 400 problem naming the parameter, and writes nothing', async () => {
     const before = readdirSync(join(t.config.exportsPath, PARIS, 'generations')).length;
-    const res = await t.app.inject({ method: 'POST', url: `/internal/exports/generate?tenant_id=${PARIS}&format=xlsx`, headers: t.internalHeaders });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/internal/exports/generate?tenant_id=${PARIS}&format=xlsx`,
+      headers: t.internalHeaders,
+    });
     expect(res.statusCode).toBe(400);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body).toMatch(/format/);

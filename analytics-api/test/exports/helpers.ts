@@ -27,7 +27,10 @@ export function monthFiles(path: string): string[] | null {
 /** SHA-256 of a file; of a fact table, of its month files' names and hashes. */
 export function sha256(path: string): string {
   const months = monthFiles(path);
-  if (months) return createHash('sha256').update(months.map((month) => `${basename(month)} ${sha256(month)}`).join('\n')).digest('hex');
+  if (months)
+    return createHash('sha256')
+      .update(months.map((month) => `${basename(month)} ${sha256(month)}`).join('\n'))
+      .digest('hex');
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
@@ -239,59 +242,142 @@ export const TRICKY_CLIENTS = [
 export async function seedKnownData(db: Database): Promise<void> {
   // A: created 2026-01-23T23:30Z = local 2026-01-24 00:30 → created_date 2026-01-24.
   await insertTicket(db, PARIS, {
-    external_id: 'A', created_at: '2026-01-23T23:30:00Z', client_id: 'C1', client_name: 'old name', technician_id: 'U1',
-    technician_name: 'Tech One', priority: 'P1', status: 'Open', summary: 'first version',
-    first_response_at: '2026-01-24T00:15:00Z', sla_response_due_at: '2026-01-24T00:30:00Z',
+    external_id: 'A',
+    created_at: '2026-01-23T23:30:00Z',
+    client_id: 'C1',
+    client_name: 'old name',
+    technician_id: 'U1',
+    technician_name: 'Tech One',
+    priority: 'P1',
+    status: 'Open',
+    summary: 'first version',
+    first_response_at: '2026-01-24T00:15:00Z',
+    sla_response_due_at: '2026-01-24T00:30:00Z',
   });
   // B: opened on 01-24, closed 2026-01-24T23:15Z = local 01-25 00:15 → closed_date 2026-01-25.
   await insertTicket(db, PARIS, {
-    external_id: 'B', created_at: '2026-01-24T22:45:00Z', closed_at: '2026-01-24T23:15:00Z', client_id: 'C2',
-    client_name: '+1', technician_id: 'U2', technician_name: 'Tech Two', priority: 'P2', status: 'Closed',
-    summary: '-5 degrees in the server room', sla_resolution_met: false, reopen_count: 2,
+    external_id: 'B',
+    created_at: '2026-01-24T22:45:00Z',
+    closed_at: '2026-01-24T23:15:00Z',
+    client_id: 'C2',
+    client_name: '+1',
+    technician_id: 'U2',
+    technician_name: 'Tech Two',
+    priority: 'P2',
+    status: 'Closed',
+    summary: '-5 degrees in the server room',
+    sla_resolution_met: false,
+    reopen_count: 2,
   });
   await insertTicket(db, PARIS, {
-    external_id: 'C', created_at: '2026-01-10T08:00:00Z', client_id: 'C3', client_name: '-2', priority: null,
-    summary: '@channel outage', first_response_at: '2026-01-10T09:30:00Z', sla_response_met: true,
+    external_id: 'C',
+    created_at: '2026-01-10T08:00:00Z',
+    client_id: 'C3',
+    client_name: '-2',
+    priority: null,
+    summary: '@channel outage',
+    first_response_at: '2026-01-10T09:30:00Z',
+    sla_response_met: true,
   });
   await insertTicket(db, PARIS, { external_id: 'D', created_at: '2026-01-12T08:00:00Z', client_id: 'C4', client_name: '@x' });
-  await insertTicket(db, PARIS, { external_id: 'E', created_at: '2026-01-13T08:00:00Z', client_id: 'C5', client_name: TRICKY_CLIENTS[4].name });
-  await insertTicket(db, PARIS, { external_id: 'F', created_at: '2026-01-14T08:00:00Z', client_id: 'C6', client_name: TRICKY_CLIENTS[5].name });
+  await insertTicket(db, PARIS, {
+    external_id: 'E',
+    created_at: '2026-01-13T08:00:00Z',
+    client_id: 'C5',
+    client_name: TRICKY_CLIENTS[4].name,
+  });
+  await insertTicket(db, PARIS, {
+    external_id: 'F',
+    created_at: '2026-01-14T08:00:00Z',
+    client_id: 'C6',
+    client_name: TRICKY_CLIENTS[5].name,
+  });
   // No client, no technician: the "(none)" group; closed before created (a bad record): no duration.
   await insertTicket(db, PARIS, { external_id: 'G', created_at: '2026-01-15T08:00:00Z', closed_at: '2026-01-15T07:00:00Z' });
   // Re-ingesting A (an upsert) must still give one row, with the new values.
   await insertTicket(db, PARIS, {
-    external_id: 'A', created_at: '2026-01-23T23:30:00Z', client_id: 'C1', client_name: '=HYPERLINK("x")', technician_id: 'U1',
-    technician_name: 'Tech One', priority: 'P1', status: 'Open', summary: 'second version',
-    first_response_at: '2026-01-24T00:15:00Z', sla_response_due_at: '2026-01-24T00:30:00Z',
+    external_id: 'A',
+    created_at: '2026-01-23T23:30:00Z',
+    client_id: 'C1',
+    client_name: '=HYPERLINK("x")',
+    technician_id: 'U1',
+    technician_name: 'Tech One',
+    priority: 'P1',
+    status: 'Open',
+    summary: 'second version',
+    first_response_at: '2026-01-24T00:15:00Z',
+    sla_response_due_at: '2026-01-24T00:30:00Z',
   });
 
   // Entry with both work_date and started_at: work_date wins (2026-01-24).
   await insertEntry(db, PARIS, {
-    external_id: 'E1', technician_id: 'U1', technician_name: 'Tech One', hours_worked: 2.5, billable: true, hourly_rate: 100,
-    work_date: '2026-01-24', started_at: '2026-01-24T23:30:00Z', ticket_external_id: 'A', client_id: 'C1',
+    external_id: 'E1',
+    technician_id: 'U1',
+    technician_name: 'Tech One',
+    hours_worked: 2.5,
+    billable: true,
+    hourly_rate: 100,
+    work_date: '2026-01-24',
+    started_at: '2026-01-24T23:30:00Z',
+    ticket_external_id: 'A',
+    client_id: 'C1',
   });
   // No work_date: local date of 2026-01-24T23:30Z in Paris is 2026-01-25.
   await insertEntry(db, PARIS, {
-    external_id: 'E2', technician_id: 'U2', technician_name: 'Tech Two', hours_worked: 1.25, billable: false,
-    started_at: '2026-01-24T23:30:00Z', ended_at: '2026-01-25T00:45:00Z',
+    external_id: 'E2',
+    technician_id: 'U2',
+    technician_name: 'Tech Two',
+    hours_worked: 1.25,
+    billable: false,
+    started_at: '2026-01-24T23:30:00Z',
+    ended_at: '2026-01-25T00:45:00Z',
   });
   // No client of its own: the client of its ticket (B → C2). Billed hours given, no rate.
   await insertEntry(db, PARIS, {
-    external_id: 'E3', technician_id: 'U2', hours_worked: 0.75, billable: true, hours_billed: 1, ticket_external_id: 'B',
+    external_id: 'E3',
+    technician_id: 'U2',
+    hours_worked: 0.75,
+    billable: true,
+    hours_billed: 1,
+    ticket_external_id: 'B',
     work_date: '2026-01-24',
   });
   await insertEntry(db, PARIS, {
-    external_id: 'E4', technician_id: 'U3', technician_name: 'Tech Three', hours_worked: 4, billable: true, hourly_rate: 80.5,
-    work_date: '2026-01-20', client_id: 'C6', client_name: TRICKY_CLIENTS[5].name,
+    external_id: 'E4',
+    technician_id: 'U3',
+    technician_name: 'Tech Three',
+    hours_worked: 4,
+    billable: true,
+    hourly_rate: 80.5,
+    work_date: '2026-01-20',
+    client_id: 'C6',
+    client_name: TRICKY_CLIENTS[5].name,
   });
 
   await insertKpiDaily(db, PARIS, '2026-01-24', {
-    tickets_opened: 2, tickets_closed: 6, net_flow: -4, kill_rate_pct: 300, backlog_open: 7,
-    first_response_count: 1, first_response_avg_minutes: 45.005, first_response_median_minutes: 1.005,
-    resolution_avg_hours: 2 / 3, resolution_median_hours: null, sla_response_met: 1, sla_response_pct: 100,
-    same_day_close_pct: 33.333333333, reopen_rate_pct: null,
-    hours_worked: 3.25, hours_billable: 3.25, hours_billed: 3.5, billable_ratio_pct: 100, active_technicians: 2,
-    capacity_hours: 16, utilization_pct: 20.3125, billable_amount: 250, effective_hourly_rate: 76.92307692,
+    tickets_opened: 2,
+    tickets_closed: 6,
+    net_flow: -4,
+    kill_rate_pct: 300,
+    backlog_open: 7,
+    first_response_count: 1,
+    first_response_avg_minutes: 45.005,
+    first_response_median_minutes: 1.005,
+    resolution_avg_hours: 2 / 3,
+    resolution_median_hours: null,
+    sla_response_met: 1,
+    sla_response_pct: 100,
+    same_day_close_pct: 33.333333333,
+    reopen_rate_pct: null,
+    hours_worked: 3.25,
+    hours_billable: 3.25,
+    hours_billed: 3.5,
+    billable_ratio_pct: 100,
+    active_technicians: 2,
+    capacity_hours: 16,
+    utilization_pct: 20.3125,
+    billable_amount: 250,
+    effective_hourly_rate: 76.92307692,
     tickets_closed_per_technician: 3,
   });
   await insertKpiDaily(db, PARIS, '2026-01-25', { tickets_closed: 1, net_flow: -1, hours_worked: 1.25, kill_rate_pct: null });

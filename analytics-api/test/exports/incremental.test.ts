@@ -29,7 +29,10 @@ describe('exports follow the changes: one file per month, only changed months re
 
   /** The month files this export wrote itself (its own generation), sorted. */
   const rewritten = (result: TenantExport) =>
-    [...writers(result)].filter(([, generation]) => generation === result.generation).map(([name]) => name).sort();
+    [...writers(result)]
+      .filter(([, generation]) => generation === result.generation)
+      .map(([name]) => name)
+      .sort();
 
   const bothFormats = (...bases: string[]) => bases.flatMap((base) => [`${base}.csv`, `${base}.parquet`]).sort();
 
@@ -43,10 +46,31 @@ describe('exports follow the changes: one file per month, only changed months re
     await insertTicket(db, PARIS, { external_id: 'N2', created_at: '2025-11-20T09:00:00Z', client_id: 'C1', priority: 'Low' });
     await insertTicket(db, PARIS, { external_id: 'D1', created_at: '2025-11-30T23:30:00Z', client_id: 'C2', priority: 'High' });
     await insertTicket(db, PARIS, { external_id: 'J1', created_at: '2026-01-05T09:00:00Z', client_id: 'C2', priority: 'Low' });
-    await insertEntry(db, PARIS, { external_id: 'E1', technician_id: 'U1', hours_worked: 1, billable: true, work_date: '2025-12-02', ticket_external_id: 'D1', client_id: 'C2' });
+    await insertEntry(db, PARIS, {
+      external_id: 'E1',
+      technician_id: 'U1',
+      hours_worked: 1,
+      billable: true,
+      work_date: '2025-12-02',
+      ticket_external_id: 'D1',
+      client_id: 'C2',
+    });
     // No client of its own: the fact's client_key is its ticket's.
-    await insertEntry(db, PARIS, { external_id: 'E2', technician_id: 'U1', hours_worked: 2, billable: true, work_date: '2026-01-06', ticket_external_id: 'J1' });
-    await insertEntry(db, PARIS, { external_id: 'E3', technician_id: 'U2', hours_worked: 3, billable: false, started_at: '2026-01-31T23:30:00Z' });
+    await insertEntry(db, PARIS, {
+      external_id: 'E2',
+      technician_id: 'U1',
+      hours_worked: 2,
+      billable: true,
+      work_date: '2026-01-06',
+      ticket_external_id: 'J1',
+    });
+    await insertEntry(db, PARIS, {
+      external_id: 'E3',
+      technician_id: 'U2',
+      hours_worked: 3,
+      billable: false,
+      started_at: '2026-01-31T23:30:00Z',
+    });
   });
   afterAll(async () => {
     await database.drop();
@@ -56,7 +80,14 @@ describe('exports follow the changes: one file per month, only changed months re
   it('writes each fact table as month files, and the manifest lists each file with its month, rows, hash and writer', async () => {
     const first = await exportNow();
     expect([...writers(first).keys()].sort()).toEqual(
-      bothFormats('fact_tickets/2025-11', 'fact_tickets/2025-12', 'fact_tickets/2026-01', 'fact_time_entries/2025-12', 'fact_time_entries/2026-01', 'fact_time_entries/2026-02'),
+      bothFormats(
+        'fact_tickets/2025-11',
+        'fact_tickets/2025-12',
+        'fact_tickets/2026-01',
+        'fact_time_entries/2025-12',
+        'fact_time_entries/2026-01',
+        'fact_time_entries/2026-02',
+      ),
     );
     expect(rewritten(first)).toEqual([...writers(first).keys()].sort());
     expect(readCsv(join(first.generation_path, 'fact_tickets/2025-12.csv')).map((row) => row.ticket_key)).toEqual(['D1']);
@@ -142,8 +173,20 @@ describe('exports follow the changes: one file per month, only changed months re
 
   it.each(['both', 'csv'] as const)('full=true writes the same bytes as the incremental path (format=%s)', async (format) => {
     await exportNow({ format, full: true });
-    await insertTicket(database.db, PARIS, { external_id: 'N1', created_at: '2025-11-10T09:00:00Z', client_id: 'C1', priority: 'Low', summary: 'changed' });
-    await insertEntry(database.db, PARIS, { external_id: `E-${format}`, technician_id: 'U3', hours_worked: 1.5, billable: true, work_date: '2025-11-12' });
+    await insertTicket(database.db, PARIS, {
+      external_id: 'N1',
+      created_at: '2025-11-10T09:00:00Z',
+      client_id: 'C1',
+      priority: 'Low',
+      summary: 'changed',
+    });
+    await insertEntry(database.db, PARIS, {
+      external_id: `E-${format}`,
+      technician_id: 'U3',
+      hours_worked: 1.5,
+      billable: true,
+      work_date: '2025-11-12',
+    });
     const incremental = await exportNow({ format });
     expect(rewritten(incremental).length).toBeGreaterThan(0);
     expect(rewritten(incremental).length).toBeLessThan(writers(incremental).size);
@@ -152,7 +195,11 @@ describe('exports follow the changes: one file per month, only changed months re
     expect(full.files.map((file) => file.name)).toEqual(incremental.files.map((file) => file.name));
     for (const file of full.files) {
       const other = incremental.files.find((candidate) => candidate.name === file.name)!;
-      expect({ name: file.name, rows: file.rows, sha256: file.sha256 }).toEqual({ name: other.name, rows: other.rows, sha256: other.sha256 });
+      expect({ name: file.name, rows: file.rows, sha256: file.sha256 }).toEqual({
+        name: other.name,
+        rows: other.rows,
+        sha256: other.sha256,
+      });
       expect(sha256(join(full.generation_path, file.name)), file.name).toBe(sha256(join(incremental.generation_path, file.name)));
     }
   });

@@ -11,13 +11,34 @@ const CASES: { copy: string; row: Record<string, unknown> }[] = [
   { copy: 'plain,1,0.5,t,0,0\n', row: { text: 'plain', count: 1, measure: 0.5, flag: true, day: 0, instant: 0 } },
   { copy: ',,,,,\n', row: { text: null, count: null, measure: null, flag: null, day: null, instant: null } },
   { copy: '"",0,0,f,-1,-1\n', row: { text: '', count: 0, measure: 0, flag: false, day: -1, instant: -1 } },
-  { copy: '"a,""b""\nc",-7,-0,t,20477,1769297400123\n', row: { text: 'a,"b"\nc', count: -7, measure: -0, flag: true, day: 20477, instant: 1769297400123 } },
-  { copy: '=1+1,2,1e-08,f,-719162,-62135596800000\n', row: { text: '=1+1', count: 2, measure: 1e-8, flag: false, day: -719162, instant: -62135596800000 } },
-  { copy: '"-x\r",3,1.6666666666666667e-05,t,2932896,253402300799999\n', row: { text: '-x\r', count: 3, measure: 1.6666666666666667e-5, flag: true, day: 2932896, instant: 253402300799999 } },
-  { copy: '＋1,4,1e+21,t,2932897,253402300800000\n', row: { text: '＋1', count: 4, measure: 1e21, flag: true, day: 2932897, instant: 253402300800000 } },
-  { copy: '"\\.",5,NaN,f,-719163,-62135596800001\n', row: { text: '\\.', count: 5, measure: Number.NaN, flag: false, day: -719163, instant: -62135596800001 } },
-  { copy: '@a ☕ 𝄞,6,Infinity,t,1,86399999\n', row: { text: '@a ☕ 𝄞', count: 6, measure: Number.POSITIVE_INFINITY, flag: true, day: 1, instant: 86_399_999 } },
-  { copy: 'x,7,123456789012345.6,f,2,86400000\n', row: { text: 'x', count: 7, measure: 123456789012345.6, flag: false, day: 2, instant: 86_400_000 } },
+  {
+    copy: '"a,""b""\nc",-7,-0,t,20477,1769297400123\n',
+    row: { text: 'a,"b"\nc', count: -7, measure: -0, flag: true, day: 20477, instant: 1769297400123 },
+  },
+  {
+    copy: '=1+1,2,1e-08,f,-719162,-62135596800000\n',
+    row: { text: '=1+1', count: 2, measure: 1e-8, flag: false, day: -719162, instant: -62135596800000 },
+  },
+  {
+    copy: '"-x\r",3,1.6666666666666667e-05,t,2932896,253402300799999\n',
+    row: { text: '-x\r', count: 3, measure: 1.6666666666666667e-5, flag: true, day: 2932896, instant: 253402300799999 },
+  },
+  {
+    copy: '＋1,4,1e+21,t,2932897,253402300800000\n',
+    row: { text: '＋1', count: 4, measure: 1e21, flag: true, day: 2932897, instant: 253402300800000 },
+  },
+  {
+    copy: '"\\.",5,NaN,f,-719163,-62135596800001\n',
+    row: { text: '\\.', count: 5, measure: Number.NaN, flag: false, day: -719163, instant: -62135596800001 },
+  },
+  {
+    copy: '@a ☕ 𝄞,6,Infinity,t,1,86399999\n',
+    row: { text: '@a ☕ 𝄞', count: 6, measure: Number.POSITIVE_INFINITY, flag: true, day: 1, instant: 86_399_999 },
+  },
+  {
+    copy: 'x,7,123456789012345.6,f,2,86400000\n',
+    row: { text: 'x', count: 7, measure: 123456789012345.6, flag: false, day: 2, instant: 86_400_000 },
+  },
 ];
 
 const input = Buffer.from(CASES.map((c) => c.copy).join(''), 'utf8');
@@ -27,7 +48,7 @@ function transcode(chunks: Buffer[], budget?: number): string {
   const transcoder = new PgCsvTranscoder(COLUMNS);
   const out: Buffer[] = [];
   for (const chunk of chunks) {
-    for (let offset = 0; offset < chunk.length; ) {
+    for (let offset = 0; offset < chunk.length;) {
       const next = transcoder.push(chunk, offset, budget);
       expect(next).toBeGreaterThan(offset);
       offset = next;
@@ -41,7 +62,7 @@ function transcode(chunks: Buffer[], budget?: number): string {
 }
 
 describe('PgCsvTranscoder', () => {
-  it("writes what CsvEncoder writes for the same values (quoting, formulas, numbers, dates and instants)", () => {
+  it('writes what CsvEncoder writes for the same values (quoting, formulas, numbers, dates and instants)', () => {
     expect(transcode([input])).toBe(expected);
   });
 
@@ -74,7 +95,10 @@ describe('PgCsvTranscoder', () => {
   it('keeps the greatest value of the column it is asked to watch, whatever the chunk boundaries', () => {
     const instants = CASES.map((c) => c.row['instant']).filter((v): v is number => typeof v === 'number');
     const days = CASES.map((c) => c.row['day']).filter((v): v is number => typeof v === 'number');
-    for (const [column, values] of [['instant', instants], ['day', days]] as const) {
+    for (const [column, values] of [
+      ['instant', instants],
+      ['day', days],
+    ] as const) {
       for (const cut of [1, 40, 200, input.length - 1]) {
         const transcoder = new PgCsvTranscoder(COLUMNS, column);
         transcoder.push(input.subarray(0, cut));

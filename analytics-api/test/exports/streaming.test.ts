@@ -58,11 +58,7 @@ describe('large tables stream through many cursor batches and Parquet row groups
 
     const path = currentFile(exportsPath, TENANT, 'fact_tickets/2025-01.parquet');
     const metadata = await parquetMetadataAsync(await asyncBufferFromFile(path));
-    expect(metadata.row_groups.map((group) => Number(group.num_rows))).toEqual([
-      PARQUET_ROW_GROUP_ROWS,
-      PARQUET_ROW_GROUP_ROWS,
-      1_234,
-    ]);
+    expect(metadata.row_groups.map((group) => Number(group.num_rows))).toEqual([PARQUET_ROW_GROUP_ROWS, PARQUET_ROW_GROUP_ROWS, 1_234]);
 
     const parquet = await readParquet(path);
     const csv = readCsv(currentFile(exportsPath, TENANT, 'fact_tickets.csv'));
@@ -87,7 +83,9 @@ describe('large tables stream through many cursor batches and Parquet row groups
     const entries = await readParquet(currentFile(exportsPath, TENANT, 'fact_time_entries.parquet'));
     expect(entries).toHaveLength(ENTRIES);
     const hours = entries.reduce((total, row) => total + Number(row.hours_worked), 0);
-    const db = await database.db.query<{ hours: number }>('SELECT sum(hours_worked) AS hours FROM raw_time_entries WHERE tenant_id = $1', [TENANT]);
+    const db = await database.db.query<{ hours: number }>('SELECT sum(hours_worked) AS hours FROM raw_time_entries WHERE tenant_id = $1', [
+      TENANT,
+    ]);
     expect(hours).toBeCloseTo(db.rows[0]!.hours, 6);
     // 13:30 UTC is 00:30 the next day in Sydney (UTC+11 in March): entries without work_date move a day.
     const e1 = entries.find((row) => row.time_entry_key === 'E-000001')!;

@@ -11,7 +11,10 @@ afterAll(() => t.close());
 
 describe('access log', () => {
   it('writes one line per request with method, URL, status and time', async () => {
-    for (const [url, status] of [['/health', 200], ['/no/such/route?x=1', 404]] as const) {
+    for (const [url, status] of [
+      ['/health', 200],
+      ['/no/such/route?x=1', 404],
+    ] as const) {
       const id = `access-log-${status}`;
       const res = await t.app.inject({ method: 'GET', url, headers: { 'x-request-id': id } });
       expect(res.statusCode).toBe(status);

@@ -34,7 +34,10 @@ describe('command line', () => {
   it('seed-mock prints the new keys once, then none', () => {
     const first = runCli(['seed-mock', '--json'], env);
     expect(first.status, first.stderr).toBe(0);
-    const seeded = JSON.parse(first.stdout) as { tenants: Array<{ id: string; name: string }>; api_keys: Array<{ tenant_id: string; name: string; key: string }> };
+    const seeded = JSON.parse(first.stdout) as {
+      tenants: Array<{ id: string; name: string }>;
+      api_keys: Array<{ tenant_id: string; name: string; key: string }>;
+    };
     expect(seeded.tenants.map((t) => t.id)).toContain(DEMO_TENANT_ID);
     expect(seeded.api_keys.length).toBe(seeded.tenants.length);
     for (const key of seeded.api_keys) expect(Object.keys(key).sort()).toEqual(['key', 'name', 'tenant_id']);
@@ -64,7 +67,12 @@ describe('command line', () => {
   });
 
   it('fails with one line and a non-zero exit code on bad input', () => {
-    for (const args of [['tenant', 'create'], ['tenant', 'create', '--name', 'X', '--timezone', 'Nowhere/Land'], ['api-key', 'create', '--tenant', 'not-a-uuid', '--name', 'k'], ['frobnicate']]) {
+    for (const args of [
+      ['tenant', 'create'],
+      ['tenant', 'create', '--name', 'X', '--timezone', 'Nowhere/Land'],
+      ['api-key', 'create', '--tenant', 'not-a-uuid', '--name', 'k'],
+      ['frobnicate'],
+    ]) {
       const result = runCli(args, env);
       expect(result.status, args.join(' ')).not.toBe(0);
       expect(result.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);

@@ -56,7 +56,11 @@ describe('configuration', () => {
   });
 
   it('reads DATABASE_READ_URL beside DATABASE_URL, with a bounded wait for replay', () => {
-    const config = loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/x', DATABASE_READ_URL: 'postgres://u:p@replica:5432/x', SERVICE_TOKEN: TOKEN });
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u:p@db:5432/x',
+      DATABASE_READ_URL: 'postgres://u:p@replica:5432/x',
+      SERVICE_TOKEN: TOKEN,
+    });
     expect(config.databaseReadUrl).toBe('postgres://u:p@replica:5432/x');
     expect(config.readReplicaWaitMs).toBe(2_000);
     expect(loadConfig({}).databaseReadUrl).toBeUndefined();
@@ -66,7 +70,10 @@ describe('configuration', () => {
     const secretUrl = 'postgres://user:SuperSecret123@host:5432/db?sslmode=maybe junk';
     expect(failure({ DATABASE_URL: secretUrl }).message).not.toContain('SuperSecret123');
     expect(failure({ SERVICE_TOKEN: 'abcdefghijkl' }).message).not.toContain('abcdefghijkl');
-    expect(failure({ DATABASE_URL: 'postgres://u:p@db:5432/x', SERVICE_TOKEN: TOKEN, DATABASE_READ_URL: secretUrl.replace('postgres:', 'pg:') }).message).not.toContain('SuperSecret123');
+    expect(
+      failure({ DATABASE_URL: 'postgres://u:p@db:5432/x', SERVICE_TOKEN: TOKEN, DATABASE_READ_URL: secretUrl.replace('postgres:', 'pg:') })
+        .message,
+    ).not.toContain('SuperSecret123');
   });
 
   it('reads booleans in the usual spellings', () => {

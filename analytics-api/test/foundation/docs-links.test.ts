@@ -8,7 +8,9 @@ const REPO = resolve(packageRoot, '..');
 const PAGES = [
   join(REPO, 'README.md'),
   join(packageRoot, 'mock-data', 'README.md'),
-  ...readdirSync(join(REPO, 'docs')).filter((f) => f.endsWith('.md')).map((f) => join(REPO, 'docs', f)),
+  ...readdirSync(join(REPO, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => join(REPO, 'docs', f)),
 ];
 
 describe('documentation links', () => {

@@ -17,7 +17,11 @@ afterAll(() => t.close());
 
 describe('values outside a fixed set', () => {
   it.each([
-    ['POST', (): string => `/internal/exports/generate?tenant_id=${tenant}&format=xml`, 'querystring.format must be one of both, csv, parquet'],
+    [
+      'POST',
+      (): string => `/internal/exports/generate?tenant_id=${tenant}&format=xml`,
+      'querystring.format must be one of both, csv, parquet',
+    ],
     ['POST', (): string => `/internal/ingest/ticket?tenant_id=${tenant}`, 'params.entity must be one of tickets, time_entries'],
     ['GET', (): string => '/v1/kpis/daily?date=2026-01-24&group_by=foo', 'must be one of client, technician, priority'],
   ] as const)('%s %s says which values are allowed', async (method, url, expected) => {

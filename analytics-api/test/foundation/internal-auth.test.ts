@@ -70,7 +70,13 @@ describe('problem+json everywhere', () => {
     const res = await t.app.inject({ method: 'GET', url: '/nope', headers: { 'x-request-id': 'req-123' } });
     expect(res.statusCode).toBe(404);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(res.json()).toMatchObject({ type: expect.any(String), title: 'Not Found', status: 404, detail: expect.stringContaining('/nope'), request_id: 'req-123' });
+    expect(res.json()).toMatchObject({
+      type: expect.any(String),
+      title: 'Not Found',
+      status: 404,
+      detail: expect.stringContaining('/nope'),
+      request_id: 'req-123',
+    });
     expect(res.headers['x-request-id']).toBe('req-123');
   });
 

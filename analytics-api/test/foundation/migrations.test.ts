@@ -5,7 +5,16 @@ import { migrate, migrationsDir, readMigrationFiles } from '../../src/db/migrate
 import { openPostgres } from '../../src/db/postgres.js';
 import { createEmptyPostgresDatabase, createTestDatabase, onPostgres, postgresOnly, type TestDatabase } from '../helpers/test-database.js';
 
-const EXPECTED_TABLES = ['api_keys', 'ingest_rejections', 'ingestion_runs', 'kpi_daily', 'kpi_daily_breakdown', 'raw_tickets', 'raw_time_entries', 'tenants'];
+const EXPECTED_TABLES = [
+  'api_keys',
+  'ingest_rejections',
+  'ingestion_runs',
+  'kpi_daily',
+  'kpi_daily_breakdown',
+  'raw_tickets',
+  'raw_time_entries',
+  'tenants',
+];
 
 async function tables(db: TestDatabase['db']): Promise<string[]> {
   const { rows } = await db.query<{ table_name: string }>(
@@ -29,7 +38,9 @@ describe('migration runner', () => {
     expect(await tables(database.db)).toEqual(expect.arrayContaining([...EXPECTED_TABLES, 'schema_migrations']));
     const second = await migrate(database.db);
     expect(second.applied).toEqual([]);
-    const { rows } = await database.db.query<{ name: string; checksum: string }>('SELECT name, checksum FROM schema_migrations ORDER BY version');
+    const { rows } = await database.db.query<{ name: string; checksum: string }>(
+      'SELECT name, checksum FROM schema_migrations ORDER BY version',
+    );
     expect(rows).toEqual(files.map((f) => ({ name: f.name, checksum: f.checksum })));
   });
 
@@ -46,46 +57,55 @@ describe('migration runner', () => {
   });
 });
 
-describe.skipIf(!onPostgres)(postgresOnly('migrations on real PostgreSQL', 'it checks migrations with psql and concurrent replicas on a PostgreSQL server'), () => {
-  it('every file applies in order with plain psql -v ON_ERROR_STOP=1 -f on an empty database, twice, then the runner adopts them', async () => {
-    const empty = await createEmptyPostgresDatabase();
-    try {
-      const files = readMigrationFiles();
-      for (let i = 0; i < 2; i += 1) {
-        for (const { name } of files) {
-          const result = spawnSync('psql', [empty.url, '-v', 'ON_ERROR_STOP=1', '-q', '-f', join(migrationsDir, name)], { encoding: 'utf8' });
-          expect(result.status, `${name}: ${result.stderr}`).toBe(0);
-        }
-      }
-      const db = openPostgres({ connectionString: empty.url, applicationName: 'migration-test' });
+describe.skipIf(!onPostgres)(
+  postgresOnly('migrations on real PostgreSQL', 'it checks migrations with psql and concurrent replicas on a PostgreSQL server'),
+  () => {
+    it('every file applies in order with plain psql -v ON_ERROR_STOP=1 -f on an empty database, twice, then the runner adopts them', async () => {
+      const empty = await createEmptyPostgresDatabase();
       try {
-        expect(await tables(db)).toEqual(expect.arrayContaining(EXPECTED_TABLES));
-        // The runner re-applies them (harmless: IF NOT EXISTS everywhere) and records them.
-        const report = await migrate(db);
-        expect(report.applied).toEqual(files.map((f) => f.name));
-        expect((await migrate(db)).applied).toEqual([]);
+        const files = readMigrationFiles();
+        for (let i = 0; i < 2; i += 1) {
+          for (const { name } of files) {
+            const result = spawnSync('psql', [empty.url, '-v', 'ON_ERROR_STOP=1', '-q', '-f', join(migrationsDir, name)], {
+              encoding: 'utf8',
+            });
+            expect(result.status, `${name}: ${result.stderr}`).toBe(0);
+          }
+        }
+        const db = openPostgres({ connectionString: empty.url, applicationName: 'migration-test' });
+        try {
+          expect(await tables(db)).toEqual(expect.arrayContaining(EXPECTED_TABLES));
+          // The runner re-applies them (harmless: IF NOT EXISTS everywhere) and records them.
+          const report = await migrate(db);
+          expect(report.applied).toEqual(files.map((f) => f.name));
+          expect((await migrate(db)).applied).toEqual([]);
+        } finally {
+          await db.close();
+        }
       } finally {
-        await db.close();
+        await empty.drop();
       }
-    } finally {
-      await empty.drop();
-    }
-  });
+    });
 
-  it('two runners started at once (two replicas) apply each migration exactly once', async () => {
-    const empty = await createEmptyPostgresDatabase();
-    const a = openPostgres({ connectionString: empty.url, applicationName: 'replica-a' });
-    const b = openPostgres({ connectionString: empty.url, applicationName: 'replica-b' });
-    try {
-      const [ra, rb] = await Promise.all([migrate(a), migrate(b)]);
-      const applied = [...ra.applied, ...rb.applied].sort();
-      expect(applied).toEqual(readMigrationFiles().map((f) => f.name).sort());
-      const { rows } = await a.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations');
-      expect(rows[0]!.n).toBe(readMigrationFiles().length);
-    } finally {
-      await a.close();
-      await b.close();
-      await empty.drop();
-    }
-  });
-});
+    it('two runners started at once (two replicas) apply each migration exactly once', async () => {
+      const empty = await createEmptyPostgresDatabase();
+      const a = openPostgres({ connectionString: empty.url, applicationName: 'replica-a' });
+      const b = openPostgres({ connectionString: empty.url, applicationName: 'replica-b' });
+      try {
+        const [ra, rb] = await Promise.all([migrate(a), migrate(b)]);
+        const applied = [...ra.applied, ...rb.applied].sort();
+        expect(applied).toEqual(
+          readMigrationFiles()
+            .map((f) => f.name)
+            .sort(),
+        );
+        const { rows } = await a.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations');
+        expect(rows[0]!.n).toBe(readMigrationFiles().length);
+      } finally {
+        await a.close();
+        await b.close();
+        await empty.drop();
+      }
+    });
+  },
+);

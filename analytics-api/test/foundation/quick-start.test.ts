@@ -46,7 +46,11 @@ describe('embedded quick start', () => {
 
     // verify against the quick start: no credentials typed (quickstart.json), BLOCKED announced up front.
     const proofs = join(dataDir, '..', 'proofs');
-    const verify = runCli(['verify', '--base-url', first.baseUrl, '--out', 'proofs'], { DATA_DIR: dataDir, MOCK_DATA_PATH, INIT_CWD: join(dataDir, '..') });
+    const verify = runCli(['verify', '--base-url', first.baseUrl, '--out', 'proofs'], {
+      DATA_DIR: dataDir,
+      MOCK_DATA_PATH,
+      INIT_CWD: join(dataDir, '..'),
+    });
     expect(verify.status, verify.stderr).toBe(2);
     expect(verify.stderr.split('\n')[0]).toMatch(/^note: this API runs on its embedded database .* BLOCKED by design/);
     const verdict = readFileSync(join(proofs, '40_verdict.md'), 'utf8');

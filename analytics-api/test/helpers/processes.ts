@@ -81,7 +81,10 @@ export async function startServer(env: Record<string, string>, deadlineMs = 60_0
       const code = await exited;
       // Every log line of the process (pino's JSON lines; the quick start's banner shows its key
       // and token on purpose): no secret of its environment, no key or token (log-capture.ts).
-      const logLines = output.split('\n').filter((line) => line.startsWith('{')).join('\n');
+      const logLines = output
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .join('\n');
       const leaks = findSecrets(logLines, [env.SERVICE_TOKEN, env.SERVICE_TOKEN_PREVIOUS, env.JWT_SECRET_KEY]);
       if (leaks.length > 0) throw new Error(`secrets in the server's log: ${leaks.join(', ')}`);
       return code;

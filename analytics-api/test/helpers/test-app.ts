@@ -37,7 +37,11 @@ export interface TestAppOptions {
 }
 
 /** The real HTTP app (inject or listen) on a database of its own. */
-export async function createTestApp(env: Record<string, string> = {}, database?: TestDatabase, options: TestAppOptions = {}): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string> = {},
+  database?: TestDatabase,
+  options: TestAppOptions = {},
+): Promise<TestApp> {
   const db = database ?? (await createTestDatabase());
   const config = loadConfig({
     SERVICE_TOKEN: TEST_SERVICE_TOKEN,

@@ -45,12 +45,26 @@ describe('POST /internal/ingest/* (push mode, canonical records)', () => {
     const records = [ticket('T-1'), ticket('T-2'), ticket('T-3')];
     const first = await post('tickets', records);
     expect(first.statusCode, first.body).toBe(200);
-    expect(first.json()).toMatchObject({ tenant_id: tenantId, entity: 'tickets', source: 'canonical', received: 3, inserted: 3, updated: 0, unchanged: 0, rejected: 0, errors: [] });
-    const before = (await t.ctx.db.query<{ changed_at: Date }>('SELECT changed_at FROM raw_tickets WHERE tenant_id = $1 ORDER BY external_id', [tenantId])).rows;
+    expect(first.json()).toMatchObject({
+      tenant_id: tenantId,
+      entity: 'tickets',
+      source: 'canonical',
+      received: 3,
+      inserted: 3,
+      updated: 0,
+      unchanged: 0,
+      rejected: 0,
+      errors: [],
+    });
+    const before = (
+      await t.ctx.db.query<{ changed_at: Date }>('SELECT changed_at FROM raw_tickets WHERE tenant_id = $1 ORDER BY external_id', [tenantId])
+    ).rows;
 
     const second = await post('tickets', { records });
     expect(second.json()).toMatchObject({ received: 3, inserted: 0, updated: 0, unchanged: 3 });
-    const after = (await t.ctx.db.query<{ changed_at: Date }>('SELECT changed_at FROM raw_tickets WHERE tenant_id = $1 ORDER BY external_id', [tenantId])).rows;
+    const after = (
+      await t.ctx.db.query<{ changed_at: Date }>('SELECT changed_at FROM raw_tickets WHERE tenant_id = $1 ORDER BY external_id', [tenantId])
+    ).rows;
     expect(after).toEqual(before);
 
     const third = await post('tickets', [ticket('T-1', { closed_at: '2026-01-24T15:00:00+01:00' }), ticket('T-2'), ticket('T-4')]);
@@ -88,14 +102,23 @@ describe('POST /internal/ingest/* (push mode, canonical records)', () => {
     );
     expect(stored.rows.map((r) => r.record_index)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(stored.rows[4]!.payload).toBe(42);
-    const run = await t.ctx.db.query('SELECT status, received, inserted, rejected, finished_at IS NOT NULL AS finished FROM ingestion_runs WHERE tenant_id = $1 AND id = $2', [tenantId, body.run_id]);
+    const run = await t.ctx.db.query(
+      'SELECT status, received, inserted, rejected, finished_at IS NOT NULL AS finished FROM ingestion_runs WHERE tenant_id = $1 AND id = $2',
+      [tenantId, body.run_id],
+    );
     expect(run.rows[0]).toEqual({ status: 'succeeded', received: 8, inserted: 2, rejected: 6, finished: true });
   });
 
   it('accounts for a record repeated in one call: written once, then updated or unchanged', async () => {
-    const res = await post('tickets', [ticket('R-1'), ticket('R-1', { status: 'Closed', closed_at: '2026-01-24T10:00:00Z' }), ticket('R-1', { status: 'Closed', closed_at: '2026-01-24T10:00:00Z' })]);
+    const res = await post('tickets', [
+      ticket('R-1'),
+      ticket('R-1', { status: 'Closed', closed_at: '2026-01-24T10:00:00Z' }),
+      ticket('R-1', { status: 'Closed', closed_at: '2026-01-24T10:00:00Z' }),
+    ]);
     expect(res.json()).toMatchObject({ received: 3, inserted: 1, updated: 1, unchanged: 1 });
-    const row = await t.ctx.db.query<{ status: string }>("SELECT status FROM raw_tickets WHERE tenant_id = $1 AND external_id = 'R-1'", [tenantId]);
+    const row = await t.ctx.db.query<{ status: string }>("SELECT status FROM raw_tickets WHERE tenant_id = $1 AND external_id = 'R-1'", [
+      tenantId,
+    ]);
     expect(row.rows).toEqual([{ status: 'Closed' }]);
   });
 
@@ -103,7 +126,12 @@ describe('POST /internal/ingest/* (push mode, canonical records)', () => {
     const records = Array.from({ length: 300 }, (_, i) => ticket(`C-${i}`));
     const results = await Promise.all(Array.from({ length: 10 }, () => post('tickets', records)));
     for (const res of results) expect(res.statusCode, res.body).toBe(200);
-    const totals = results.map((r) => r.json()).reduce((sum, s) => ({ inserted: sum.inserted + s.inserted, unchanged: sum.unchanged + s.unchanged, updated: sum.updated + s.updated }), { inserted: 0, unchanged: 0, updated: 0 });
+    const totals = results
+      .map((r) => r.json())
+      .reduce(
+        (sum, s) => ({ inserted: sum.inserted + s.inserted, unchanged: sum.unchanged + s.unchanged, updated: sum.updated + s.updated }),
+        { inserted: 0, unchanged: 0, updated: 0 },
+      );
     expect(totals).toEqual({ inserted: 300, unchanged: 2700, updated: 0 });
     const { rows } = await t.ctx.db.query<{ n: number; distinct_ids: number }>(
       "SELECT count(*)::int AS n, count(DISTINCT external_id)::int AS distinct_ids FROM raw_tickets WHERE tenant_id = $1 AND external_id LIKE 'C-%'",
@@ -116,7 +144,14 @@ describe('POST /internal/ingest/* (push mode, canonical records)', () => {
     ['an unknown tenant', 'tickets', [], 'tenant_id=00000000-0000-4000-8000-000000000000', 404, /does not exist/],
     ['a malformed tenant_id', 'tickets', [], 'tenant_id=../../etc/passwd', 400, /UUID/],
     ['a missing tenant_id', 'tickets', [], 'source=canonical', 400, /tenant_id/],
-    ['an unknown source', 'tickets', [], 'tenant_id=TENANT&source=servicenow', 400, /source must be one of canonical, connectwise, autotask, halopsa/],
+    [
+      'an unknown source',
+      'tickets',
+      [],
+      'tenant_id=TENANT&source=servicenow',
+      400,
+      /source must be one of canonical, connectwise, autotask, halopsa/,
+    ],
     ['an unknown entity', 'invoices', [], 'tenant_id=TENANT', 400, /entity/],
     ['a body that is not JSON', 'tickets', 'not json', 'tenant_id=TENANT', 400, /not valid JSON/],
     ['a body that is a JSON string', 'tickets', '"records"', 'tenant_id=TENANT', 400, /JSON array/],

@@ -97,7 +97,8 @@ describe('ingest of real PSA shapes (issue #23)', () => {
       headers: { ...t.internalHeaders, 'content-type': 'application/json' },
       payload: JSON.stringify(body),
     });
-  const newTenant = async (source: string) => (await createTenant(t.ctx.db, { name: `MSP ${source}`, timezone: 'UTC', source: source as 'autotask' })).id;
+  const newTenant = async (source: string) =>
+    (await createTenant(t.ctx.db, { name: `MSP ${source}`, timezone: 'UTC', source: source as 'autotask' })).id;
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -119,12 +120,20 @@ describe('ingest of real PSA shapes (issue #23)', () => {
 
   it('14: accepts HaloPSA {"record_count":…,"tickets":[…]} and {"actions":[…]}, and refuses a wrapper of the other entity', async () => {
     const tenant = await newTenant('halopsa');
-    const tickets = await post('tickets', tenant, 'halopsa', { page_no: 1, page_size: 50, record_count: 1, tickets: [haloListTicket(20411)] });
+    const tickets = await post('tickets', tenant, 'halopsa', {
+      page_no: 1,
+      page_size: 50,
+      record_count: 1,
+      tickets: [haloListTicket(20411)],
+    });
     expect(tickets.statusCode, tickets.body).toBe(200);
     expect(tickets.json()).toMatchObject({ received: 1, inserted: 1 });
     const actions = await post('time_entries', tenant, 'halopsa', {
       record_count: 2,
-      actions: [haloAction(20411, 1), haloAction(20411, 2, { who: 'Dana Fox', who_agentid: 6, outcome: 'Remote session', timetakenadjusted: 0.5 })],
+      actions: [
+        haloAction(20411, 1),
+        haloAction(20411, 2, { who: 'Dana Fox', who_agentid: 6, outcome: 'Remote session', timetakenadjusted: 0.5 }),
+      ],
     });
     expect(actions.statusCode, actions.body).toBe(200);
     const wrong = await post('time_entries', tenant, 'halopsa', { record_count: 1, tickets: [haloListTicket(20412)] });
@@ -142,7 +151,10 @@ describe('ingest of real PSA shapes (issue #23)', () => {
     ]);
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ received: 3, inserted: 1, rejected: 0, skipped: 2, errors: [] });
-    const run = await t.ctx.db.query<{ skipped: number; rejected: number }>('SELECT skipped, rejected FROM ingestion_runs WHERE tenant_id = $1', [tenant]);
+    const run = await t.ctx.db.query<{ skipped: number; rejected: number }>(
+      'SELECT skipped, rejected FROM ingestion_runs WHERE tenant_id = $1',
+      [tenant],
+    );
     expect(run.rows).toEqual([{ skipped: 2, rejected: 0 }]);
   });
 
@@ -157,16 +169,45 @@ describe('ingest of real PSA shapes (issue #23)', () => {
     };
     const first = await post('tickets', tenant, 'autotask', { records: [atTicket(41017)], picklists });
     expect(first.statusCode, first.body).toBe(200);
-    const later = await post('tickets', tenant, 'autotask', { items: [atTicket(41018, { status: 5, completedDate: '2026-02-10T15:00:00Z' })] });
+    const later = await post('tickets', tenant, 'autotask', {
+      items: [atTicket(41018, { status: 5, completedDate: '2026-02-10T15:00:00Z' })],
+    });
     expect(later.statusCode, later.body).toBe(200);
-    const rows = await t.ctx.db.query<{ external_id: string; status: string; priority: string; board: string; client_id: string; client_name: string; technician_name: string; raw_status: number }>(
+    const rows = await t.ctx.db.query<{
+      external_id: string;
+      status: string;
+      priority: string;
+      board: string;
+      client_id: string;
+      client_name: string;
+      technician_name: string;
+      raw_status: number;
+    }>(
       `SELECT external_id, status, priority, board, client_id, client_name, technician_name, (payload->>'status')::int AS raw_status
          FROM raw_tickets WHERE tenant_id = $1 ORDER BY external_id`,
       [tenant],
     );
     expect(rows.rows).toEqual([
-      { external_id: '41017', status: 'New', priority: 'High', board: 'Service Desk', client_id: '812', client_name: 'Fabrikam Ltd', technician_name: 'Robin Shaw', raw_status: 1 },
-      { external_id: '41018', status: 'Complete', priority: 'High', board: 'Service Desk', client_id: '812', client_name: 'Fabrikam Ltd', technician_name: 'Robin Shaw', raw_status: 5 },
+      {
+        external_id: '41017',
+        status: 'New',
+        priority: 'High',
+        board: 'Service Desk',
+        client_id: '812',
+        client_name: 'Fabrikam Ltd',
+        technician_name: 'Robin Shaw',
+        raw_status: 1,
+      },
+      {
+        external_id: '41018',
+        status: 'Complete',
+        priority: 'High',
+        board: 'Service Desk',
+        client_id: '812',
+        client_name: 'Fabrikam Ltd',
+        technician_name: 'Robin Shaw',
+        raw_status: 5,
+      },
     ]);
   });
 
@@ -193,7 +234,11 @@ describe('ingest of real PSA shapes (issue #23)', () => {
       'SELECT external_id, hourly_rate::text FROM raw_time_entries WHERE tenant_id = $1 ORDER BY external_id',
       [tenant],
     );
-    expect(rates.rows.map((r) => [r.external_id, Number(r.hourly_rate)])).toEqual([['7301', 135], ['7302', 120], ['7303', 135]]);
+    expect(rates.rows.map((r) => [r.external_id, Number(r.hourly_rate)])).toEqual([
+      ['7301', 135],
+      ['7302', 120],
+      ['7303', 135],
+    ]);
     const day = (await computeDaily(t.ctx.db, tenant, { date: '2026-02-10' })) as KpiDay;
     expect(day.kpis.billable_amount).toBe(2 * 135 + 120 + 135);
   });
@@ -202,7 +247,14 @@ describe('ingest of real PSA shapes (issue #23)', () => {
     const tenant = await newTenant('connectwise');
     const res = await post('time_entries', tenant, 'connectwise', [
       cwEntry(1),
-      cwEntry(2, { chargeToId: 4, chargeToType: 'ChargeCode', workType: { id: 4, name: 'Unpaid leave', utilizationFlag: false }, billableOption: 'NoCharge', actualHours: 6, timeEnd: '2026-02-10T16:00:00Z' }),
+      cwEntry(2, {
+        chargeToId: 4,
+        chargeToType: 'ChargeCode',
+        workType: { id: 4, name: 'Unpaid leave', utilizationFlag: false },
+        billableOption: 'NoCharge',
+        actualHours: 6,
+        timeEnd: '2026-02-10T16:00:00Z',
+      }),
     ]);
     expect(res.statusCode, res.body).toBe(200);
     const stored = await t.ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM raw_time_entries WHERE tenant_id = $1', [tenant]);
@@ -224,7 +276,7 @@ describe('ingest of real PSA shapes (issue #23)', () => {
     expect(mixed.currency).toBeNull();
   });
 
-  it('5: the tenant\'s configured currency wins over the one its entries carry', async () => {
+  it("5: the tenant's configured currency wins over the one its entries carry", async () => {
     const tenant = await newTenant('connectwise');
     await post('time_entries', tenant, 'connectwise', [cwEntry(1)]);
     await computeDaily(t.ctx.db, tenant, { date: '2026-02-10' });
@@ -239,7 +291,7 @@ describe('ingest of real PSA shapes (issue #23)', () => {
     expect(day.currency).toBe('EUR');
   });
 
-  it('10: a time entry whose ticket arrives later gets the ticket\'s client when the day is computed again', async () => {
+  it("10: a time entry whose ticket arrives later gets the ticket's client when the day is computed again", async () => {
     const tenant = await newTenant('autotask');
     await post('time_entries', tenant, 'autotask', [atEntry(7301)]);
     await computeDaily(t.ctx.db, tenant, { date: '2026-02-10' });

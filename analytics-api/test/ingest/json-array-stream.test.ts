@@ -68,7 +68,9 @@ describe('readJsonArray', () => {
 
   it('streams a file much larger than one chunk, one record at a time', async () => {
     const count = 20_000;
-    const lines = Array.from({ length: count }, (_, i) => JSON.stringify({ id: i, summary: `ticket ${i} with ] and "quotes"`, pad: 'x'.repeat(i % 97) }));
+    const lines = Array.from({ length: count }, (_, i) =>
+      JSON.stringify({ id: i, summary: `ticket ${i} with ] and "quotes"`, pad: 'x'.repeat(i % 97) }),
+    );
     const path = file(`[\n${lines.join(',\n')}\n]\n`);
     let seen = 0;
     for await (const record of await readJsonArray(path, { chunkBytes: 4096 })) {
@@ -81,13 +83,14 @@ describe('readJsonArray', () => {
   it('closes the file when the reader stops early', async () => {
     const path = file(JSON.stringify(Array.from({ length: 1000 }, (_, id) => ({ id }))));
     // Linux lists a process's open files in /proc/self/fd.
-    const isOpen = () => readdirSync('/proc/self/fd').some((fd) => {
-      try {
-        return readlinkSync(`/proc/self/fd/${fd}`) === path;
-      } catch {
-        return false;
-      }
-    });
+    const isOpen = () =>
+      readdirSync('/proc/self/fd').some((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === path;
+        } catch {
+          return false;
+        }
+      });
     const iterable = await readJsonArray(path, { chunkBytes: 64 });
     let openWhileReading = false;
     for await (const record of iterable) {
@@ -189,7 +192,10 @@ describe('mockFilePath', () => {
   const tenant = '550e8400-e29b-41d4-a716-446655440000';
 
   it('resolves <tenant_id>/<entity>.json inside the mock data folder', () => {
-    expect(mockFilePath(base, tenant, 'tickets')).toEqual({ absolute: join(resolve(base), tenant, 'tickets.json'), relative: `${tenant}/tickets.json` });
+    expect(mockFilePath(base, tenant, 'tickets')).toEqual({
+      absolute: join(resolve(base), tenant, 'tickets.json'),
+      relative: `${tenant}/tickets.json`,
+    });
     expect(mockFilePath(`${base}${sep}`, tenant.toUpperCase(), 'time_entries')).toEqual({
       absolute: join(resolve(base), tenant, 'time_entries.json'),
       relative: `${tenant}/time_entries.json`,

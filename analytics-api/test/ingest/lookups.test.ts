@@ -34,17 +34,27 @@ describe('picklists / labels alongside the records', () => {
 
 describe('rates alongside the records', () => {
   it('accepts roles and contract_roles', () => {
-    expect(parseRates({ roles: { '8': 150 }, contract_roles: { '5': { '8': 135 } } })).toEqual({ roles: { '8': 150 }, contract_roles: { '5': { '8': 135 } } });
+    expect(parseRates({ roles: { '8': 150 }, contract_roles: { '5': { '8': 135 } } })).toEqual({
+      roles: { '8': 150 },
+      contract_roles: { '5': { '8': 135 } },
+    });
   });
 
   it('refuses unknown keys and rates that are not amounts', () => {
     expect(detailOf(() => parseRates({ role: { '8': 150 } }))).toMatch(/rates\.role is unknown/);
     expect(detailOf(() => parseRates({ roles: { '8': -1 } }))).toMatch(/rates\.roles\["8"\] must be an hourly rate/);
-    expect(detailOf(() => parseRates({ contract_roles: { '5': { '8': '135' } } }))).toMatch(/rates\.contract_roles\["5"\]\["8"\] must be an hourly rate/);
+    expect(detailOf(() => parseRates({ contract_roles: { '5': { '8': '135' } } }))).toMatch(
+      /rates\.contract_roles\["5"\]\["8"\] must be an hourly rate/,
+    );
   });
 
   it('a pushed rate wins over a stored one', () => {
-    expect(mergeRates({ roles: { '8': 100, '9': 90 }, contract_roles: { '5': { '8': 120 } } }, { roles: { '8': 150 }, contract_roles: { '5': { '9': 95 } } })).toEqual({
+    expect(
+      mergeRates(
+        { roles: { '8': 100, '9': 90 }, contract_roles: { '5': { '8': 120 } } },
+        { roles: { '8': 150 }, contract_roles: { '5': { '9': 95 } } },
+      ),
+    ).toEqual({
       roles: { '8': 150, '9': 90 },
       contract_roles: { '5': { '8': 120, '9': 95 } },
     });

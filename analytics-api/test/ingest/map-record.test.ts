@@ -17,7 +17,15 @@ describe('mapRecord', () => {
 
   it('never throws, whatever the input, for every source and entity: rejects each with reasons naming a field', () => {
     const weird: unknown[] = [
-      null, undefined, 0, 'text', [], [{}], {}, { id: {} }, { id: 1, _info: 'x', company: 5, customFields: 'x' },
+      null,
+      undefined,
+      0,
+      'text',
+      [],
+      [{}],
+      {},
+      { id: {} },
+      { id: 1, _info: 'x', company: 5, customFields: 'x' },
       { id: 1, customFields: [null, 3, { caption: 'Reopen Count' }], userDefinedFields: [null], customfields: [7] },
       { id: 1, ticket_id: 2, timetaken: '1', chargerate: 'x', datetime: 12, dateWorked: 20260124 },
       Object.create(null) as unknown,

@@ -111,8 +111,15 @@ describe('Autotask tickets', () => {
     const { completedDate: _c, lastActivityDate: _l, ...rest } = fixtureTicket();
     const result = mapTicket({ ...rest, status: 5, lastTrackedModificationDateTime: '2019-09-06T00:00:00.000Z' });
     expect(ticketOf(result).closed_at).toBe('2019-09-06T00:00:00.000Z');
-    expect(result.ok && result.warnings).toContain('closed_at: status is Complete but completedDate is empty; lastTrackedModificationDateTime used');
-    const withActivity = mapTicket({ ...fixtureTicket(), completedDate: undefined, status: 5, lastTrackedModificationDateTime: '2019-08-18T01:00:00.000Z' });
+    expect(result.ok && result.warnings).toContain(
+      'closed_at: status is Complete but completedDate is empty; lastTrackedModificationDateTime used',
+    );
+    const withActivity = mapTicket({
+      ...fixtureTicket(),
+      completedDate: undefined,
+      status: 5,
+      lastTrackedModificationDateTime: '2019-08-18T01:00:00.000Z',
+    });
     expect(ticketOf(withActivity).closed_at).toBe('2019-09-23T11:00:00.000Z');
   });
 
@@ -138,29 +145,44 @@ describe('Autotask tickets', () => {
   });
 
   it('prefers n8n picklist and reference labels over raw ids', () => {
-    const record = ticketOf(mapTicket({
-      ...fixtureTicket(),
-      priority_label: 'Low',
-      Status_label: 'Dispatched',
-      queueID_label: 'Level I Support',
-      companyID_label: 'Contoso',
-      assignedResourceID_label: 'Camille Laurent',
-    }));
-    expect(record).toMatchObject({ priority: 'Low', status: 'Dispatched', board: 'Level I Support', client_name: 'Contoso', technician_name: 'Camille Laurent' });
+    const record = ticketOf(
+      mapTicket({
+        ...fixtureTicket(),
+        priority_label: 'Low',
+        Status_label: 'Dispatched',
+        queueID_label: 'Level I Support',
+        companyID_label: 'Contoso',
+        assignedResourceID_label: 'Camille Laurent',
+      }),
+    );
+    expect(record).toMatchObject({
+      priority: 'Low',
+      status: 'Dispatched',
+      board: 'Level I Support',
+      client_name: 'Contoso',
+      technician_name: 'Camille Laurent',
+    });
   });
 
   it('reads the reopen count from the "Reopen Count" UDF (a string, as Autotask returns UDFs)', () => {
-    const udfs = (value: string | null) => [{ name: 'Other', value: 'x' }, { name: 'Reopen Count', value }];
+    const udfs = (value: string | null) => [
+      { name: 'Other', value: 'x' },
+      { name: 'Reopen Count', value },
+    ];
     expect(ticketOf(mapTicket({ ...fixtureTicket(), userDefinedFields: udfs('2') })).reopen_count).toBe(2);
     expect(ticketOf(mapTicket({ ...fixtureTicket(), userDefinedFields: udfs(null) })).reopen_count).toBe(0);
   });
 
   it('rejects a ticket whose createDate is null or garbled', () => {
     expect(mapTicket({ ...fixtureTicket(), createDate: null })).toEqual({
-      ok: false, externalId: '7688', reasons: ['created_at (createDate): is required'],
+      ok: false,
+      externalId: '7688',
+      reasons: ['created_at (createDate): is required'],
     });
     expect(mapTicket({ ...fixtureTicket(), createDate: '2026-13-01T08:00:00Z' })).toEqual({
-      ok: false, externalId: '7688', reasons: ['created_at (createDate): "2026-13-01T08:00:00Z" is not a real calendar date'],
+      ok: false,
+      externalId: '7688',
+      reasons: ['created_at (createDate): "2026-13-01T08:00:00Z" is not a real calendar date'],
     });
   });
 });
@@ -190,12 +212,14 @@ describe('Autotask time entries', () => {
 
   it('never shifts dateWorked by a timezone, even when the work started the UTC day before', () => {
     // On-call work in Paris at 00:30 on the 24th starts at 23:30 UTC on the 23rd.
-    const record = entryOf(mapEntry({
-      ...fixtureTimeEntry(),
-      dateWorked: '2026-01-24T00:00:00.000Z',
-      startDateTime: '2026-01-23T23:30:00.000Z',
-      endDateTime: '2026-01-24T00:30:00.000Z',
-    }));
+    const record = entryOf(
+      mapEntry({
+        ...fixtureTimeEntry(),
+        dateWorked: '2026-01-24T00:00:00.000Z',
+        startDateTime: '2026-01-23T23:30:00.000Z',
+        endDateTime: '2026-01-24T00:30:00.000Z',
+      }),
+    );
     expect(record.work_date).toBe('2026-01-24');
     expect(record.started_at).toBe('2026-01-23T23:30:00.000Z');
   });

@@ -85,16 +85,18 @@ describe('ConnectWise tickets', () => {
   });
 
   it('takes the owner as technician and the close from closedFlag + closedDate', () => {
-    const record = ticketOf(mapTicket({
-      ...pipedreamTicket(),
-      owner: { id: 148, identifier: 'jcarter', name: 'Jamie Carter' },
-      closedFlag: true,
-      dateResponded: '2022-07-02T05:00:00Z',
-      dateResolved: '2022-07-03T10:00:00Z',
-      closedDate: '2022-07-04T09:00:00Z',
-      respondMinutes: 40,
-      isInSla: true,
-    }));
+    const record = ticketOf(
+      mapTicket({
+        ...pipedreamTicket(),
+        owner: { id: 148, identifier: 'jcarter', name: 'Jamie Carter' },
+        closedFlag: true,
+        dateResponded: '2022-07-02T05:00:00Z',
+        dateResolved: '2022-07-03T10:00:00Z',
+        closedDate: '2022-07-04T09:00:00Z',
+        respondMinutes: 40,
+        isInSla: true,
+      }),
+    );
     expect(record).toMatchObject({
       technician_id: '148',
       technician_name: 'Jamie Carter',
@@ -132,14 +134,16 @@ describe('ConnectWise tickets', () => {
 
   it('gives no verdict without an sla reference, only requiredDate as resolution due date', () => {
     const { sla: _sla, ...noSla } = pipedreamTicket();
-    const record = ticketOf(mapTicket({
-      ...noSla,
-      closedFlag: true,
-      closedDate: '2022-07-04T09:00:00Z',
-      dateResponded: '2022-07-02T05:00:00Z',
-      isInSla: false,
-      requiredDate: '2022-07-05T00:00:00Z',
-    }));
+    const record = ticketOf(
+      mapTicket({
+        ...noSla,
+        closedFlag: true,
+        closedDate: '2022-07-04T09:00:00Z',
+        dateResponded: '2022-07-02T05:00:00Z',
+        isInSla: false,
+        requiredDate: '2022-07-05T00:00:00Z',
+      }),
+    );
     expect(record).toMatchObject({ sla_response_met: null, sla_resolution_met: null, sla_resolution_due_at: '2022-07-05T00:00:00.000Z' });
   });
 
@@ -222,7 +226,10 @@ describe('ConnectWise time entries', () => {
   it.each([
     [{ actualHours: -1.5 }, 'hours_worked (actualHours): must be between 0 and 24, got -1.5'],
     [{ actualHours: 26.5 }, 'hours_worked (actualHours): must be between 0 and 24, got 26.5'],
-    [{ timeStart: '24/01/2026 09:15' }, 'started_at (timeStart): "24/01/2026 09:15" is not an RFC 3339 instant with an offset or Z (e.g. 2026-01-24T09:30:00Z)'],
+    [
+      { timeStart: '24/01/2026 09:15' },
+      'started_at (timeStart): "24/01/2026 09:15" is not an RFC 3339 instant with an offset or Z (e.g. 2026-01-24T09:30:00Z)',
+    ],
     [{ member: undefined }, 'technician_id (member.id): is required'],
     [{ hourlyRate: -100 }, 'hourly_rate (hourlyRate): must be between 0 and 99999999, got -100'],
   ])('rejects %j', (overrides, reason) => {

@@ -118,13 +118,19 @@ describe('HaloPSA tickets', () => {
   });
 
   it('reads dates without Z as UTC and treats sentinel close dates as open', () => {
-    const record = ticketOf(mapTicket({
-      ...sampleTicket(),
-      responsedate: '2022-09-30T09:00:00.1234567',
-      dateclosed: '1900-01-01T00:00:00',
-      last_update: '2022-10-01T00:00:00.7654321',
-    }));
-    expect(record).toMatchObject({ first_response_at: '2022-09-30T09:00:00.123Z', closed_at: null, updated_at: '2022-10-01T00:00:00.765Z' });
+    const record = ticketOf(
+      mapTicket({
+        ...sampleTicket(),
+        responsedate: '2022-09-30T09:00:00.1234567',
+        dateclosed: '1900-01-01T00:00:00',
+        last_update: '2022-10-01T00:00:00.7654321',
+      }),
+    );
+    expect(record).toMatchObject({
+      first_response_at: '2022-09-30T09:00:00.123Z',
+      closed_at: null,
+      updated_at: '2022-10-01T00:00:00.765Z',
+    });
   });
 
   it("maps the SLA states: 'I' met, 'O' breached, anything else no verdict", () => {
@@ -134,18 +140,28 @@ describe('HaloPSA tickets', () => {
       sla_resolution_met: false,
       closed_at: '2022-10-07T09:00:00.000Z',
     });
-    expect(ticketOf(mapTicket({ ...closed, slaresponsestate: '', slastate: 'X' }))).toMatchObject({ sla_response_met: null, sla_resolution_met: null });
+    expect(ticketOf(mapTicket({ ...closed, slaresponsestate: '', slastate: 'X' }))).toMatchObject({
+      sla_response_met: null,
+      sla_resolution_met: null,
+    });
     // A state on a ticket not yet closed is not a resolution verdict.
     expect(ticketOf(mapTicket({ ...sampleTicket(), slastate: 'O' })).sla_resolution_met).toBeNull();
   });
 
   it('drops every SLA field when the ticket is excluded from SLA', () => {
-    const record = ticketOf(mapTicket({ ...sampleTicket(), excludefromsla: true, responsedate: '2022-09-30T09:00:00Z', slaresponsestate: 'O' }));
+    const record = ticketOf(
+      mapTicket({ ...sampleTicket(), excludefromsla: true, responsedate: '2022-09-30T09:00:00Z', slaresponsestate: 'O' }),
+    );
     expect(record).toMatchObject({ sla_response_due_at: null, sla_resolution_due_at: null, sla_response_met: null });
   });
 
   it('does not take datecreated (a row stamp) while dateoccurred is there, but falls back to it with a warning', () => {
-    const stub = { ...sampleTicket(), dateoccurred: '2022-09-30T08:00:00Z', dateclosed: '2022-09-30T08:01:00Z', datecreated: '2022-09-30T08:01:02.1' };
+    const stub = {
+      ...sampleTicket(),
+      dateoccurred: '2022-09-30T08:00:00Z',
+      dateclosed: '2022-09-30T08:01:00Z',
+      datecreated: '2022-09-30T08:01:02.1',
+    };
     expect(ticketOf(mapTicket(stub)).created_at).toBe('2022-09-30T08:00:00.000Z');
     const { dateoccurred: _d, ...noOccurred } = sampleTicket();
     const result = mapTicket(noOccurred);
@@ -155,19 +171,23 @@ describe('HaloPSA tickets', () => {
 
   it('rejects a ticket whose open time is a null sentinel', () => {
     expect(mapTicket({ ...sampleTicket(), dateoccurred: '0001-01-01T00:00:00', datecreated: '1900-01-01T00:00:00' })).toEqual({
-      ok: false, externalId: '110043', reasons: ['created_at (dateoccurred): is required'],
+      ok: false,
+      externalId: '110043',
+      reasons: ['created_at (dateoccurred): is required'],
     });
   });
 
   it('treats agent 0 as unassigned, prefers priority_name and status_name, reads CFReopenCount', () => {
-    const record = ticketOf(mapTicket({
-      ...sampleTicket(),
-      agent_id: 0,
-      agent_name: 'Unassigned',
-      priority_name: 'P3 - Medium',
-      status_name: 'New',
-      customfields: [{ id: 201, name: 'CFReopenCount', value: '1' }],
-    }));
+    const record = ticketOf(
+      mapTicket({
+        ...sampleTicket(),
+        agent_id: 0,
+        agent_name: 'Unassigned',
+        priority_name: 'P3 - Medium',
+        status_name: 'New',
+        customfields: [{ id: 201, name: 'CFReopenCount', value: '1' }],
+      }),
+    );
     expect(record).toMatchObject({ technician_id: null, technician_name: null, priority: 'P3 - Medium', status: 'New', reopen_count: 1 });
   });
 });
@@ -202,14 +222,23 @@ describe('HaloPSA actions', () => {
   });
 
   it('falls back to the arrival date, then the creation stamp, when datetime is a sentinel', () => {
-    const arrival = entryOf(mapAction({ ...sampleAction(), datetime: '1900-01-01T00:00:00', actionarrivaldate: '2026-01-23T21:00:00Z', actioncompletiondate: '2026-01-23T22:30:00Z' }));
+    const arrival = entryOf(
+      mapAction({
+        ...sampleAction(),
+        datetime: '1900-01-01T00:00:00',
+        actionarrivaldate: '2026-01-23T21:00:00Z',
+        actioncompletiondate: '2026-01-23T22:30:00Z',
+      }),
+    );
     expect(arrival).toMatchObject({ started_at: '2026-01-23T21:00:00.000Z', ended_at: '2026-01-23T22:30:00.000Z' });
     const created = entryOf(mapAction({ ...sampleAction(), datetime: null }));
     expect(created.started_at).toBe('2026-01-23T23:40:12.553Z');
   });
 
   it('counts no-charge time as not billable even though actisbillable says true', () => {
-    const record = entryOf(mapAction({ ...sampleAction(), chargerate: 0, actisbillable: true, actionchargehours: 0, actionchargeamount: 0 }));
+    const record = entryOf(
+      mapAction({ ...sampleAction(), chargerate: 0, actisbillable: true, actionchargehours: 0, actionchargeamount: 0 }),
+    );
     expect(record).toMatchObject({ billable: false, hours_billed: null, hourly_rate: null });
   });
 
@@ -230,7 +259,11 @@ describe('HaloPSA actions', () => {
     [{ ticket_id: null }, 'external_id (ticket_id:id): is required', '1'],
     [{ timetaken: -0.5 }, 'hours_worked (timetaken): must be between 0 and 24, got -0.5', '101:1'],
     [{ timetaken: 31.28 }, 'hours_worked (timetaken): must be between 0 and 24, got 31.28', '101:1'],
-    [{ datetime: 'yesterday' }, 'started_at (datetime): "yesterday" is not an RFC 3339 instant with an offset or Z (e.g. 2026-01-24T09:30:00Z)', '101:1'],
+    [
+      { datetime: 'yesterday' },
+      'started_at (datetime): "yesterday" is not an RFC 3339 instant with an offset or Z (e.g. 2026-01-24T09:30:00Z)',
+      '101:1',
+    ],
     [{ who_agentid: 0 }, 'technician_id (who_agentid): is required', '101:1'],
   ])('rejects %j', (overrides, reason, externalId) => {
     expect(mapAction({ ...sampleAction(), ...overrides })).toEqual({ ok: false, externalId, reasons: [reason] });

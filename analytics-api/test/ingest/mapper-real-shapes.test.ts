@@ -85,7 +85,7 @@ describe('ConnectWise (issue #23 points 1-6)', () => {
     expect(ticketOf(cwMapTicket(cwTicket())).sla_resolution_met).toBe(true);
   });
 
-  it('2: without respondedHours the response is judged against the SLA\'s own target when the SLA object carries it', () => {
+  it("2: without respondedHours the response is judged against the SLA's own target when the SLA object carries it", () => {
     const expanded = cwTicket({ sla: { id: 3, name: 'Standard SLA', respondHours: 0.5, resolutionHours: 24 } });
     const late = ticketOf(cwMapTicket(expanded));
     expect(late.sla_response_met).toBe(false); // 40 business minutes > 30
@@ -115,12 +115,16 @@ describe('ConnectWise (issue #23 points 1-6)', () => {
   });
 
   it('4: time charged to a charge code (leave, internal) is flagged as not service-desk time', () => {
-    const leave = entryOf(cwMapEntry(cwEntry({
-      chargeToId: 4,
-      chargeToType: 'ChargeCode',
-      workType: { id: 4, name: 'Unpaid leave', utilizationFlag: false },
-      billableOption: 'NoCharge',
-    })));
+    const leave = entryOf(
+      cwMapEntry(
+        cwEntry({
+          chargeToId: 4,
+          chargeToType: 'ChargeCode',
+          workType: { id: 4, name: 'Unpaid leave', utilizationFlag: false },
+          billableOption: 'NoCharge',
+        }),
+      ),
+    );
     expect(leave.non_service_desk).toBe(true);
     expect(leave.ticket_external_id).toBeNull();
     expect(leave.work_type).toBe('Unpaid leave');
@@ -258,7 +262,7 @@ describe('Autotask (issue #23 points 7-9, issue #18 point 9)', () => {
     expect(entryOf(atMapEntry(atEntry())).non_service_desk).toBe(false);
   });
 
-  it('#18-9: the rate comes from the contract rate of the role, else the role\'s hourly rate', () => {
+  it("#18-9: the rate comes from the contract rate of the role, else the role's hourly rate", () => {
     const rates = { roles: { '29683360': 150 }, contract_roles: { '29683370': { '29683360': 135 } } };
     expect(entryOf(atMapEntry(atEntry(), { rates })).hourly_rate).toBe(135);
     expect(entryOf(atMapEntry(atEntry({ contractID: 1 }), { rates })).hourly_rate).toBe(150);

@@ -15,7 +15,11 @@ import type { MockDataManifest } from '../../src/mockgen/index.js';
 const dir = fileURLToPath(new URL('../../mock-data', import.meta.url));
 const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as MockDataManifest;
 const tenants = JSON.parse(readFileSync(join(dir, 'tenants.json'), 'utf8')) as {
-  id: string; name: string; timezone: string; daily_capacity_hours: number; source: PsaSource;
+  id: string;
+  name: string;
+  timezone: string;
+  daily_capacity_hours: number;
+  source: PsaSource;
 }[];
 
 interface Loaded {
@@ -82,7 +86,9 @@ describe('tenants.json', () => {
     expect(new Set(tenants.map((t) => t.source))).toEqual(new Set(['connectwise', 'autotask', 'halopsa']));
     expect(new Set(tenants.map((t) => t.timezone)).size).toBe(tenants.length);
     const offsetHours = (tz: string) =>
-      (Date.parse(new Date('2026-01-24T12:00:00Z').toLocaleString('en-US', { timeZone: tz })) - Date.parse(new Date('2026-01-24T12:00:00Z').toLocaleString('en-US', { timeZone: 'UTC' }))) / 3_600_000;
+      (Date.parse(new Date('2026-01-24T12:00:00Z').toLocaleString('en-US', { timeZone: tz })) -
+        Date.parse(new Date('2026-01-24T12:00:00Z').toLocaleString('en-US', { timeZone: 'UTC' }))) /
+      3_600_000;
     expect(Math.max(...tenants.map((t) => Math.abs(offsetHours(t.timezone))))).toBeGreaterThanOrEqual(10);
     for (const t of tenants) expect(t.daily_capacity_hours).toBeGreaterThan(0);
   });
@@ -167,8 +173,14 @@ describe.each(tenants.map((t) => [t.source, t] as const))('%s tenant', (_source,
   it('has realistic lifecycles: responses within hours, closes within days, some open, some reopened', () => {
     const tickets = get().tickets.tickets;
     const minutes = (a: string, b: string) => (Date.parse(b) - Date.parse(a)) / 60_000;
-    const responses = tickets.filter((t) => t.first_response_at).map((t) => minutes(t.created_at, t.first_response_at!)).sort((a, b) => a - b);
-    const closes = tickets.filter((t) => t.closed_at).map((t) => minutes(t.created_at, t.closed_at!) / 60).sort((a, b) => a - b);
+    const responses = tickets
+      .filter((t) => t.first_response_at)
+      .map((t) => minutes(t.created_at, t.first_response_at!))
+      .sort((a, b) => a - b);
+    const closes = tickets
+      .filter((t) => t.closed_at)
+      .map((t) => minutes(t.created_at, t.closed_at!) / 60)
+      .sort((a, b) => a - b);
     const median = (xs: number[]) => xs[Math.floor(xs.length / 2)]!;
     expect(median(responses)).toBeGreaterThan(5);
     expect(median(responses)).toBeLessThan(6 * 60);
@@ -182,18 +194,29 @@ describe.each(tenants.map((t) => [t.source, t] as const))('%s tenant', (_source,
   it('mixes SLA verdicts, due dates only, and no SLA', () => {
     const tickets = get().tickets.tickets;
     const withVerdict = tickets.filter((t) => t.sla_response_met !== null || t.sla_resolution_met !== null);
-    const dueOnly = tickets.filter((t) => t.sla_response_met === null && t.sla_resolution_met === null && (t.sla_response_due_at || t.sla_resolution_due_at));
-    const none = tickets.filter((t) => !t.sla_response_due_at && !t.sla_resolution_due_at && t.sla_response_met === null && t.sla_resolution_met === null);
+    const dueOnly = tickets.filter(
+      (t) => t.sla_response_met === null && t.sla_resolution_met === null && (t.sla_response_due_at || t.sla_resolution_due_at),
+    );
+    const none = tickets.filter(
+      (t) => !t.sla_response_due_at && !t.sla_resolution_due_at && t.sla_response_met === null && t.sla_resolution_met === null,
+    );
     for (const group of [withVerdict, dueOnly, none]) expect(group.length).toBeGreaterThan(tickets.length * 0.05);
     expect(withVerdict.some((t) => t.sla_resolution_met === false || t.sla_response_met === false)).toBe(true);
   });
 
   it('links time to tickets that are in the tickets file', () => {
     const ids = new Set(get().tickets.tickets.map((t) => t.external_id));
-    const links = get().time_entries.entries.map((e) => e.ticket_external_id).filter((id): id is string => id !== null && id !== undefined);
+    const links = get()
+      .time_entries.entries.map((e) => e.ticket_external_id)
+      .filter((id): id is string => id !== null && id !== undefined);
     expect(links.length).toBeGreaterThan(get().time_entries.entries.length / 2);
     // Only links to tickets broken on purpose may dangle: rejected ones, or ones whose id was removed.
-    const rejectedIds = new Set(get().tickets.rejected.map((i) => get().tickets.raw[i]!.id).filter((id) => id !== undefined).map(String));
+    const rejectedIds = new Set(
+      get()
+        .tickets.rejected.map((i) => get().tickets.raw[i]!.id)
+        .filter((id) => id !== undefined)
+        .map(String),
+    );
     const unexplained = new Set(links.filter((id) => !ids.has(id) && !rejectedIds.has(id)));
     const idsRemoved = files().tickets.rejects.filter((r) => r.kind === 'missing-id').length;
     expect(unexplained.size).toBeLessThanOrEqual(idsRemoved);
@@ -225,7 +248,9 @@ describe('native quirks present in the data', () => {
     const raw = rawOf('autotask', 'time_entries');
     const valid = raw.filter((_, i) => !data.get(tenants.find((t) => t.source === 'autotask')!.id)!.time_entries.rejected.includes(i));
     for (const e of valid) expect(e.dateWorked).toMatch(/^\d{4}-\d{2}-\d{2}T00:00:00\.000Z$/);
-    const crossing = valid.filter((e) => typeof e.startDateTime === 'string' && e.startDateTime.slice(0, 10) !== (e.dateWorked as string).slice(0, 10));
+    const crossing = valid.filter(
+      (e) => typeof e.startDateTime === 'string' && e.startDateTime.slice(0, 10) !== (e.dateWorked as string).slice(0, 10),
+    );
     expect(crossing.length).toBeGreaterThan(0);
     const mapped = crossing.map((e) => mapRecord('autotask', 'time_entries', e));
     for (const [i, result] of mapped.entries()) {

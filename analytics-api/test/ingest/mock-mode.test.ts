@@ -51,12 +51,18 @@ describe('mock mode: POST /internal/ingest/* without a body', () => {
         expect(rows.rows[0]!.n).toBe(summary.inserted + summary.updated);
 
         const second = await ingest(entity, tenant.id);
-        expect(second.json()).toMatchObject({ received: total, inserted: 0, updated: 0, unchanged: summary.inserted + summary.updated, rejected: summary.rejected });
+        expect(second.json()).toMatchObject({
+          received: total,
+          inserted: 0,
+          updated: 0,
+          unchanged: summary.inserted + summary.updated,
+          rejected: summary.rejected,
+        });
       }, 120_000);
     }
   }
 
-  it('has activity for the demo tenant on 2026-01-24 (the plan\'s KPI day)', async () => {
+  it("has activity for the demo tenant on 2026-01-24 (the plan's KPI day)", async () => {
     const { rows } = await t.ctx.db.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM raw_tickets WHERE tenant_id = $1 AND created_at >= '2026-01-24T00:00:00-05:00' AND created_at < '2026-01-25T00:00:00-05:00'",
       [DEMO_TENANT_ID],
@@ -64,7 +70,7 @@ describe('mock mode: POST /internal/ingest/* without a body', () => {
     expect(rows[0]!.n).toBeGreaterThan(0);
   });
 
-  it('refuses a source other than the tenant\'s own for its mock files', async () => {
+  it("refuses a source other than the tenant's own for its mock files", async () => {
     const wrong = mockTenants.find((m) => m.source !== 'autotask')!;
     const res = await ingest('tickets', wrong.id, '&source=autotask');
     expect(res.statusCode).toBe(400);
@@ -88,12 +94,16 @@ describe('mock mode off', () => {
   afterAll(() => t.close());
 
   it('answers 409 when there is no body and nothing to pull', async () => {
-    const res = await t.app.inject({ method: 'POST', url: `/internal/ingest/tickets?tenant_id=${DEMO_TENANT_ID}`, headers: t.internalHeaders });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/internal/ingest/tickets?tenant_id=${DEMO_TENANT_ID}`,
+      headers: t.internalHeaders,
+    });
     expect(res.statusCode).toBe(409);
     expect(res.json().detail).toMatch(/nothing to pull/);
   });
 
-  it('still accepts pushed records in the tenant\'s native format', async () => {
+  it("still accepts pushed records in the tenant's native format", async () => {
     const native = (JSON.parse(readFileSync(join(MOCK_DATA_PATH, DEMO_TENANT_ID, 'tickets.json'), 'utf8')) as unknown[]).slice(0, 50);
     const res = await t.app.inject({
       method: 'POST',

@@ -56,7 +56,9 @@ describe('generateTenantData', () => {
 
   it('refuses bad options with a message naming the option', () => {
     expect(() => generateTenantData(connectwise, { from: '2026-02-30' })).toThrow('from must be a date YYYY-MM-DD, got "2026-02-30"');
-    expect(() => generateTenantData(connectwise, { from: '2026-02-01', to: '2026-01-01' })).toThrow('from (2026-02-01) is after to (2026-01-01)');
+    expect(() => generateTenantData(connectwise, { from: '2026-02-01', to: '2026-01-01' })).toThrow(
+      'from (2026-02-01) is after to (2026-01-01)',
+    );
     expect(() => generateTenantData(connectwise, { tickets: -1 })).toThrow('tickets must be a whole number >= 0, got -1');
   });
 });
@@ -64,7 +66,9 @@ describe('generateTenantData', () => {
 describe('mock-data command', () => {
   it('writes a streamed benchmark set where it is told, readable by the ingest reader', async () => {
     const out = join(tmp, 'bench');
-    const result = await mockDataCommand.run(args(['generate'], { out, tickets: '400', tenant: halo.tenant.id, format: 'canonical', from: '2026-01-20', to: '2026-01-31' }));
+    const result = await mockDataCommand.run(
+      args(['generate'], { out, tickets: '400', tenant: halo.tenant.id, format: 'canonical', from: '2026-01-20', to: '2026-01-31' }),
+    );
     expect(result.exitCode ?? 0).toBe(0);
     const tenants = JSON.parse(readFileSync(join(out, 'tenants.json'), 'utf8')) as { id: string; source: string }[];
     expect(tenants).toEqual([expect.objectContaining({ id: halo.tenant.id, source: 'canonical' })]);
@@ -73,14 +77,19 @@ describe('mock-data command', () => {
       if (mapRecord('canonical', 'tickets', record).ok) valid += 1;
     }
     expect(valid).toBeGreaterThanOrEqual(400 * 0.98);
-    expect(result.json).toMatchObject({ out, files: [expect.objectContaining({ file: `${halo.tenant.id}/tickets.json` }), expect.anything()] });
+    expect(result.json).toMatchObject({
+      out,
+      files: [expect.objectContaining({ file: `${halo.tenant.id}/tickets.json` }), expect.anything()],
+    });
   }, 60_000);
 
   it('refuses to overwrite the committed set with custom options', async () => {
     await expect(mockDataCommand.run(args(['generate'], { tickets: '10' }))).rejects.toThrow(
       'custom options would overwrite the committed mock data: pass --out DIR (or --force)',
     );
-    await expect(mockDataCommand.run(args(['generate'], { out: COMMITTED_MOCK_DATA_DIR, format: 'canonical' }))).rejects.toBeInstanceOf(CliUsageError);
+    await expect(mockDataCommand.run(args(['generate'], { out: COMMITTED_MOCK_DATA_DIR, format: 'canonical' }))).rejects.toBeInstanceOf(
+      CliUsageError,
+    );
   });
 
   it.each([

@@ -29,11 +29,13 @@ describe('the committed mock data', () => {
     const outDir = join(tmp, 'regenerated');
     await writeMockData({ outDir });
     const committed = hashes(committedDir);
-    expect(Object.keys(committed)).toEqual([
-      'manifest.json',
-      'tenants.json',
-      ...MOCK_TENANT_PROFILES.flatMap((p) => [`${p.tenant.id}/tickets.json`, `${p.tenant.id}/time_entries.json`]).sort(),
-    ].sort());
+    expect(Object.keys(committed)).toEqual(
+      [
+        'manifest.json',
+        'tenants.json',
+        ...MOCK_TENANT_PROFILES.flatMap((p) => [`${p.tenant.id}/tickets.json`, `${p.tenant.id}/time_entries.json`]).sort(),
+      ].sort(),
+    );
     // If this fails after a deliberate generator change, regenerate (see src/mockgen/index.ts).
     expect(hashes(outDir)).toEqual(committed);
   }, 120_000);

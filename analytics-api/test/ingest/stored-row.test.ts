@@ -6,12 +6,19 @@ import { storedRecord } from '../../src/ingest/stored-row.js';
 
 /** How record_hash was computed before stored-row.ts: rows stored then must still compare equal. */
 function previousHash(source: string, raw: unknown, canonical: unknown): string {
-  return createHash('sha256').update(JSON.stringify([source, raw, canonical])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([source, raw, canonical]))
+    .digest('hex');
 }
 
 const RAWS: unknown[] = [
   { external_id: 'T-1', created_at: '2026-01-24T09:30:00+01:00', summary: '  Printer  ', reopen_count: 2 },
-  { external_id: 42, created_at: '2026-01-24T09:30:00Z', summary: 'Café «ü» 😀 "quoted" \\ back\nslash', extra: { nested: [1, null, true] } },
+  {
+    external_id: 42,
+    created_at: '2026-01-24T09:30:00Z',
+    summary: 'Café «ü» 😀 "quoted" \\ back\nslash',
+    extra: { nested: [1, null, true] },
+  },
   { external_id: 'T-3', created_at: '2026-01-24T09:30:00.4214387Z', client_name: 'x'.repeat(600) },
 ];
 

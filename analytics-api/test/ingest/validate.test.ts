@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  isCalendarDate,
-  normalizeInstant,
-  validateCanonical,
-  validateTicket,
-  validateTimeEntry,
-} from '../../src/ingest/validate.js';
+import { isCalendarDate, normalizeInstant, validateCanonical, validateTicket, validateTimeEntry } from '../../src/ingest/validate.js';
 
 const ticket = (overrides: Record<string, unknown> = {}) => ({
   external_id: 'T-1',
@@ -125,7 +119,9 @@ describe('validateTicket', () => {
       'sla_response_met: must be true or false, got "true"',
       'reopen_count: must be a whole number from 0 to 2147483647, got -1',
     ]);
-    expect(reasonsOf(validateTicket(ticket({ reopen_count: 1.5 })))).toEqual(['reopen_count: must be a whole number from 0 to 2147483647, got 1.5']);
+    expect(reasonsOf(validateTicket(ticket({ reopen_count: 1.5 })))).toEqual([
+      'reopen_count: must be a whole number from 0 to 2147483647, got 1.5',
+    ]);
     // The column is a PostgreSQL integer: anything larger is rejected here, not by the database.
     expect(reasonsOf(validateTicket(ticket({ reopen_count: 2_147_483_648 })))).toEqual([
       'reopen_count: must be a whole number from 0 to 2147483647, got 2147483648',
@@ -177,8 +173,12 @@ describe('validateTimeEntry', () => {
     expect(result.ok && result.record).toMatchObject({ currency: 'ISK', non_service_desk: true });
     const plain = validateTimeEntry(entry());
     expect(plain.ok && plain.record).toMatchObject({ currency: null, non_service_desk: false });
-    expect(reasonsOf(validateTimeEntry(entry({ currency: 'euro' })))).toEqual(['currency: must be a three-letter ISO 4217 currency code, got "euro"']);
-    expect(reasonsOf(validateTimeEntry(entry({ non_service_desk: 'yes' })))).toEqual(['non_service_desk: must be true or false, got "yes"']);
+    expect(reasonsOf(validateTimeEntry(entry({ currency: 'euro' })))).toEqual([
+      'currency: must be a three-letter ISO 4217 currency code, got "euro"',
+    ]);
+    expect(reasonsOf(validateTimeEntry(entry({ non_service_desk: 'yes' })))).toEqual([
+      'non_service_desk: must be true or false, got "yes"',
+    ]);
   });
 
   it('accepts a work_date-only entry and keeps the date as given', () => {

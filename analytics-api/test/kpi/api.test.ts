@@ -18,7 +18,8 @@ let keyA: string;
 let keyB: string;
 
 const get = (url: string, headers: Record<string, string>) => t.app.inject({ method: 'GET', url, headers });
-const compute = (query: string) => t.app.inject({ method: 'POST', url: `/internal/kpi/compute-daily?${query}`, headers: t.internalHeaders });
+const compute = (query: string) =>
+  t.app.inject({ method: 'POST', url: `/internal/kpi/compute-daily?${query}`, headers: t.internalHeaders });
 
 const jwtFor = signTestJwt;
 
@@ -50,7 +51,17 @@ describe('POST /internal/kpi/compute-daily', () => {
     const res = await compute(`tenant_id=${tenantA}&date=${D}`);
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(Object.keys(body).sort()).toEqual(['computed_at', 'config_version', 'currency', 'data_as_of', 'date', 'kpis', 'stale', 'tenant_id', 'timezone']);
+    expect(Object.keys(body).sort()).toEqual([
+      'computed_at',
+      'config_version',
+      'currency',
+      'data_as_of',
+      'date',
+      'kpis',
+      'stale',
+      'tenant_id',
+      'timezone',
+    ]);
     expect(body).toMatchObject({ config_version: 0, stale: false });
     expect(body).toMatchObject({ tenant_id: tenantA, date: D, timezone: 'Europe/Paris' });
     expect(Object.keys(body.kpis)).toEqual([...KPI_KEYS]);
@@ -65,9 +76,15 @@ describe('POST /internal/kpi/compute-daily', () => {
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.tenant_id).toBe(tenantA);
-    expect(body.items.map((item: { date: string }) => item.date)).toEqual(
-      ['2026-01-20', '2026-01-21', '2026-01-22', '2026-01-23', '2026-01-24', '2026-01-25', '2026-01-26'],
-    );
+    expect(body.items.map((item: { date: string }) => item.date)).toEqual([
+      '2026-01-20',
+      '2026-01-21',
+      '2026-01-22',
+      '2026-01-23',
+      '2026-01-24',
+      '2026-01-25',
+      '2026-01-26',
+    ]);
     expect(body.items[4].kpis.tickets_opened).toBe(1);
   });
 
@@ -78,7 +95,7 @@ describe('POST /internal/kpi/compute-daily', () => {
     expect((await compute(`tenant_id=${tenantA}&from=2025-07-01&to=2026-07-02`)).statusCode).toBe(400);
   });
 
-  it('computes yesterday in the tenant\'s time zone when no date is given', async () => {
+  it("computes yesterday in the tenant's time zone when no date is given", async () => {
     const db = t.ctx.db;
     const far = await newTenant(db, { timezone: 'Pacific/Kiritimati' });
     const before = localDate(Date.now(), 'Pacific/Kiritimati');
@@ -177,7 +194,7 @@ describe('GET /v1/kpis/daily', () => {
 });
 
 describe('tenant isolation', () => {
-  it('gives each credential its own tenant\'s numbers and nothing else', async () => {
+  it("gives each credential its own tenant's numbers and nothing else", async () => {
     const a = await get(`/v1/kpis/daily?date=${D}`, { 'x-api-key': keyA });
     const b = await get(`/v1/kpis/daily?date=${D}`, { 'x-api-key': keyB });
     expect(a.json().kpis.tickets_opened).toBe(1);
@@ -191,7 +208,11 @@ describe('tenant isolation', () => {
     for (const target of [tenantB, tenantA]) {
       const credentials: Record<string, string>[] = [{ 'x-api-key': keyA }, { authorization: `Bearer ${await jwtFor(tenantA)}` }];
       for (const headers of credentials) {
-        for (const query of [`date=${D}&tenant_id=${target}`, `from=${D}&to=${D}&tenant_id=${target}`, `tenant_id=${target}&date=${D}&group_by=client`]) {
+        for (const query of [
+          `date=${D}&tenant_id=${target}`,
+          `from=${D}&to=${D}&tenant_id=${target}`,
+          `tenant_id=${target}&date=${D}&group_by=client`,
+        ]) {
           const res = await get(`/v1/kpis/daily?${query}`, headers);
           expect(res.statusCode, query).toBe(400);
           expect(res.body).not.toContain('Secret');
@@ -200,7 +221,7 @@ describe('tenant isolation', () => {
     }
   });
 
-  it('never shows another tenant\'s days, groups or numbers, whatever the parameters', async () => {
+  it("never shows another tenant's days, groups or numbers, whatever the parameters", async () => {
     expect((await get(`/v1/kpis/daily?date=${ONLY_B}`, { 'x-api-key': keyA })).statusCode).toBe(404);
     expect((await get(`/v1/kpis/daily?date=${ONLY_B}`, { 'x-api-key': keyB })).statusCode).toBe(200);
     const range = await get(`/v1/kpis/daily?from=${ONLY_B}&to=${addDays(ONLY_B, 365)}&group_by=client`, { 'x-api-key': keyA });
@@ -236,26 +257,49 @@ describe('credentials refused with 401', () => {
     ['an unknown API key', async () => ({ 'x-api-key': `${keyA.slice(0, -4)}zzzz` })],
     ['a malformed API key', async () => ({ 'x-api-key': 'hello' })],
     ['alg none', async () => ({ authorization: `Bearer ${new UnsecuredJWT({ tenant_id: tenantA }).setExpirationTime('5m').encode()}` })],
-    ['HS512', async () => ({
-      authorization: `Bearer ${await new SignJWT({ tenant_id: tenantA }).setProtectedHeader({ alg: 'HS512' }).setExpirationTime('5m').sign(new TextEncoder().encode(TEST_JWT_SECRET.repeat(2)))}`,
-    })],
-    ['RS256', async () => {
-      const { privateKey } = await generateKeyPair('RS256');
-      return { authorization: `Bearer ${await new SignJWT({ tenant_id: tenantA }).setProtectedHeader({ alg: 'RS256' }).setExpirationTime('5m').sign(privateKey)}` };
-    }],
-    ['a wrong signature', async () => ({
-      authorization: `Bearer ${await new SignJWT({ tenant_id: tenantA }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode('another-secret-0123456789abcdefghijklmnopqrstuv'))}`,
-    })],
+    [
+      'HS512',
+      async () => ({
+        authorization: `Bearer ${await new SignJWT({ tenant_id: tenantA })
+          .setProtectedHeader({ alg: 'HS512' })
+          .setExpirationTime('5m')
+          .sign(new TextEncoder().encode(TEST_JWT_SECRET.repeat(2)))}`,
+      }),
+    ],
+    [
+      'RS256',
+      async () => {
+        const { privateKey } = await generateKeyPair('RS256');
+        return {
+          authorization: `Bearer ${await new SignJWT({ tenant_id: tenantA }).setProtectedHeader({ alg: 'RS256' }).setExpirationTime('5m').sign(privateKey)}`,
+        };
+      },
+    ],
+    [
+      'a wrong signature',
+      async () => ({
+        authorization: `Bearer ${await new SignJWT({ tenant_id: tenantA }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode('another-secret-0123456789abcdefghijklmnopqrstuv'))}`,
+      }),
+    ],
     ['an expired token', async () => ({ authorization: `Bearer ${await jwtFor(tenantA, now() - 60)}` })],
-    ['a token without exp', async () => ({
-      authorization: `Bearer ${await new SignJWT({ tenant_id: tenantA }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().sign(secret)}`,
-    })],
-    ['a token without tenant_id', async () => ({
-      authorization: `Bearer ${await new SignJWT({ sub: tenantA }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(secret)}`,
-    })],
-    ['a token whose tenant_id is not a UUID', async () => ({
-      authorization: `Bearer ${await new SignJWT({ tenant_id: 'tenant-a' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(secret)}`,
-    })],
+    [
+      'a token without exp',
+      async () => ({
+        authorization: `Bearer ${await new SignJWT({ tenant_id: tenantA }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().sign(secret)}`,
+      }),
+    ],
+    [
+      'a token without tenant_id',
+      async () => ({
+        authorization: `Bearer ${await new SignJWT({ sub: tenantA }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(secret)}`,
+      }),
+    ],
+    [
+      'a token whose tenant_id is not a UUID',
+      async () => ({
+        authorization: `Bearer ${await new SignJWT({ tenant_id: 'tenant-a' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(secret)}`,
+      }),
+    ],
     ['a token for an unknown tenant', async () => ({ authorization: `Bearer ${await jwtFor('6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f')}` })],
     ['a malformed bearer token', async () => ({ authorization: 'Bearer not.a.jwt' })],
     ['a Basic authorization', async () => ({ authorization: 'Basic dXNlcjpwYXNz' })],

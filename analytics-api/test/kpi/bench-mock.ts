@@ -59,7 +59,9 @@ async function main(): Promise<void> {
     for (const entity of ['tickets', 'time_entries']) {
       const res = await app.inject({ method: 'POST', url: `/internal/ingest/${entity}?tenant_id=${tenant.id}`, headers });
       const body = res.json();
-      console.log(`${tenant.name} ${entity}: ${res.statusCode} received ${body.received} inserted ${body.inserted} rejected ${body.rejected}`);
+      console.log(
+        `${tenant.name} ${entity}: ${res.statusCode} received ${body.received} inserted ${body.inserted} rejected ${body.rejected}`,
+      );
     }
   }
   await db.query('ANALYZE raw_tickets');
@@ -70,18 +72,30 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(day.json(), null, 1));
   const key = seeded.api_keys.find((k) => k.tenant_id === DEMO)?.key;
   if (key) {
-    const read = await app.inject({ method: 'GET', url: '/v1/kpis/daily?date=2026-01-24&group_by=technician', headers: { 'x-api-key': key } });
+    const read = await app.inject({
+      method: 'GET',
+      url: '/v1/kpis/daily?date=2026-01-24&group_by=technician',
+      headers: { 'x-api-key': key },
+    });
     console.log(`GET /v1/kpis/daily group_by=technician: ${read.statusCode}, ${read.json().groups?.length} groups`);
   }
 
   const from = '2025-06-01';
   let started = performance.now();
-  const range = await app.inject({ method: 'POST', url: `/internal/kpi/compute-daily?tenant_id=${DEMO}&from=${from}&to=${addDays(from, 365)}`, headers });
+  const range = await app.inject({
+    method: 'POST',
+    url: `/internal/kpi/compute-daily?tenant_id=${DEMO}&from=${from}&to=${addDays(from, 365)}`,
+    headers,
+  });
   const rangeMs = performance.now() - started;
   console.log(`one call, ${range.json().items.length} days: ${rangeMs.toFixed(0)} ms`);
   started = performance.now();
   for (let d = 0; d < 366; d += 1) {
-    const res = await app.inject({ method: 'POST', url: `/internal/kpi/compute-daily?tenant_id=${DEMO}&date=${addDays(from, d)}`, headers });
+    const res = await app.inject({
+      method: 'POST',
+      url: `/internal/kpi/compute-daily?tenant_id=${DEMO}&date=${addDays(from, d)}`,
+      headers,
+    });
     if (res.statusCode !== 200) throw new Error(res.body);
   }
   const singlesMs = performance.now() - started;

@@ -28,18 +28,66 @@ const D = '2026-07-01';
  * - e4 Bob 1 h billable on k2.
  */
 const tickets: TicketFixture[] = [
-  { id: 'k1', created: '2026-07-01T09:00:00Z', responded: '2026-07-01T09:30:00Z', closed: '2026-07-01T12:00:00Z',
-    client: 'c1', clientName: 'Acme', tech: 't1', techName: 'Alice', priority: 'P1', changedAt: '2026-07-01T10:00:00Z' },
-  { id: 'k2', created: '2026-07-01T10:00:00Z', client: 'c1', clientName: 'Acme Corp', tech: 't2', techName: 'Bob',
-    priority: 'P2', changedAt: '2026-07-01T11:00:00Z' },
+  {
+    id: 'k1',
+    created: '2026-07-01T09:00:00Z',
+    responded: '2026-07-01T09:30:00Z',
+    closed: '2026-07-01T12:00:00Z',
+    client: 'c1',
+    clientName: 'Acme',
+    tech: 't1',
+    techName: 'Alice',
+    priority: 'P1',
+    changedAt: '2026-07-01T10:00:00Z',
+  },
+  {
+    id: 'k2',
+    created: '2026-07-01T10:00:00Z',
+    client: 'c1',
+    clientName: 'Acme Corp',
+    tech: 't2',
+    techName: 'Bob',
+    priority: 'P2',
+    changedAt: '2026-07-01T11:00:00Z',
+  },
   { id: 'k3', created: '2026-06-20T00:00:00Z', changedAt: '2026-06-20T00:00:00Z' },
-  { id: 'k4', created: '2026-06-30T15:00:00Z', closed: '2026-07-01T08:00:00Z', client: 'c2', clientName: 'Globex',
-    tech: 't1', techName: 'Alice', priority: 'P1', changedAt: '2026-07-01T08:00:00Z' },
+  {
+    id: 'k4',
+    created: '2026-06-30T15:00:00Z',
+    closed: '2026-07-01T08:00:00Z',
+    client: 'c2',
+    clientName: 'Globex',
+    tech: 't1',
+    techName: 'Alice',
+    priority: 'P1',
+    changedAt: '2026-07-01T08:00:00Z',
+  },
 ];
 const entries: EntryFixture[] = [
-  { id: 'e1', tech: 't1', techName: 'Alice', hours: 2, billable: true, rate: 100, ticket: 'k1', workDate: D, changedAt: '2026-07-01T09:00:00Z' },
-  { id: 'e2', tech: 't1', techName: 'Alice', hours: 1, billable: true, rate: 100, ticket: 'k4', client: 'c3', clientName: 'Initech',
-    workDate: D, changedAt: '2026-07-01T09:00:00Z' },
+  {
+    id: 'e1',
+    tech: 't1',
+    techName: 'Alice',
+    hours: 2,
+    billable: true,
+    rate: 100,
+    ticket: 'k1',
+    workDate: D,
+    changedAt: '2026-07-01T09:00:00Z',
+  },
+  {
+    id: 'e2',
+    tech: 't1',
+    techName: 'Alice',
+    hours: 1,
+    billable: true,
+    rate: 100,
+    ticket: 'k4',
+    client: 'c3',
+    clientName: 'Initech',
+    workDate: D,
+    changedAt: '2026-07-01T09:00:00Z',
+  },
   { id: 'e3', tech: 't3', techName: 'Carol', hours: 4, billable: false, workDate: D, changedAt: '2026-07-01T09:00:00Z' },
   { id: 'e4', tech: 't2', techName: 'Bob', hours: 1, billable: true, ticket: 'k2', workDate: D, changedAt: '2026-07-01T09:00:00Z' },
 ];
@@ -60,8 +108,14 @@ describe('breakdowns', () => {
 
     const tenant = (await readDaily(db(), id, { date: D })) as KpiDay;
     expect(tenant.kpis).toMatchObject({
-      tickets_opened: 2, tickets_closed: 2, backlog_open: 2, hours_worked: 8, hours_billable: 4,
-      active_technicians: 3, capacity_hours: 24, utilization_pct: 16.67,
+      tickets_opened: 2,
+      tickets_closed: 2,
+      backlog_open: 2,
+      hours_worked: 8,
+      hours_billable: 4,
+      active_technicians: 3,
+      capacity_hours: 24,
+      utilization_pct: 16.67,
     });
     expect(tenant.groups).toBeUndefined();
 
@@ -69,9 +123,16 @@ describe('breakdowns', () => {
     expect([...clients.keys()]).toEqual(['c1', 'c2', 'c3', null]); // by label: Acme Corp, Globex, Initech, then (none)
     expect(clients.get('c1')!.label).toBe('Acme Corp'); // the day's records disagree (a rename): the alphabetically last name
     expect(clients.get('c1')!.kpis).toMatchObject({
-      tickets_opened: 2, tickets_closed: 1, backlog_open: 1, first_response_count: 1, first_response_avg_minutes: 30,
+      tickets_opened: 2,
+      tickets_closed: 1,
+      backlog_open: 1,
+      first_response_count: 1,
+      first_response_avg_minutes: 30,
       hours_worked: 3, // e1 via k1, e4 via k2
-      active_technicians: 2, capacity_hours: null, utilization_pct: null, billable_amount: 200,
+      active_technicians: 2,
+      capacity_hours: null,
+      utilization_pct: null,
+      billable_amount: 200,
     });
     expect(clients.get('c2')!.kpis).toMatchObject({ tickets_closed: 1, hours_worked: 0, active_technicians: 0, capacity_hours: null });
     expect(clients.get('c3')!.label).toBe('Initech');
@@ -83,20 +144,41 @@ describe('breakdowns', () => {
     expect([...technicians.keys()]).toEqual(['t1', 't2', 't3', null]);
     expect(technicians.get('t1')!.label).toBe('Alice');
     expect(technicians.get('t1')!.kpis).toMatchObject({
-      tickets_opened: 1, tickets_closed: 2, hours_worked: 3, active_technicians: 1, capacity_hours: 8,
-      utilization_pct: 37.5, tickets_closed_per_technician: 2,
+      tickets_opened: 1,
+      tickets_closed: 2,
+      hours_worked: 3,
+      active_technicians: 1,
+      capacity_hours: 8,
+      utilization_pct: 37.5,
+      tickets_closed_per_technician: 2,
     });
     expect(technicians.get('t2')!.kpis).toMatchObject({ tickets_opened: 1, backlog_open: 1, hours_worked: 1, utilization_pct: 12.5 });
-    expect(technicians.get('t3')!.kpis).toMatchObject({ hours_worked: 4, hours_billable: 0, active_technicians: 1, capacity_hours: 8, utilization_pct: 0 });
+    expect(technicians.get('t3')!.kpis).toMatchObject({
+      hours_worked: 4,
+      hours_billable: 0,
+      active_technicians: 1,
+      capacity_hours: 8,
+      utilization_pct: 0,
+    });
     // the "(none)" technician: unassigned tickets, no time logged
     expect(technicians.get(null)!.kpis).toMatchObject({
-      backlog_open: 1, active_technicians: 0, capacity_hours: 0, utilization_pct: null, tickets_closed_per_technician: null,
+      backlog_open: 1,
+      active_technicians: 0,
+      capacity_hours: 0,
+      utilization_pct: null,
+      tickets_closed_per_technician: null,
     });
 
     const priorities = byKey(((await readDaily(db(), id, { date: D }, 'priority')) as KpiDay).groups!);
     expect([...priorities.keys()]).toEqual(['P1', 'P2', null]);
     expect(priorities.get('P1')!.label).toBe('P1');
-    expect(priorities.get('P1')!.kpis).toMatchObject({ tickets_opened: 1, tickets_closed: 2, hours_worked: 3, capacity_hours: null, utilization_pct: null });
+    expect(priorities.get('P1')!.kpis).toMatchObject({
+      tickets_opened: 1,
+      tickets_closed: 2,
+      hours_worked: 3,
+      capacity_hours: null,
+      utilization_pct: null,
+    });
     expect(priorities.get('P2')!.kpis).toMatchObject({ tickets_opened: 1, backlog_open: 1, hours_worked: 1 });
     expect(priorities.get(null)!.kpis).toMatchObject({ backlog_open: 1, hours_worked: 4 });
   });
@@ -132,14 +214,17 @@ describe('ranges and recomputation', () => {
   async function storedRows(id: string) {
     const { rows: days } = await db().query(`SELECT * FROM kpi_daily WHERE tenant_id = $1 ORDER BY kpi_date`, [id]);
     const { rows: groups } = await db().query(
-      `SELECT * FROM kpi_daily_breakdown WHERE tenant_id = $1 ORDER BY kpi_date, dimension, group_key NULLS LAST`, [id]);
+      `SELECT * FROM kpi_daily_breakdown WHERE tenant_id = $1 ORDER BY kpi_date, dimension, group_key NULLS LAST`,
+      [id],
+    );
     return { days, groups };
   }
 
   /** Rows left in the range staging tables (migration 003), by any call. */
   async function stagedRowCount(): Promise<number> {
     const { rows } = await db().query<{ n: number }>(
-      `SELECT (SELECT count(*) FROM kpi_daily_staging) + (SELECT count(*) FROM kpi_daily_breakdown_staging) AS n`);
+      `SELECT (SELECT count(*) FROM kpi_daily_staging) + (SELECT count(*) FROM kpi_daily_breakdown_staging) AS n`,
+    );
     return rows[0]!.n;
   }
 
@@ -182,7 +267,9 @@ describe('ranges and recomputation', () => {
     const id = await seeded();
     // On PostgreSQL a split range holds one connection while it waits for its staged part, which
     // needs another: with two connections for four calls, a wrong order would wait until the pool's timeout.
-    const pool = onPostgres ? openPostgres({ connectionString: t.database.url!, applicationName: 'kpi-two-connections', maxConnections: 2 }) : db();
+    const pool = onPostgres
+      ? openPostgres({ connectionString: t.database.url!, applicationName: 'kpi-two-connections', maxConnections: 2 })
+      : db();
     try {
       await Promise.all([
         computeDaily(pool, id, { from: '2026-06-05', to: '2026-07-14' }),

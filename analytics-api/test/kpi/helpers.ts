@@ -145,12 +145,7 @@ export async function storedDay(db: Queryable, tenantId: string, date: string): 
 }
 
 /** The stored breakdown rows of a day and dimension, at full precision. */
-export async function storedGroups(
-  db: Queryable,
-  tenantId: string,
-  date: string,
-  dimension: string,
-): Promise<Record<string, unknown>[]> {
+export async function storedGroups(db: Queryable, tenantId: string, date: string, dimension: string): Promise<Record<string, unknown>[]> {
   const { rows } = await db.query(
     `SELECT * FROM kpi_daily_breakdown WHERE tenant_id = $1 AND kpi_date = $2::date AND dimension = $3
       ORDER BY group_key NULLS LAST`,

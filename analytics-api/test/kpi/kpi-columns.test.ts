@@ -32,7 +32,10 @@ describe('the KPI keys', () => {
         [table],
       );
       const columns = new Set(rows.map((row) => row.column_name));
-      expect(KPI_KEYS.filter((key) => !columns.has(key)), table).toEqual([]);
+      expect(
+        KPI_KEYS.filter((key) => !columns.has(key)),
+        table,
+      ).toEqual([]);
     }
   });
 });

@@ -379,10 +379,27 @@ describe('rounding and nulls', () => {
     const days = await range(id, '2026-06-01', '2026-06-11');
 
     const empty = days.get('2026-06-01')!;
-    const counts = new Set(['tickets_opened', 'tickets_closed', 'net_flow', 'backlog_open', 'backlog_age_0_7d', 'backlog_age_8_14d',
-      'backlog_age_15_30d', 'backlog_age_31d_plus', 'first_response_count', 'sla_response_met', 'sla_response_breached',
-      'sla_resolution_met', 'sla_resolution_breached', 'hours_worked', 'hours_billable', 'hours_billed', 'active_technicians',
-      'capacity_hours', 'billable_amount']);
+    const counts = new Set([
+      'tickets_opened',
+      'tickets_closed',
+      'net_flow',
+      'backlog_open',
+      'backlog_age_0_7d',
+      'backlog_age_8_14d',
+      'backlog_age_15_30d',
+      'backlog_age_31d_plus',
+      'first_response_count',
+      'sla_response_met',
+      'sla_response_breached',
+      'sla_resolution_met',
+      'sla_resolution_breached',
+      'hours_worked',
+      'hours_billable',
+      'hours_billed',
+      'active_technicians',
+      'capacity_hours',
+      'billable_amount',
+    ]);
     for (const key of KPI_KEYS) expect(empty.kpis[key], key).toBe(counts.has(key) ? 0 : null);
     expect(empty.data_as_of).toBeNull();
 
@@ -419,7 +436,15 @@ describe('freshness', () => {
       { id: 'old', created: '2026-07-01T08:00:00Z', closed: '2026-07-11T08:00:00Z', changedAt: '2026-07-12T00:00:00Z' },
     ]);
     await insertEntries(db(), id, [
-      { id: 'e', tech: 't', hours: 1, billable: true, workDate: '2026-07-10', changedAt: '2026-07-10T10:00:00Z', sourceUpdatedAt: '2026-07-11T00:00:00Z' },
+      {
+        id: 'e',
+        tech: 't',
+        hours: 1,
+        billable: true,
+        workDate: '2026-07-10',
+        changedAt: '2026-07-10T10:00:00Z',
+        sourceUpdatedAt: '2026-07-11T00:00:00Z',
+      },
     ]);
     const days = await range(id, '2026-07-09', '2026-07-10');
     expect(days.get('2026-07-10')!.data_as_of).toBe('2026-07-12T00:00:00.000Z');

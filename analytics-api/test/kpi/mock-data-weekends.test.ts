@@ -25,7 +25,11 @@ beforeAll(async () => {
   await seedMockTenants(t.ctx.db, MOCK_DATA_PATH);
   for (const tenant of tenants) {
     for (const entity of ['tickets', 'time_entries']) {
-      const res = await t.app.inject({ method: 'POST', url: `/internal/ingest/${entity}?tenant_id=${tenant.id}`, headers: t.internalHeaders });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/internal/ingest/${entity}?tenant_id=${tenant.id}`,
+        headers: t.internalHeaders,
+      });
       expect(res.statusCode, res.body).toBe(200);
     }
     const list = (await computeDaily(t.ctx.db, tenant.id, { from: FROM, to: TO })) as KpiDayList;

@@ -32,7 +32,12 @@ describe('roundKpi: 2 decimals, half away from zero', () => {
 
 describe('serializeKpis', () => {
   it('emits every key in the spec order, counts as integers, other values rounded, nulls kept', () => {
-    const row: Record<string, unknown> = { tickets_opened: 3, kill_rate_pct: 200 / 3, hours_worked: '1.005', first_response_avg_minutes: null };
+    const row: Record<string, unknown> = {
+      tickets_opened: 3,
+      kill_rate_pct: 200 / 3,
+      hours_worked: '1.005',
+      first_response_avg_minutes: null,
+    };
     const kpis = serializeKpis(row);
     expect(Object.keys(kpis)).toEqual([...KPI_KEYS]);
     expect(kpis.tickets_opened).toBe(3);
@@ -47,7 +52,18 @@ describe('dates', () => {
   it('accepts real calendar dates only', () => {
     expect(parseIsoDate('2024-02-29', 'date')).toBe('2024-02-29');
     expect(parseIsoDate('2000-02-29', 'date')).toBe('2000-02-29');
-    for (const bad of ['2026-02-29', '1900-02-29', '2026-02-30', '2026-04-31', '2026-00-10', '2026-01-00', '2026-1-5', '20260105', ' 2026-01-05', 'x']) {
+    for (const bad of [
+      '2026-02-29',
+      '1900-02-29',
+      '2026-02-30',
+      '2026-04-31',
+      '2026-00-10',
+      '2026-01-00',
+      '2026-1-5',
+      '20260105',
+      ' 2026-01-05',
+      'x',
+    ]) {
       expect(() => parseIsoDate(bad, 'date'), bad).toThrow(DomainError);
     }
   });

@@ -74,7 +74,11 @@ const entryArb = (base: string, index: number, ticketCount: number): fc.Arbitrar
       useWorkDate: fc.boolean(),
       dayOffset: fc.integer({ min: -1, max: DAYS }),
       started: instantAround(base),
-      ticket: fc.oneof(fc.constant(null), fc.constant('missing'), fc.integer({ min: 0, max: Math.max(0, ticketCount - 1) }).map((i) => `T${i}`)),
+      ticket: fc.oneof(
+        fc.constant(null),
+        fc.constant('missing'),
+        fc.integer({ min: 0, max: Math.max(0, ticketCount - 1) }).map((i) => `T${i}`),
+      ),
       client: maybe(fc.constantFrom('c1', 'c2', 'c4')),
       billed: maybe(fc.constantFrom(0, 0.5, 1.25, 3)),
       rate: maybe(fc.constantFrom(0, 85.5, 120)),
@@ -166,7 +170,13 @@ describe('KPIs on random data agree with an independent reading of kpis.md', () 
               const row = stored.find((candidate) => candidate['group_key'] === group.key)!;
               compareRow(row, group.values, `${where} ${dimension}=${String(group.key)}`);
               expect(row['group_label'], `${where} ${dimension} label`).toBe(
-                group.key === null ? '(none)' : dimension === 'client' ? `Client ${group.key}` : dimension === 'technician' ? `Tech ${group.key}` : group.key,
+                group.key === null
+                  ? '(none)'
+                  : dimension === 'client'
+                    ? `Client ${group.key}`
+                    : dimension === 'technician'
+                      ? `Tech ${group.key}`
+                      : group.key,
               );
             }
           }

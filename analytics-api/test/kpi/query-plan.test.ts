@@ -50,7 +50,9 @@ beforeAll(async () => {
       hours: 1,
       billable: true,
       ticket: `T${i}`,
-      ...(i % 2 ? { workDate: new Date(Date.parse('2025-01-01') + i * 86_400_000).toISOString().slice(0, 10) } : { started: new Date(Date.parse('2025-01-01T12:00:00Z') + i * 86_400_000).toISOString() }),
+      ...(i % 2
+        ? { workDate: new Date(Date.parse('2025-01-01') + i * 86_400_000).toISOString().slice(0, 10) }
+        : { started: new Date(Date.parse('2025-01-01T12:00:00Z') + i * 86_400_000).toISOString() }),
     })),
   );
   await t.ctx.db.query('ANALYZE raw_tickets');

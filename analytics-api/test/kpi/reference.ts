@@ -101,7 +101,13 @@ export function referenceDay(
   });
 
   const ticketKey = (v: TicketView): string | null =>
-    dimension === 'client' ? (v.t.client ?? null) : dimension === 'technician' ? (v.t.tech ?? null) : dimension === 'priority' ? (v.t.priority ?? null) : null;
+    dimension === 'client'
+      ? (v.t.client ?? null)
+      : dimension === 'technician'
+        ? (v.t.tech ?? null)
+        : dimension === 'priority'
+          ? (v.t.priority ?? null)
+          : null;
   const entryKey = (v: EntryView): string | null =>
     dimension === 'client' ? v.client : dimension === 'technician' ? v.e.tech : dimension === 'priority' ? v.priority : null;
 
@@ -119,7 +125,8 @@ export function referenceDay(
   }
 
   return [...keys].map((key) => {
-    const mine = <T>(list: T[], keyOf: (item: T) => string | null) => (dimension === 'tenant' ? list : list.filter((item) => keyOf(item) === key));
+    const mine = <T>(list: T[], keyOf: (item: T) => string | null) =>
+      dimension === 'tenant' ? list : list.filter((item) => keyOf(item) === key);
     const o = mine(opened, ticketKey);
     const c = mine(closed, ticketKey);
     const r = mine(responded, ticketKey);

@@ -1,9 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  CREDENTIAL_TTL_MS,
-  clearCredentialCache,
-  flushKeyUsage,
-} from '../../src/auth/credential-cache.js';
+import { CREDENTIAL_TTL_MS, clearCredentialCache, flushKeyUsage } from '../../src/auth/credential-cache.js';
 import { authenticateApiKey, authenticateJwt } from '../../src/auth/tenant-credentials.js';
 import type { Queryable } from '../../src/db/database.js';
 import { readDaily } from '../../src/kpi/kpi-service.js';
@@ -20,7 +16,8 @@ let keyA: string;
 let keyB: string;
 
 const get = (url: string, headers: Record<string, string>) => t.app.inject({ method: 'GET', url, headers });
-const compute = (query: string) => t.app.inject({ method: 'POST', url: `/internal/kpi/compute-daily?${query}`, headers: t.internalHeaders });
+const compute = (query: string) =>
+  t.app.inject({ method: 'POST', url: `/internal/kpi/compute-daily?${query}`, headers: t.internalHeaders });
 const jwtFor = signTestJwt;
 
 /** A Queryable that records its statements: the same database, a scope of its own in the caches. */
@@ -44,7 +41,11 @@ beforeAll(async () => {
   keyB = (await createApiKey(db, tenantB, 'b')).key;
   await insertTickets(db, tenantA, [{ id: 'a1', created: `${D}T10:00:00Z` }]);
   await insertEntries(db, tenantA, [{ id: 'ae', tech: 'alice', hours: 2, billable: true, workDate: D }]);
-  await insertTickets(db, tenantB, ['b1', 'b2', 'b3'].map((id) => ({ id, created: `${D}T12:00:00Z` })));
+  await insertTickets(
+    db,
+    tenantB,
+    ['b1', 'b2', 'b3'].map((id) => ({ id, created: `${D}T12:00:00Z` })),
+  );
   expect((await compute(`tenant_id=${tenantA}&date=${D}`)).statusCode).toBe(200);
   expect((await compute(`tenant_id=${tenantB}&date=${D}`)).statusCode).toBe(200);
 });
@@ -90,7 +91,7 @@ describe('KPI answer cache', () => {
     expect((await get('/v1/kpis/daily?date=2026-03-01', { 'x-api-key': keyA })).statusCode).toBe(200);
   });
 
-  it('keeps tenants apart: each credential gets its own tenant\'s cached answer', async () => {
+  it("keeps tenants apart: each credential gets its own tenant's cached answer", async () => {
     for (let round = 0; round < 3; round += 1) {
       const a = await get(`/v1/kpis/daily?date=${D}`, { 'x-api-key': keyA });
       const b = await get(`/v1/kpis/daily?date=${D}`, { 'x-api-key': keyB });
@@ -177,7 +178,8 @@ describe('credential cache', () => {
     const tenant = await newTenant(t.ctx.db, { name: 'Usage' });
     const issued = await createApiKey(t.ctx.db, tenant, 'u');
     const lastUsed = async () =>
-      (await t.ctx.db.query<{ last_used_at: Date | null }>('SELECT last_used_at FROM api_keys WHERE tenant_id = $1', [tenant])).rows[0]!.last_used_at;
+      (await t.ctx.db.query<{ last_used_at: Date | null }>('SELECT last_used_at FROM api_keys WHERE tenant_id = $1', [tenant])).rows[0]!
+        .last_used_at;
     expect(await lastUsed()).toBeNull();
     for (let i = 0; i < 5; i += 1) await authenticateApiKey(t.ctx.db, issued.key);
     await flushKeyUsage();

@@ -13,7 +13,8 @@ let keyA: string;
 let keyB: string;
 
 const get = (url: string, headers: Record<string, string>) => t.app.inject({ method: 'GET', url, headers });
-const internal = (method: 'POST' | 'PUT', url: string, payload?: unknown) => t.app.inject({ method, url, headers: t.internalHeaders, payload: payload as object });
+const internal = (method: 'POST' | 'PUT', url: string, payload?: unknown) =>
+  t.app.inject({ method, url, headers: t.internalHeaders, payload: payload as object });
 const compute = (tenant: string, period = `date=${D}`) => internal('POST', `/internal/kpi/compute-daily?tenant_id=${tenant}&${period}`);
 
 async function etagOf(url: string, key: string): Promise<string> {
@@ -87,7 +88,15 @@ describe('GET /v1/kpis/daily: ETag, 304 and Cache-Control', () => {
 
   it('the ETag changes when ingested time entries change the currency served', async () => {
     const before = await etagOf(DAY, keyB);
-    const entry = { external_id: 'e2', technician_id: 'bob', hours_worked: 1, billable: true, work_date: D, hourly_rate: 100, currency: 'EUR' };
+    const entry = {
+      external_id: 'e2',
+      technician_id: 'bob',
+      hours_worked: 1,
+      billable: true,
+      work_date: D,
+      hourly_rate: 100,
+      currency: 'EUR',
+    };
     const ingested = await internal('POST', `/internal/ingest/time_entries?tenant_id=${tenantB}`, [entry]);
     expect(ingested.statusCode, ingested.body).toBe(200);
     const after = await get(DAY, { 'x-api-key': keyB, 'if-none-match': before });
@@ -95,7 +104,7 @@ describe('GET /v1/kpis/daily: ETag, 304 and Cache-Control', () => {
     expect(after.json().currency).toBe('EUR');
   });
 
-  it('another tenant\'s ETag never matches, for the same records and the same day', async () => {
+  it("another tenant's ETag never matches, for the same records and the same day", async () => {
     await compute(tenantA);
     await compute(tenantB);
     const a = await get(DAY, { 'x-api-key': keyA });

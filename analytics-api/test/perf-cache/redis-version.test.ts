@@ -35,7 +35,10 @@ function fakeRedis(get: () => Promise<string | null>, incr: () => Promise<number
 
 describe('KPI version without a working Redis', () => {
   it('falls back to the in-process version when Redis fails, and a compute still invalidates locally', async () => {
-    const broken = fakeRedis(() => Promise.reject(new Error('down')), () => Promise.reject(new Error('down')));
+    const broken = fakeRedis(
+      () => Promise.reject(new Error('down')),
+      () => Promise.reject(new Error('down')),
+    );
     const tenant = '11111111-2222-4333-8444-555555555555';
     const cache = new KpiReadCache(broken);
     const before = await cache.version(tenant);
@@ -51,7 +54,10 @@ describe('KPI version without a working Redis', () => {
 
   it('uses the Redis counter when it answers', async () => {
     let counter = 0;
-    const redis = fakeRedis(async () => String(counter), async () => ++counter);
+    const redis = fakeRedis(
+      async () => String(counter),
+      async () => ++counter,
+    );
     const tenant = '11111111-2222-4333-8444-666666666666';
     const cache = new KpiReadCache(redis);
     const v0 = await cache.version(tenant);
@@ -82,7 +88,11 @@ describe.runIf(reachable)('KPI version shared through Redis (REDIS_URL)', () => 
   it('a compute here INCRs the counter; a compute on another replica is seen once it INCRs', async () => {
     const versionKey = `msp:kpi-version:${tenant}`;
     const start = Number((await t.ctx.redis!.client.get(versionKey)) ?? 0);
-    const compute = await t.app.inject({ method: 'POST', url: `/internal/kpi/compute-daily?tenant_id=${tenant}&date=${D}`, headers: t.internalHeaders });
+    const compute = await t.app.inject({
+      method: 'POST',
+      url: `/internal/kpi/compute-daily?tenant_id=${tenant}&date=${D}`,
+      headers: t.internalHeaders,
+    });
     expect(compute.statusCode).toBe(200);
     expect(Number(await t.ctx.redis!.client.get(versionKey))).toBe(start + 1);
     expect((await read()).json().kpis.tickets_opened).toBe(1);

@@ -55,7 +55,10 @@ function openApiPath(path: string): string {
 }
 
 function concreteUrl(path: string, tenantId: string): string {
-  const url = path.replace(':entity', 'tickets').replace(/:(\w+)/g, 'x').replace('*', 'x');
+  const url = path
+    .replace(':entity', 'tickets')
+    .replace(/:(\w+)/g, 'x')
+    .replace('*', 'x');
   if (url.startsWith('/internal/')) return `${url}?tenant_id=${tenantId}&date=2026-01-10`;
   if (url.startsWith('/v1/kpis')) return `${url}?date=2026-01-10`;
   return url;
@@ -100,9 +103,14 @@ describe('authorization matrix over every route', () => {
     expect(token.statusCode, token.body).toBe(200);
     jwt = token.json().access_token;
     const [header, payload, signature] = jwt.split('.') as [string, string, string];
-    const forgedPayload = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), tenant_id: inactiveTenant })).toString('base64url');
+    const forgedPayload = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), tenant_id: inactiveTenant }),
+    ).toString('base64url');
     const rsa = await generateKeyPair('RS256');
-    const rs256 = await new SignJWT({ tenant_id: tenantId }).setProtectedHeader({ alg: 'RS256' }).setExpirationTime('10m').sign(rsa.privateKey);
+    const rs256 = await new SignJWT({ tenant_id: tenantId })
+      .setProtectedHeader({ alg: 'RS256' })
+      .setExpirationTime('10m')
+      .sign(rsa.privateKey);
     const wrongToken = `${TEST_SERVICE_TOKEN.slice(0, -1)}${TEST_SERVICE_TOKEN.endsWith('x') ? 'y' : 'x'}`;
 
     const bearer = (value: string) => ({ authorization: `Bearer ${value}` });
@@ -162,7 +170,17 @@ describe('authorization matrix over every route', () => {
       ['a valid JWT instead of a key', bearer(jwt)],
       ['the service token as Bearer', bearer(TEST_SERVICE_TOKEN)],
     );
-    secrets.push(TEST_SERVICE_TOKEN, TEST_JWT_SECRET, apiKey, revokedKey, inactiveKey, unknownKey, jwt, rs256, ...jwtCases.map(([, v]) => v).filter((v) => v.length > 20));
+    secrets.push(
+      TEST_SERVICE_TOKEN,
+      TEST_JWT_SECRET,
+      apiKey,
+      revokedKey,
+      inactiveKey,
+      unknownKey,
+      jwt,
+      rs256,
+      ...jwtCases.map(([, v]) => v).filter((v) => v.length > 20),
+    );
 
     routes = routesOf(t);
     const documented = (t.app.swagger() as { paths: Record<string, Record<string, { security?: Array<Record<string, unknown>> }>> }).paths;
@@ -191,7 +209,14 @@ describe('authorization matrix over every route', () => {
 
   it('finds every route of the contract in the router, and every documented path in the router', () => {
     const keys = routes.map((r) => `${r.method} ${r.path}`);
-    for (const expected of ['GET /health', 'GET /ready', 'GET /internal/tenants', 'POST /internal/ingest/:entity', 'POST /v1/auth/token', 'GET /v1/kpis/daily']) {
+    for (const expected of [
+      'GET /health',
+      'GET /ready',
+      'GET /internal/tenants',
+      'POST /internal/ingest/:entity',
+      'POST /v1/auth/token',
+      'GET /v1/kpis/daily',
+    ]) {
       expect(keys).toContain(expected);
     }
     const documented = Object.keys((t.app.swagger() as { paths: Record<string, unknown> }).paths);

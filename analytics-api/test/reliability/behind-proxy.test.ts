@@ -55,7 +55,14 @@ async function startProxy(targetPort: number): Promise<{ server: Server; port: n
     const peer = req.socket.remoteAddress ?? '';
     const forwarded = given ? `${given}, ${peer}` : peer;
     const out = request(
-      { host: '127.0.0.1', port: targetPort, path: req.url, method: req.method, headers: { ...req.headers, 'x-forwarded-for': forwarded }, agent: upstream },
+      {
+        host: '127.0.0.1',
+        port: targetPort,
+        path: req.url,
+        method: req.method,
+        headers: { ...req.headers, 'x-forwarded-for': forwarded },
+        agent: upstream,
+      },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
@@ -69,7 +76,10 @@ async function startProxy(targetPort: number): Promise<{ server: Server; port: n
 }
 
 async function stack(trustProxy: string | undefined, database: TestDatabase) {
-  const t = await createTestApp({ AUTH_FAILURES_PER_MINUTE: String(AUTH_FAILURES), ...(trustProxy ? { TRUST_PROXY: trustProxy } : {}) }, database);
+  const t = await createTestApp(
+    { AUTH_FAILURES_PER_MINUTE: String(AUTH_FAILURES), ...(trustProxy ? { TRUST_PROXY: trustProxy } : {}) },
+    database,
+  );
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   const apiPort = (t.app.server.address() as AddressInfo).port;
   const proxy = await startProxy(apiPort);
@@ -135,7 +145,9 @@ describe('behind a reverse proxy (TRUST_PROXY)', () => {
       expect(direct.status, direct.body).toBe(200);
 
       // The request log names the real client address.
-      const remotes = new Set(s.t.logs.lines.map((line) => (JSON.parse(line) as { req?: { remote?: string } }).req?.remote).filter(Boolean));
+      const remotes = new Set(
+        s.t.logs.lines.map((line) => (JSON.parse(line) as { req?: { remote?: string } }).req?.remote).filter(Boolean),
+      );
       expect(remotes).toContain(ATTACKER);
       expect(remotes).toContain(BYSTANDER);
     } finally {

@@ -41,7 +41,10 @@ describe('failover between Redis and in-process counters', () => {
     let failing = true;
     const changes: StoreMode[] = [];
     const store = new FailoverCounterStore(
-      { increment: (k, w) => (failing ? broken.increment(k, w) : shared.increment(k, w)), read: (k, w) => (failing ? broken.read(k, w) : shared.read(k, w)) },
+      {
+        increment: (k, w) => (failing ? broken.increment(k, w) : shared.increment(k, w)),
+        read: (k, w) => (failing ? broken.read(k, w) : shared.read(k, w)),
+      },
       local,
       () => up,
       (mode) => changes.push(mode),
@@ -58,7 +61,11 @@ describe('failover between Redis and in-process counters', () => {
   });
 
   it('makes the limiter refuse past the limit even while Redis is down (fail closed to local limits, not open)', async () => {
-    const limiter = new RateLimiter({ requestsPerMinute: 3, authFailuresPerMinute: 2, store: new FailoverCounterStore(broken, new MemoryCounterStore(), () => true) });
+    const limiter = new RateLimiter({
+      requestsPerMinute: 3,
+      authFailuresPerMinute: 2,
+      store: new FailoverCounterStore(broken, new MemoryCounterStore(), () => true),
+    });
     const decisions = [];
     for (let i = 0; i < 4; i += 1) decisions.push((await limiter.consumeRequest('key')).allowed);
     expect(decisions).toEqual([true, true, true, false]);

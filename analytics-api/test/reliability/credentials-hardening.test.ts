@@ -26,7 +26,11 @@ describe('credentials in the URL, in logs, and their rotation', () => {
     'refuses a credential in the query string (?%s=) with 400 saying to use the header, and logs the URL with the value replaced',
     async (name) => {
       const before = t.logs.lines.length;
-      const res = await t.app.inject({ method: 'GET', url: `/v1/kpis/daily?date=2026-01-05&${name}=${key}`, headers: { 'x-api-key': key } });
+      const res = await t.app.inject({
+        method: 'GET',
+        url: `/v1/kpis/daily?date=2026-01-05&${name}=${key}`,
+        headers: { 'x-api-key': key },
+      });
       expect(res.statusCode, res.body).toBe(400);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(res.json().detail).toMatch(/not accepted in the URL.*X-API-Key header/);
@@ -36,7 +40,11 @@ describe('credentials in the URL, in logs, and their rotation', () => {
       expect(lines.some((line) => line.includes(`${name}=[redacted]`))).toBe(true);
       expect(lines.join('\n')).not.toContain(key.slice(-43));
       // /internal too, and the service token.
-      const internal = await t.app.inject({ method: 'GET', url: `/internal/tenants?${name}=${TEST_SERVICE_TOKEN}`, headers: { authorization: `Bearer ${TEST_SERVICE_TOKEN}` } });
+      const internal = await t.app.inject({
+        method: 'GET',
+        url: `/internal/tenants?${name}=${TEST_SERVICE_TOKEN}`,
+        headers: { authorization: `Bearer ${TEST_SERVICE_TOKEN}` },
+      });
       expect(internal.statusCode).toBe(400);
     },
   );
@@ -54,9 +62,21 @@ describe('credentials in the URL, in logs, and their rotation', () => {
 
   it('accepts SERVICE_TOKEN and SERVICE_TOKEN_PREVIOUS during a rotation, logs which one matched and never their values', async () => {
     const before = t.logs.lines.length;
-    const current = await t.app.inject({ method: 'GET', url: '/internal/tenants', headers: { authorization: `Bearer ${TEST_SERVICE_TOKEN}` } });
-    const previous = await t.app.inject({ method: 'GET', url: '/internal/tenants', headers: { authorization: `Bearer ${PREVIOUS_TOKEN}` } });
-    const neither = await t.app.inject({ method: 'GET', url: '/internal/tenants', headers: { authorization: `Bearer ${PREVIOUS_TOKEN}x` } });
+    const current = await t.app.inject({
+      method: 'GET',
+      url: '/internal/tenants',
+      headers: { authorization: `Bearer ${TEST_SERVICE_TOKEN}` },
+    });
+    const previous = await t.app.inject({
+      method: 'GET',
+      url: '/internal/tenants',
+      headers: { authorization: `Bearer ${PREVIOUS_TOKEN}` },
+    });
+    const neither = await t.app.inject({
+      method: 'GET',
+      url: '/internal/tenants',
+      headers: { authorization: `Bearer ${PREVIOUS_TOKEN}x` },
+    });
     expect([current.statusCode, previous.statusCode, neither.statusCode]).toEqual([200, 200, 401]);
     const logged = t.logs.lines.slice(before).join('\n');
     expect(logged).toContain('"service_credential":"SERVICE_TOKEN"');
@@ -71,7 +91,11 @@ describe('credentials in the URL, in logs, and their rotation', () => {
     expect(() => loadConfig({ DATABASE_URL: base.DATABASE_URL, SERVICE_TOKEN_PREVIOUS: PREVIOUS_TOKEN })).toThrow(ConfigError);
     expect(loadConfig(base).trustProxy).toBe(false);
     expect(loadConfig({ ...base, TRUST_PROXY: '1' }).trustProxy).toBe(1);
-    expect(loadConfig({ ...base, TRUST_PROXY: '10.0.0.0/8, 172.16.0.1,loopback' }).trustProxy).toEqual(['10.0.0.0/8', '172.16.0.1', 'loopback']);
+    expect(loadConfig({ ...base, TRUST_PROXY: '10.0.0.0/8, 172.16.0.1,loopback' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '172.16.0.1',
+      'loopback',
+    ]);
     expect(() => loadConfig({ ...base, TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY: true would trust/);
     expect(() => loadConfig({ ...base, TRUST_PROXY: 'traefik' })).toThrow(/TRUST_PROXY: "traefik" is not an address/);
   });

@@ -24,7 +24,8 @@ function dates(first: string, count: number): string[] {
 }
 
 async function seedKpis(db: Queryable, tenantId: string, days: string[], owner: 'A' | 'B'): Promise<void> {
-  const value = (key: string, day: number) => (owner === 'B' ? 987_000 + day * 10 + (COUNT_KEYS.has(key as never) ? 1 : 2) : COUNT_KEYS.has(key as never) ? 10 + day : 1.25 + day);
+  const value = (key: string, day: number) =>
+    owner === 'B' ? 987_000 + day * 10 + (COUNT_KEYS.has(key as never) ? 1 : 2) : COUNT_KEYS.has(key as never) ? 10 + day : 1.25 + day;
   for (const [index, day] of days.entries()) {
     const values = KPI_KEYS.map((key) => value(key, index));
     await db.query(
@@ -65,11 +66,19 @@ describe('cross-tenant isolation on /v1/kpis/daily (property-based)', () => {
   afterAll(() => t.close());
 
   it('serves each tenant its own seeded days (the markers are really in the data)', async () => {
-    const a = await t.app.inject({ method: 'GET', url: '/v1/kpis/daily?from=2026-01-01&to=2026-01-31&group_by=client', headers: headersOfA[0] });
+    const a = await t.app.inject({
+      method: 'GET',
+      url: '/v1/kpis/daily?from=2026-01-01&to=2026-01-31&group_by=client',
+      headers: headersOfA[0],
+    });
     expect(a.statusCode, a.body).toBe(200);
     expect(a.json().items.map((d: { date: string }) => d.date)).toEqual(A_DAYS);
     expect(a.body).not.toMatch(B_MARKER);
-    const b = await t.app.inject({ method: 'GET', url: '/v1/kpis/daily?from=2026-01-01&to=2026-01-31&group_by=client', headers: headersOfB });
+    const b = await t.app.inject({
+      method: 'GET',
+      url: '/v1/kpis/daily?from=2026-01-01&to=2026-01-31&group_by=client',
+      headers: headersOfB,
+    });
     expect(b.statusCode, b.body).toBe(200);
     expect(b.json().items.map((d: { date: string }) => d.date)).toEqual(B_DAYS);
     expect(b.body).toMatch(B_MARKER);
@@ -96,12 +105,19 @@ describe('cross-tenant isolation on /v1/kpis/daily (property-based)', () => {
       .tuple(
         fc.oneof(
           day.map((d): Array<[string, string]> => [['date', d]]),
-          fc.tuple(day, day).map(([a, b]): Array<[string, string]> => [['from', a < b ? a : b], ['to', a < b ? b : a]]),
+          fc.tuple(day, day).map(([a, b]): Array<[string, string]> => [
+            ['from', a < b ? a : b],
+            ['to', a < b ? b : a],
+          ]),
         ),
         fc.option(fc.constantFrom(...DIMENSIONS), { nil: undefined }),
       )
       .map(([period, groupBy]) => (groupBy ? [...period, ['group_by', groupBy] as [string, string]] : period));
-    const pairsArb = fc.oneof(wellFormed, fc.tuple(wellFormed, fc.array(pair, { maxLength: 2 })).map(([a, b]) => [...a, ...b]), fc.array(pair, { maxLength: 6 }));
+    const pairsArb = fc.oneof(
+      wellFormed,
+      fc.tuple(wellFormed, fc.array(pair, { maxLength: 2 })).map(([a, b]) => [...a, ...b]),
+      fc.array(pair, { maxLength: 6 }),
+    );
     let served = 0;
     await fc.assert(
       fc.asyncProperty(pairsArb, fc.nat(headersOfA.length - 1), fc.boolean(), async (pairs, credential, asHeader) => {

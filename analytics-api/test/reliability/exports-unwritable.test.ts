@@ -16,7 +16,11 @@ import { createTestDatabase, type TestDatabase } from '../helpers/test-database.
  */
 const GENERATE = '/internal/exports/generate';
 
-function expectExportsProblem(res: { statusCode: number; headers: Record<string, unknown>; json(): { detail: string }; body: string }, path: string, errno?: RegExp) {
+function expectExportsProblem(
+  res: { statusCode: number; headers: Record<string, unknown>; json(): { detail: string }; body: string },
+  path: string,
+  errno?: RegExp,
+) {
   expect(res.statusCode, res.body).toBe(503);
   expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
   const { detail } = res.json();
@@ -32,7 +36,9 @@ async function seedTenant(t: TestApp): Promise<string> {
     method: 'POST',
     url: `/internal/ingest/tickets?tenant_id=${tenantId}`,
     headers: { ...t.internalHeaders, 'content-type': 'application/json' },
-    payload: JSON.stringify(Array.from({ length: 50 }, (_, i) => ({ external_id: `X-${i}`, created_at: '2026-01-05T09:00:00Z', client_id: 'c1' }))),
+    payload: JSON.stringify(
+      Array.from({ length: 50 }, (_, i) => ({ external_id: `X-${i}`, created_at: '2026-01-05T09:00:00Z', client_id: 'c1' })),
+    ),
   });
   expect(res.statusCode, res.body).toBe(200);
   return tenantId;
@@ -66,24 +72,31 @@ describe('exports folder unusable', () => {
     ],
   ];
 
-  it.each(cases)('%s: a 503 problem naming the folder, /health reports exports as an error and /ready is 503', async (_name, makePath, errno) => {
-    const path = makePath();
-    const t = await createTestApp({ EXPORTS_PATH: path }, database);
-    try {
-      const tenantId = await seedTenant(t);
-      expectExportsProblem(await t.app.inject({ method: 'POST', url: `${GENERATE}?tenant_id=${tenantId}`, headers: t.internalHeaders }), path, errno);
-      expectExportsProblem(await t.app.inject({ method: 'POST', url: GENERATE, headers: t.internalHeaders }), path, errno);
-      const health = await t.app.inject({ method: 'GET', url: '/health' });
-      expect(health.statusCode).toBe(200);
-      expect(health.json().checks.exports.status).toBe('error');
-      expect(health.json().checks.exports.detail).toContain(path);
-      expect((await t.app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(503);
-      // The rest of the API keeps working.
-      expect((await t.app.inject({ method: 'GET', url: '/internal/tenants', headers: t.internalHeaders })).statusCode).toBe(200);
-    } finally {
-      await t.close();
-    }
-  });
+  it.each(cases)(
+    '%s: a 503 problem naming the folder, /health reports exports as an error and /ready is 503',
+    async (_name, makePath, errno) => {
+      const path = makePath();
+      const t = await createTestApp({ EXPORTS_PATH: path }, database);
+      try {
+        const tenantId = await seedTenant(t);
+        expectExportsProblem(
+          await t.app.inject({ method: 'POST', url: `${GENERATE}?tenant_id=${tenantId}`, headers: t.internalHeaders }),
+          path,
+          errno,
+        );
+        expectExportsProblem(await t.app.inject({ method: 'POST', url: GENERATE, headers: t.internalHeaders }), path, errno);
+        const health = await t.app.inject({ method: 'GET', url: '/health' });
+        expect(health.statusCode).toBe(200);
+        expect(health.json().checks.exports.status).toBe('error');
+        expect(health.json().checks.exports.detail).toContain(path);
+        expect((await t.app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(503);
+        // The rest of the API keeps working.
+        expect((await t.app.inject({ method: 'GET', url: '/internal/tenants', headers: t.internalHeaders })).statusCode).toBe(200);
+      } finally {
+        await t.close();
+      }
+    },
+  );
 });
 
 function canMount(): boolean {

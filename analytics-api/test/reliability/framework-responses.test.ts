@@ -15,7 +15,13 @@ import { missingSecurityHeaders, waitFor } from './support.js';
 
 const REQUEST_TIMEOUT_MS = 1_000;
 const SLOW_SQL = 'SELECT pg_sleep(30) AS slept_for_issue_18';
-const RAW_HEADERS = ['x-content-type-options: nosniff', 'x-frame-options: deny', 'referrer-policy: no-referrer', 'cache-control: no-store', 'content-type: application/problem+json'];
+const RAW_HEADERS = [
+  'x-content-type-options: nosniff',
+  'x-frame-options: deny',
+  'referrer-policy: no-referrer',
+  'cache-control: no-store',
+  'content-type: application/problem+json',
+];
 
 /** Writes raw bytes and returns everything the server sends until it closes the connection. */
 function raw(port: number, text: string): Promise<string> {
@@ -56,10 +62,44 @@ describe('responses the framework makes itself', () => {
 
   it.each([
     ['404 unknown route', () => t.app.inject({ method: 'GET', url: '/no/such/route' }), 404],
-    ['405-ish unknown method on a known path', () => t.app.inject({ method: 'PUT', url: '/internal/tenants', headers: t.internalHeaders }), 404],
-    ['413 body over INGEST_BODY_LIMIT_MB', () => t.app.inject({ method: 'POST', url: `/internal/ingest/tickets?tenant_id=${tenantId}`, headers: { ...t.internalHeaders, 'content-type': 'application/json' }, payload: `[${'"x",'.repeat(300_000)}"x"]` }), 413],
-    ['415 unsupported media type', () => t.app.inject({ method: 'POST', url: `/internal/kpi/compute-daily?tenant_id=${tenantId}`, headers: { ...t.internalHeaders, 'content-type': 'application/xml' }, payload: '<a/>' }), 415],
-    ['400 malformed JSON', () => t.app.inject({ method: 'POST', url: `/internal/ingest/tickets?tenant_id=${tenantId}`, headers: { ...t.internalHeaders, 'content-type': 'application/json' }, payload: '[{"a":' }), 400],
+    [
+      '405-ish unknown method on a known path',
+      () => t.app.inject({ method: 'PUT', url: '/internal/tenants', headers: t.internalHeaders }),
+      404,
+    ],
+    [
+      '413 body over INGEST_BODY_LIMIT_MB',
+      () =>
+        t.app.inject({
+          method: 'POST',
+          url: `/internal/ingest/tickets?tenant_id=${tenantId}`,
+          headers: { ...t.internalHeaders, 'content-type': 'application/json' },
+          payload: `[${'"x",'.repeat(300_000)}"x"]`,
+        }),
+      413,
+    ],
+    [
+      '415 unsupported media type',
+      () =>
+        t.app.inject({
+          method: 'POST',
+          url: `/internal/kpi/compute-daily?tenant_id=${tenantId}`,
+          headers: { ...t.internalHeaders, 'content-type': 'application/xml' },
+          payload: '<a/>',
+        }),
+      415,
+    ],
+    [
+      '400 malformed JSON',
+      () =>
+        t.app.inject({
+          method: 'POST',
+          url: `/internal/ingest/tickets?tenant_id=${tenantId}`,
+          headers: { ...t.internalHeaders, 'content-type': 'application/json' },
+          payload: '[{"a":',
+        }),
+      400,
+    ],
     ['400 malformed URL', () => t.app.inject({ method: 'GET', url: '/internal/tenants/%E0%A4%A', headers: t.internalHeaders }), 400],
   ])('%s: problem+json with the security headers', async (_name, send, status) => {
     const res = await send();
@@ -96,7 +136,11 @@ describe('responses the framework makes itself', () => {
       const pending = t.app.inject({ method: 'GET', url: '/reliability/slow-statement' });
       let pid: number | undefined;
       if (observer) {
-        await waitFor(async () => (pid = (await backend()).find((row) => row.state === 'active')?.pid) !== undefined, 5_000, 'the slow statement to run');
+        await waitFor(
+          async () => (pid = (await backend()).find((row) => row.state === 'active')?.pid) !== undefined,
+          5_000,
+          'the slow statement to run',
+        );
       }
       const res = await pending;
       expect(res.statusCode, res.body).toBe(503);

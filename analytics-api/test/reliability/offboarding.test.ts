@@ -27,7 +27,10 @@ async function rowsOf(db: Queryable, tenantId: string): Promise<Record<string, n
   const counts: Record<string, number> = {};
   for (const { table_name } of tables) {
     // The name comes from the catalog; format('%I') quotes it.
-    const { rows } = await db.query<{ sql: string }>(`SELECT format('SELECT count(*)::int8 AS n FROM %I WHERE tenant_id = $1', $1::text) AS sql`, [table_name]);
+    const { rows } = await db.query<{ sql: string }>(
+      `SELECT format('SELECT count(*)::int8 AS n FROM %I WHERE tenant_id = $1', $1::text) AS sql`,
+      [table_name],
+    );
     counts[table_name] = (await db.query<{ n: number }>(rows[0]!.sql, [tenantId])).rows[0]!.n;
   }
   counts['tenants'] = (await db.query<{ n: number }>('SELECT count(*)::int8 AS n FROM tenants WHERE id = $1', [tenantId])).rows[0]!.n;
@@ -63,7 +66,16 @@ describe('offboarding: DELETE /internal/tenants/{id}', () => {
   it('removes every row of the tenant from every table with a tenant_id (read from the catalog), in one go, then its exports folder; the answer counts per table', async () => {
     const before = await rowsOf(t.ctx.db, DEMO_TENANT_ID);
     const otherBefore = await rowsOf(t.ctx.db, OTHER_TENANT);
-    for (const table of ['raw_tickets', 'raw_time_entries', 'ingestion_runs', 'ingest_rejections', 'kpi_daily', 'kpi_daily_breakdown', 'api_keys', 'later_feature']) {
+    for (const table of [
+      'raw_tickets',
+      'raw_time_entries',
+      'ingestion_runs',
+      'ingest_rejections',
+      'kpi_daily',
+      'kpi_daily_breakdown',
+      'api_keys',
+      'later_feature',
+    ]) {
       expect(before[table], table).toBeGreaterThan(0);
     }
     const folder = join(t.config.exportsPath, DEMO_TENANT_ID);
@@ -115,7 +127,10 @@ describe('command line: tenant delete, api-key create --expires-at, api-key list
   afterAll(async () => drop?.());
 
   it('api-key create --expires-at and api-key list (no secret in the list)', () => {
-    const created = runCli(['api-key', 'create', '--tenant', DEMO_TENANT_ID, '--name', 'rotating', '--expires-at', '2999-01-01', '--json'], env);
+    const created = runCli(
+      ['api-key', 'create', '--tenant', DEMO_TENANT_ID, '--name', 'rotating', '--expires-at', '2999-01-01', '--json'],
+      env,
+    );
     expect(created.status, created.stderr).toBe(0);
     const issued = JSON.parse(created.stdout) as { key: string; expires_at: string };
     expect(issued.expires_at).toBe('2999-01-01T00:00:00.000Z');

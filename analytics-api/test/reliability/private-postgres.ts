@@ -74,9 +74,13 @@ export async function createPrivatePostgres(password = `pw-${Math.random().toStr
     // The owner of the application database is a role with a password; the unix socket (trust)
     // is used only for this set-up.
     const psql = (sql: string) => {
-      const result = spawnSync('psql', ['-h', dir, '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-qc', sql], {
-        encoding: 'utf8',
-      });
+      const result = spawnSync(
+        'psql',
+        ['-h', dir, '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-qc', sql],
+        {
+          encoding: 'utf8',
+        },
+      );
       if (result.status !== 0) throw new Error(`psql failed: ${result.stderr}`);
     };
     psql(`CREATE ROLE app LOGIN PASSWORD '${password.replaceAll("'", "''")}'`);

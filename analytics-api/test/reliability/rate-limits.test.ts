@@ -66,7 +66,12 @@ describe('rate limits (in-process counters, no REDIS_URL)', () => {
     // Same tenant, same address, another key: its own budget.
     expect((await get(t, PROBE_URL, { 'x-api-key': second }, address)).statusCode).toBe(200);
     // A JWT of the tenant is counted per tenant, apart from its keys.
-    const token = await t.app.inject({ method: 'POST', url: '/v1/auth/token', headers: { 'x-api-key': second }, remoteAddress: randomAddress() });
+    const token = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/token',
+      headers: { 'x-api-key': second },
+      remoteAddress: randomAddress(),
+    });
     expect(token.statusCode, token.body).toBe(200);
     expect((await get(t, PROBE_URL, { authorization: `Bearer ${token.json().access_token}` }, address)).statusCode).toBe(200);
   });
@@ -85,8 +90,17 @@ describe('rate limits (in-process counters, no REDIS_URL)', () => {
     expect((await get(t, PROBE_URL, { 'x-api-key': `${tenant.keys[0]!.slice(0, -3)}AAA` }, attacker)).statusCode).toBe(401);
     // Limit reached: the next attempt from that address is refused before authentication, right or wrong.
     expect429(await get(t, '/internal/tenants', RIGHT_TOKEN, attacker), /too many failed authentication attempts/, TEST_SERVICE_TOKEN);
-    expect429(await get(t, PROBE_URL, { 'x-api-key': tenant.keys[1]! }, attacker), /too many failed authentication attempts/, tenant.keys[1]);
-    const exchange = await t.app.inject({ method: 'POST', url: '/v1/auth/token', headers: { 'x-api-key': tenant.keys[1]! }, remoteAddress: attacker });
+    expect429(
+      await get(t, PROBE_URL, { 'x-api-key': tenant.keys[1]! }, attacker),
+      /too many failed authentication attempts/,
+      tenant.keys[1],
+    );
+    const exchange = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/token',
+      headers: { 'x-api-key': tenant.keys[1]! },
+      remoteAddress: attacker,
+    });
     expect(exchange.statusCode).toBe(429);
     // Open routes stay open for that address; other addresses are not affected.
     expect((await get(t, '/health', {}, attacker)).statusCode).toBe(200);
@@ -97,7 +111,12 @@ describe('rate limits (in-process counters, no REDIS_URL)', () => {
   it('counts a failed token exchange (POST /v1/auth/token) as a failed authentication', async () => {
     const address = randomAddress();
     for (let i = 0; i < 3; i += 1) {
-      const res = await t.app.inject({ method: 'POST', url: '/v1/auth/token', headers: { 'x-api-key': 'msk_wrong' }, remoteAddress: address });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/token',
+        headers: { 'x-api-key': 'msk_wrong' },
+        remoteAddress: address,
+      });
       expect(res.statusCode).toBe(401);
     }
     expect429(await get(t, '/internal/tenants', RIGHT_TOKEN, address), /too many failed authentication attempts/);

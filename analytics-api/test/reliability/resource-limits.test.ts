@@ -29,7 +29,12 @@ describe('resource limits', () => {
       payload,
     });
   const rows = async () =>
-    (await t.ctx.db.query<{ n: number }>('SELECT (SELECT count(*) FROM raw_tickets WHERE tenant_id = $1) + (SELECT count(*) FROM ingestion_runs WHERE tenant_id = $1) AS n', [tenantId])).rows[0]!.n;
+    (
+      await t.ctx.db.query<{ n: number }>(
+        'SELECT (SELECT count(*) FROM raw_tickets WHERE tenant_id = $1) + (SELECT count(*) FROM ingestion_runs WHERE tenant_id = $1) AS n',
+        [tenantId],
+      )
+    ).rows[0]!.n;
 
   beforeAll(async () => {
     t = await createTestApp({ INGEST_MAX_RECORDS: '50', REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) });
@@ -66,7 +71,8 @@ describe('resource limits', () => {
   });
 
   it('accepts exactly INGEST_MAX_RECORDS records, refuses one more with 413 and writes nothing for it', async () => {
-    const records = (n: number, prefix: string) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ external_id: `${prefix}-${i}`, created_at: '2026-01-10T09:00:00Z' })));
+    const records = (n: number, prefix: string) =>
+      JSON.stringify(Array.from({ length: n }, (_, i) => ({ external_id: `${prefix}-${i}`, created_at: '2026-01-10T09:00:00Z' })));
     expect((await ingest(records(50, 'MAX'))).statusCode).toBe(200);
     const before = await rows();
     const over = await ingest(records(51, 'OVER'));
@@ -82,7 +88,11 @@ describe('resource limits', () => {
     // 2024 is a leap year: 2024-01-01..2024-12-31 is 366 days, ..2025-01-01 is 367.
     const ok = await read('from=2024-01-01&to=2024-12-31');
     expect(ok.statusCode, ok.body).toBe(200);
-    for (const res of [await read('from=2024-01-01&to=2025-01-01'), await compute('from=2024-01-01&to=2025-01-01'), await read('from=2000-01-01&to=2099-12-31')]) {
+    for (const res of [
+      await read('from=2024-01-01&to=2025-01-01'),
+      await compute('from=2024-01-01&to=2025-01-01'),
+      await read('from=2000-01-01&to=2099-12-31'),
+    ]) {
       expect(res.statusCode, res.body).toBe(400);
       expect(res.json().detail).toMatch(/366/);
     }
@@ -94,26 +104,29 @@ describe('resource limits', () => {
   it.each([
     ['headers never finished', 'GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: 1\r\n'],
     ['body never finished (authenticated ingest)', 'BODY'],
-  ])(`cuts a client that sends its request too slowly (slowloris: %s) with 408 after REQUEST_TIMEOUT_MS (${REQUEST_TIMEOUT_MS} ms)`, async (_name, request) => {
-    const address = t.app.server.address() as { port: number };
-    const text =
-      request === 'BODY'
-        ? `POST /internal/ingest/tickets?tenant_id=${tenantId} HTTP/1.1\r\nHost: x\r\nAuthorization: ${t.internalHeaders.authorization}\r\n` +
-          'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n[{"external_id":'
-        : request;
-    const started = Date.now();
-    const outcome = await new Promise<{ response: string; ms: number }>((resolve, reject) => {
-      const socket = connect(address.port, '127.0.0.1');
-      let response = '';
-      socket.on('data', (chunk) => (response += chunk.toString()));
-      socket.on('error', reject);
-      socket.on('close', () => resolve({ response, ms: Date.now() - started }));
-      socket.write(text);
-    });
-    expect(outcome.response).toMatch(/^HTTP\/1\.1 408/);
-    // The issue's bound: the request timeout (plus the server's checking interval, a quarter of it).
-    expect(outcome.ms).toBeLessThan(REQUEST_TIMEOUT_MS * 2);
-  });
+  ])(
+    `cuts a client that sends its request too slowly (slowloris: %s) with 408 after REQUEST_TIMEOUT_MS (${REQUEST_TIMEOUT_MS} ms)`,
+    async (_name, request) => {
+      const address = t.app.server.address() as { port: number };
+      const text =
+        request === 'BODY'
+          ? `POST /internal/ingest/tickets?tenant_id=${tenantId} HTTP/1.1\r\nHost: x\r\nAuthorization: ${t.internalHeaders.authorization}\r\n` +
+            'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n[{"external_id":'
+          : request;
+      const started = Date.now();
+      const outcome = await new Promise<{ response: string; ms: number }>((resolve, reject) => {
+        const socket = connect(address.port, '127.0.0.1');
+        let response = '';
+        socket.on('data', (chunk) => (response += chunk.toString()));
+        socket.on('error', reject);
+        socket.on('close', () => resolve({ response, ms: Date.now() - started }));
+        socket.write(text);
+      });
+      expect(outcome.response).toMatch(/^HTTP\/1\.1 408/);
+      // The issue's bound: the request timeout (plus the server's checking interval, a quarter of it).
+      expect(outcome.ms).toBeLessThan(REQUEST_TIMEOUT_MS * 2);
+    },
+  );
 
   it('puts the security headers on every kind of response', async () => {
     const responses = [
@@ -128,7 +141,12 @@ describe('resource limits', () => {
       await t.app.inject({ method: 'GET', url: '/v1/kpis/daily?date=2026-13-45', headers: { 'x-api-key': apiKey } }),
       await t.app.inject({ method: 'GET', url: '/v1/kpis/daily?date=1999-01-01', headers: { 'x-api-key': apiKey } }),
       await ingest('{'),
-      await t.app.inject({ method: 'POST', url: `/internal/ingest/tickets?tenant_id=${tenantId}`, headers: { ...t.internalHeaders, 'content-type': 'application/xml' }, payload: '<x/>' }),
+      await t.app.inject({
+        method: 'POST',
+        url: `/internal/ingest/tickets?tenant_id=${tenantId}`,
+        headers: { ...t.internalHeaders, 'content-type': 'application/xml' },
+        payload: '<x/>',
+      }),
       await ingest(JSON.stringify(Array.from({ length: 51 }, () => ({})))),
     ];
     const statuses = responses.map((r) => r.statusCode);

@@ -69,7 +69,9 @@ export async function privateRedis(): Promise<PrivateRedis> {
   return {
     url,
     async start() {
-      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+        stdio: 'ignore',
+      });
       await waitFor(() => redisAnswers(url), 10_000, `redis-server on port ${port}`);
     },
     async stop() {

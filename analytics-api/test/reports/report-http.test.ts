@@ -24,17 +24,25 @@ beforeAll(async () => {
     method: 'PUT',
     url: `/internal/tenants/${tenant}/config`,
     headers: t.internalHeaders,
-    payload: { language: 'fr', kpi_targets: { backlog_open: { max: 1 }, sla_response_pct: { min: 90 } }, report_recipients: ['owner@example.com'] },
+    payload: {
+      language: 'fr',
+      kpi_targets: { backlog_open: { max: 1 }, sla_response_pct: { min: 90 } },
+      report_recipients: ['owner@example.com'],
+    },
   });
   expect(put.statusCode).toBe(200);
-  const computed = await t.app.inject({ method: 'POST', url: `/internal/kpi/compute-daily?tenant_id=${tenant}&from=2026-10-28&to=${DAY}`, headers: t.internalHeaders });
+  const computed = await t.app.inject({
+    method: 'POST',
+    url: `/internal/kpi/compute-daily?tenant_id=${tenant}&from=2026-10-28&to=${DAY}`,
+    headers: t.internalHeaders,
+  });
   expect(computed.statusCode).toBe(200);
   kpis = computed.json().items.find((d: { date: string }) => d.date === DAY).kpis;
 });
 afterAll(() => t.close());
 
 describe('GET /internal/reports/daily', () => {
-  it('answers {subject, html, text} in the tenant\'s language (fr), with the tiles, the trend, the breaches and the dashboard link', async () => {
+  it("answers {subject, html, text} in the tenant's language (fr), with the tiles, the trend, the breaches and the dashboard link", async () => {
     const response = await report(`tenant_id=${tenant}&date=${DAY}`);
     expect(response.statusCode).toBe(200);
     const body = response.json();
@@ -62,7 +70,15 @@ describe('GET /internal/reports/daily', () => {
     expect(body.subject).toBe('Report <Test> MSP — service desk report for Tuesday 3 November 2026');
     expect(body.text).toContain('Targets missed:');
     const trend = body.text.split('\n').filter((l: string) => /^ {2}\d{4}-\d{2}-\d{2} /.test(l));
-    expect(trend.map((l: string) => l.trim().slice(0, 10))).toEqual(['2026-10-28', '2026-10-29', '2026-10-30', '2026-10-31', '2026-11-01', '2026-11-02', DAY]);
+    expect(trend.map((l: string) => l.trim().slice(0, 10))).toEqual([
+      '2026-10-28',
+      '2026-10-29',
+      '2026-10-30',
+      '2026-10-31',
+      '2026-11-01',
+      '2026-11-02',
+      DAY,
+    ]);
     expect(trend[4]).toContain('opened 1, closed 1');
     expect(trend[6]).toContain(`opened ${kpis.tickets_opened}, closed ${kpis.tickets_closed}`);
     const before = (await report(`tenant_id=${tenant}&date=2026-10-30&lang=en`)).json();

@@ -49,7 +49,8 @@ export async function startStandbyPair(): Promise<StandbyPair> {
   const primaryDir = join(root, 'primary');
   const standbyDir = join(root, 'standby');
   const [primaryPort, standbyPort] = [await freePort(), await freePort()];
-  const pgCtl = (dir: string, ...args: string[]) => run('pg_ctl', ['-D', dir, '-l', join(root, `${dir === primaryDir ? 'primary' : 'standby'}.log`), ...args]);
+  const pgCtl = (dir: string, ...args: string[]) =>
+    run('pg_ctl', ['-D', dir, '-l', join(root, `${dir === primaryDir ? 'primary' : 'standby'}.log`), ...args]);
 
   run('initdb', ['-D', primaryDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
   // initdb's pg_hba.conf with --auth=trust already lets 127.0.0.1 connect for replication.
@@ -68,11 +69,28 @@ export async function startStandbyPair(): Promise<StandbyPair> {
   appendFileSync(join(primaryDir, 'postgresql.conf'), `\n${settings.join('\n')}\n`);
   pgCtl(primaryDir, 'start', '-w');
   try {
-    run('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'postgres', '-D', standbyDir, '-R', '-X', 'stream', '--no-sync']);
+    run('pg_basebackup', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(primaryPort),
+      '-U',
+      'postgres',
+      '-D',
+      standbyDir,
+      '-R',
+      '-X',
+      'stream',
+      '--no-sync',
+    ]);
     appendFileSync(join(standbyDir, 'postgresql.conf'), `\nport = ${standbyPort}\nhot_standby = on\n`);
     pgCtl(standbyDir, 'start', '-w');
   } catch (error) {
-    try { pgCtl(primaryDir, 'stop', '-m', 'immediate'); } catch { /* already stopped */ }
+    try {
+      pgCtl(primaryDir, 'stop', '-m', 'immediate');
+    } catch {
+      /* already stopped */
+    }
     rmSync(root, { recursive: true, force: true });
     throw error;
   }
@@ -90,9 +108,17 @@ export async function startStandbyPair(): Promise<StandbyPair> {
     },
     destroy() {
       if (standbyRunning) {
-        try { pgCtl(standbyDir, 'stop', '-m', 'immediate', '-w'); } catch { /* already stopped */ }
+        try {
+          pgCtl(standbyDir, 'stop', '-m', 'immediate', '-w');
+        } catch {
+          /* already stopped */
+        }
       }
-      try { pgCtl(primaryDir, 'stop', '-m', 'immediate', '-w'); } catch { /* already stopped */ }
+      try {
+        pgCtl(primaryDir, 'stop', '-m', 'immediate', '-w');
+      } catch {
+        /* already stopped */
+      }
       rmSync(root, { recursive: true, force: true });
     },
   };

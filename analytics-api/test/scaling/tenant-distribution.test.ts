@@ -57,7 +57,10 @@ function foreignKeyViolations(keys: ForeignKeyRow[], tenantOwned: Set<string>): 
       if (key.referenced_table === 'tenants') return key.columns.length !== 1 || key.referenced_columns[0] !== 'id';
       return key.referenced_columns[0] !== 'tenant_id';
     })
-    .map((key) => `${key.table_name}.${key.constraint_name} (${key.columns.join(', ')}) → ${key.referenced_table} (${key.referenced_columns.join(', ')})`);
+    .map(
+      (key) =>
+        `${key.table_name}.${key.constraint_name} (${key.columns.join(', ')}) → ${key.referenced_table} (${key.referenced_columns.join(', ')})`,
+    );
 }
 
 describe('the schema can be distributed by tenant', () => {
@@ -118,7 +121,10 @@ describe('the schema can be distributed by tenant', () => {
     try {
       const owned = new Set([...tenantOwned, 'scaling_probe', 'scaling_probe_child']);
       const keys = (await database.db.query<UniqueKeyRow>(UNIQUE_KEYS_SQL)).rows;
-      expect(uniqueViolations(keys, owned)).toEqual(['scaling_probe.scaling_probe_id_idx (id)', 'scaling_probe.scaling_probe_pkey (id, tenant_id)']);
+      expect(uniqueViolations(keys, owned)).toEqual([
+        'scaling_probe.scaling_probe_id_idx (id)',
+        'scaling_probe.scaling_probe_pkey (id, tenant_id)',
+      ]);
       const references = (await database.db.query<ForeignKeyRow>(FOREIGN_KEYS_SQL)).rows;
       expect(foreignKeyViolations(references, owned)).toEqual([
         'scaling_probe_child.scaling_probe_child_probe_id_tenant_id_fkey (probe_id, tenant_id) → scaling_probe (id, tenant_id)',

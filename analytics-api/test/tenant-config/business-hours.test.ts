@@ -17,12 +17,10 @@ afterAll(() => t.close());
 const WEEKDAYS_9_TO_18 = Object.fromEntries([1, 2, 3, 4, 5].map((d) => [String(d), ['09:00', '18:00']]));
 
 async function due(created: string, minutes: number, timezone: string, config: Record<string, unknown>): Promise<string | null> {
-  const { rows } = await t.ctx.db.query<{ due: Date | null }>(`SELECT kpi_target_due($1::timestamptz, $2::numeric, $3::text, $4::jsonb) AS due`, [
-    created,
-    minutes,
-    timezone,
-    JSON.stringify(config),
-  ]);
+  const { rows } = await t.ctx.db.query<{ due: Date | null }>(
+    `SELECT kpi_target_due($1::timestamptz, $2::numeric, $3::text, $4::jsonb) AS due`,
+    [created, minutes, timezone, JSON.stringify(config)],
+  );
   return rows[0]!.due ? rows[0]!.due.toISOString() : null;
 }
 
@@ -66,9 +64,9 @@ describe('business-hours due instants', () => {
     expect(await due('2026-03-28T23:30:00Z', 240, 'Europe/Paris', config)).toBe('2026-03-30T00:00:00.000Z');
     // A 10-hour business day (08–18) keeps 10 real hours on the DST Monday after: Fri 03-27 17:00 CET (16:00 UTC),
     // 2 h → 1 h on Friday; Mon 03-30 08:00 CEST (06:00 UTC) + 1 h = 07:00 UTC.
-    expect(await due('2026-03-27T16:00:00Z', 120, 'Europe/Paris', { business_hours: { 1: ['08:00', '18:00'], 5: ['08:00', '18:00'] } })).toBe(
-      '2026-03-30T07:00:00.000Z',
-    );
+    expect(
+      await due('2026-03-27T16:00:00Z', 120, 'Europe/Paris', { business_hours: { 1: ['08:00', '18:00'], 5: ['08:00', '18:00'] } }),
+    ).toBe('2026-03-30T07:00:00.000Z');
   });
 
   it('an end of 24:00 runs to local midnight', async () => {
@@ -93,6 +91,10 @@ describe('business-hours due instants', () => {
       business_hours: WEEKDAYS_9_TO_18,
       holidays: ['2026-01-16'],
     });
-    expect((await computeDay(t.ctx.db, id, '2026-01-19')).kpis).toMatchObject({ sla_resolution_met: 1, sla_resolution_breached: 1, sla_resolution_pct: 50 });
+    expect((await computeDay(t.ctx.db, id, '2026-01-19')).kpis).toMatchObject({
+      sla_resolution_met: 1,
+      sla_resolution_breached: 1,
+      sla_resolution_pct: 50,
+    });
   });
 });

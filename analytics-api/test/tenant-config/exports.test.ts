@@ -14,7 +14,11 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 async function exportCsv(tenantId: string): Promise<void> {
-  const response = await t.app.inject({ method: 'POST', url: `/internal/exports/generate?tenant_id=${tenantId}`, headers: t.internalHeaders });
+  const response = await t.app.inject({
+    method: 'POST',
+    url: `/internal/exports/generate?tenant_id=${tenantId}`,
+    headers: t.internalHeaders,
+  });
   expect(response.statusCode, response.body).toBe(201);
 }
 

@@ -134,16 +134,18 @@ describe('per-tenant configuration, field by field', () => {
 
   it('business_hours: Fri 17:00 + 120 business minutes (Mon–Fri 09–18 UTC) is due Mon 10:00, so a Mon 09:30 response is met', async () => {
     const id = await newTenant(db());
-    await insertTickets(db(), id, [
-      { id: 'A', created: '2026-01-16T17:00:00Z', responded: '2026-01-19T09:30:00Z', priority: 'P2' },
-    ]);
+    await insertTickets(db(), id, [{ id: 'A', created: '2026-01-16T17:00:00Z', responded: '2026-01-19T09:30:00Z', priority: 'P2' }]);
     await configure(db(), id, { sla_targets: { P2: { response_minutes: 120 } } });
     // Wall clock: due Fri 19:00, answered Mon 09:30 → breached.
     expect((await computeDay(db(), id, '2026-01-19')).kpis).toMatchObject({ sla_response_met: 0, sla_response_breached: 1 });
     const weekdays = Object.fromEntries([1, 2, 3, 4, 5].map((d) => [String(d), ['09:00', '18:00']]));
     await configure(db(), id, { sla_targets: { P2: { response_minutes: 120 } }, business_hours: weekdays });
     // Business time: Fri 17:00–18:00 = 60 min, the weekend does not count, Mon 09:00 + 60 min = 10:00 → met.
-    expect((await computeDay(db(), id, '2026-01-19')).kpis).toMatchObject({ sla_response_met: 1, sla_response_breached: 0, sla_response_pct: 100 });
+    expect((await computeDay(db(), id, '2026-01-19')).kpis).toMatchObject({
+      sla_response_met: 1,
+      sla_response_breached: 0,
+      sla_response_pct: 100,
+    });
   });
 
   it('sla_source: psa_first keeps the source verdict and due instant; config_only uses only the target', async () => {
@@ -159,10 +161,18 @@ describe('per-tenant configuration, field by field', () => {
     const targets = { P1: { response_minutes: 60 } };
     await configure(db(), id, { sla_targets: targets });
     // psa_first: A breached (source), B breached (source due), C breached (target) → 0 met, 3 breached.
-    expect((await computeDay(db(), id, '2026-01-14')).kpis).toMatchObject({ sla_response_met: 0, sla_response_breached: 3, sla_response_pct: 0 });
+    expect((await computeDay(db(), id, '2026-01-14')).kpis).toMatchObject({
+      sla_response_met: 0,
+      sla_response_breached: 3,
+      sla_response_pct: 0,
+    });
     await configure(db(), id, { sla_targets: targets, sla_source: 'config_only' });
     // config_only: A met, B met, C breached → 2 of 3 = 66.67 %.
-    expect((await computeDay(db(), id, '2026-01-14')).kpis).toMatchObject({ sla_response_met: 2, sla_response_breached: 1, sla_response_pct: 66.67 });
+    expect((await computeDay(db(), id, '2026-01-14')).kpis).toMatchObject({
+      sla_response_met: 2,
+      sla_response_breached: 1,
+      sla_response_pct: 66.67,
+    });
   });
 
   it('excluded: boards, client_ids and work_types leave every KPI (tickets, backlog, hours, breakdowns)', async () => {
@@ -180,10 +190,21 @@ describe('per-tenant configuration, field by field', () => {
       { id: 'E4', tech: 't2', hours: 4, billable: true, workDate: '2026-01-14', ticket: 'C' }, // client from ticket C
     ]);
     await setWorkType(db(), id, 'E2', 'Admin');
-    expect((await computeDay(db(), id, '2026-01-14')).kpis).toMatchObject({ tickets_opened: 3, backlog_open: 3, hours_worked: 10, active_technicians: 2 });
+    expect((await computeDay(db(), id, '2026-01-14')).kpis).toMatchObject({
+      tickets_opened: 3,
+      backlog_open: 3,
+      hours_worked: 10,
+      active_technicians: 2,
+    });
     await configure(db(), id, { excluded: { boards: ['Internal'], client_ids: ['c-int'], work_types: ['Admin'] } });
     // Left: ticket A, entry E1 (1 h, t1).
-    expect((await computeDay(db(), id, '2026-01-14')).kpis).toMatchObject({ tickets_opened: 1, backlog_open: 1, hours_worked: 1, active_technicians: 1, capacity_hours: 8 });
+    expect((await computeDay(db(), id, '2026-01-14')).kpis).toMatchObject({
+      tickets_opened: 1,
+      backlog_open: 1,
+      hours_worked: 1,
+      active_technicians: 1,
+      capacity_hours: 8,
+    });
     const clients = await groupsOf(db(), id, '2026-01-14', 'client');
     expect([...clients.keys()]).toEqual(['c1']);
     // They stay stored.
@@ -213,7 +234,15 @@ describe('per-tenant configuration, field by field', () => {
     const id = await newTenant(db(), { timezone: 'America/New_York', capacity: 7.5 });
     await twoTechnicians(id);
     await insertTickets(db(), id, [
-      { id: 'A', created: '2026-01-14T15:00:00Z', responded: '2026-01-14T15:20:00Z', closed: '2026-01-14T20:00:00Z', priority: 'P1', responseDue: '2026-01-14T15:30:00Z', resolutionMet: false },
+      {
+        id: 'A',
+        created: '2026-01-14T15:00:00Z',
+        responded: '2026-01-14T15:20:00Z',
+        closed: '2026-01-14T20:00:00Z',
+        priority: 'P1',
+        responseDue: '2026-01-14T15:30:00Z',
+        resolutionMet: false,
+      },
     ]);
     const before = await computeDay(db(), id, '2026-01-14');
     await configure(db(), id, { timezone: 'America/New_York', daily_capacity_hours: 7.5 });

@@ -22,7 +22,12 @@ export async function setWorkType(db: Queryable, tenantId: string, entryId: stri
 }
 
 /** The stored breakdown groups of a day as key → kpis (rounded, as the API serves them). */
-export async function groupsOf(db: Database, tenantId: string, date: string, dimension: string): Promise<Map<string | null, Record<string, number | null>>> {
+export async function groupsOf(
+  db: Database,
+  tenantId: string,
+  date: string,
+  dimension: string,
+): Promise<Map<string | null, Record<string, number | null>>> {
   const { readDaily } = await import('../../src/kpi/kpi-service.js');
   const day = (await readDaily(db, tenantId, { date }, dimension)) as KpiDay;
   return new Map((day.groups ?? []).map((g) => [g.key, g.kpis]));

@@ -28,7 +28,7 @@ const put = (body: unknown, headers: Record<string, string> = {}, id = tenant) =
   t.app.inject({ method: 'PUT', url: url(id), headers: { ...t.internalHeaders, ...headers }, payload: body as object });
 
 describe('GET|PUT /internal/tenants/{id}/config', () => {
-  it('starts at version 0 with the defaults, and the tenant\'s own zone and capacity', async () => {
+  it("starts at version 0 with the defaults, and the tenant's own zone and capacity", async () => {
     const other = await newTenant(t.ctx.db, { timezone: 'Asia/Tokyo', capacity: 7 });
     const response = await t.app.inject({ method: 'GET', url: url(other), headers: t.internalHeaders });
     expect(response.statusCode).toBe(200);
@@ -37,7 +37,15 @@ describe('GET|PUT /internal/tenants/{id}/config', () => {
       config_version: 0,
       changed_by: null,
       stale_days_count: 0,
-      config: { timezone: 'Asia/Tokyo', daily_capacity_hours: 7, workdays: [1, 2, 3, 4, 5, 6, 7], sla_source: 'psa_first', business_hours: null, language: 'en', currency: null },
+      config: {
+        timezone: 'Asia/Tokyo',
+        daily_capacity_hours: 7,
+        workdays: [1, 2, 3, 4, 5, 6, 7],
+        sla_source: 'psa_first',
+        business_hours: null,
+        language: 'en',
+        currency: null,
+      },
     });
   });
 
@@ -89,7 +97,9 @@ describe('GET|PUT /internal/tenants/{id}/config', () => {
     // Without If-Match the last write wins; a PUT replaces the whole document.
     const c = await put({ language: 'fr' });
     expect(c.json()).toMatchObject({ config_version: v1 + 2, config: { language: 'fr', currency: null, priority_map: {} } });
-    const { rows } = await t.ctx.db.query('SELECT version, changed_by FROM tenant_config_versions WHERE tenant_id = $1 ORDER BY version', [tenant]);
+    const { rows } = await t.ctx.db.query('SELECT version, changed_by FROM tenant_config_versions WHERE tenant_id = $1 ORDER BY version', [
+      tenant,
+    ]);
     expect(rows).toEqual([
       { version: v1, changed_by: 'api' },
       { version: v1 + 1, changed_by: 'api' },
@@ -127,7 +137,8 @@ describe('GET /v1/config and stale days', () => {
       headers: t.internalHeaders,
     });
     expect(computed.statusCode).toBe(200);
-    const read = () => t.app.inject({ method: 'GET', url: '/v1/kpis/daily?from=2026-02-01&to=2026-02-03', headers: { 'x-api-key': idKey } });
+    const read = () =>
+      t.app.inject({ method: 'GET', url: '/v1/kpis/daily?from=2026-02-01&to=2026-02-03', headers: { 'x-api-key': idKey } });
     expect((await read()).json().items.map((d: { stale: boolean }) => d.stale)).toEqual([false, false, false]);
 
     await put({ priority_map: { Urgent: 'P1' } }, {}, id);
@@ -146,9 +157,16 @@ describe('GET /v1/config and stale days', () => {
       [false, 1],
       [false, 1],
     ]);
-    const grouped = await t.app.inject({ method: 'GET', url: '/v1/kpis/daily?date=2026-02-02&group_by=priority', headers: { 'x-api-key': idKey } });
+    const grouped = await t.app.inject({
+      method: 'GET',
+      url: '/v1/kpis/daily?date=2026-02-02&group_by=priority',
+      headers: { 'x-api-key': idKey },
+    });
     expect(grouped.json().groups.map((g: { key: string }) => g.key)).toEqual(['P1']);
-    expect((await t.app.inject({ method: 'GET', url: url(id), headers: t.internalHeaders })).json()).toMatchObject({ stale_days_count: 0, stale_days: [] });
+    expect((await t.app.inject({ method: 'GET', url: url(id), headers: t.internalHeaders })).json()).toMatchObject({
+      stale_days_count: 0,
+      stale_days: [],
+    });
   });
 });
 
@@ -189,13 +207,17 @@ describe('tenant config get|set', () => {
     expect(JSON.parse(set.stdout)).toMatchObject({ config_version: 1, changed_by: 'cli', config: { workdays: [1, 2, 3, 4, 5] } });
 
     const TSX = ['--import', 'tsx'];
-    const piped = spawnSync(process.execPath, [...TSX, resolve(packageRoot, 'src/cli.ts'), 'tenant', 'config', 'set', '--tenant', id, '--file', '-', '--json'], {
-      cwd: packageRoot,
-      env: { PATH: process.env.PATH ?? '', ...env },
-      input: JSON.stringify({ timezone: 'Europe/Paris', language: 'fr' }),
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const piped = spawnSync(
+      process.execPath,
+      [...TSX, resolve(packageRoot, 'src/cli.ts'), 'tenant', 'config', 'set', '--tenant', id, '--file', '-', '--json'],
+      {
+        cwd: packageRoot,
+        env: { PATH: process.env.PATH ?? '', ...env },
+        input: JSON.stringify({ timezone: 'Europe/Paris', language: 'fr' }),
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
     expect(piped.status, piped.stderr).toBe(0);
     expect(JSON.parse(piped.stdout)).toMatchObject({ config_version: 2, config: { language: 'fr', daily_capacity_hours: 8 } });
 

@@ -82,7 +82,10 @@ const config = fc.record(
     priority_map: fc.dictionary(fc.constantFrom(...LABELS), fc.constantFrom('P1', 'P2')),
     sla_targets: fc.dictionary(
       fc.constantFrom('P1', 'P2', 'Low', '2 - High'),
-      fc.record({ response_minutes: fc.integer({ min: 1, max: 600 }), resolution_hours: fc.integer({ min: 1, max: 48 }) }, { requiredKeys: [] }),
+      fc.record(
+        { response_minutes: fc.integer({ min: 1, max: 600 }), resolution_hours: fc.integer({ min: 1, max: 48 }) },
+        { requiredKeys: [] },
+      ),
     ),
     business_hours: fc.option(fc.dictionary(fc.constantFrom('1', '2', '3', '4', '5', '6', '7'), hours), { nil: null }),
     sla_source: fc.constantFrom('psa_first', 'config_only'),
@@ -93,7 +96,12 @@ const config = fc.record(
 
 const scenario = fc
   .integer({ min: 0, max: 14 })
-  .chain((n) => fc.tuple(fc.tuple(...Array.from({ length: n }, (_, i) => ticket(i))), fc.integer({ min: 0, max: 12 }).map((m) => [n, m] as const)))
+  .chain((n) =>
+    fc.tuple(
+      fc.tuple(...Array.from({ length: n }, (_, i) => ticket(i))),
+      fc.integer({ min: 0, max: 12 }).map((m) => [n, m] as const),
+    ),
+  )
   .chain(([tickets, [n, m]]) => fc.tuple(fc.constant(tickets), fc.tuple(...Array.from({ length: m }, (_, i) => entry(i, n))), config));
 
 describe('random configurations', () => {
@@ -105,8 +113,14 @@ describe('random configurations', () => {
         await insertTickets(db, id, tickets);
         await insertEntries(db, id, entries);
         // Boards and work types spread over the records by their ids.
-        await db.query(`UPDATE raw_tickets SET board = (ARRAY['Service', 'Internal', 'Projects'])[1 + abs(hashtext(external_id)) % 3] WHERE tenant_id = $1`, [id]);
-        await db.query(`UPDATE raw_time_entries SET work_type = (ARRAY['Remote', 'Admin'])[1 + abs(hashtext(external_id)) % 2] WHERE tenant_id = $1`, [id]);
+        await db.query(
+          `UPDATE raw_tickets SET board = (ARRAY['Service', 'Internal', 'Projects'])[1 + abs(hashtext(external_id)) % 3] WHERE tenant_id = $1`,
+          [id],
+        );
+        await db.query(
+          `UPDATE raw_time_entries SET work_type = (ARRAY['Remote', 'Admin'])[1 + abs(hashtext(external_id)) % 2] WHERE tenant_id = $1`,
+          [id],
+        );
         await configure(db, id, document);
         await computeDaily(db, id, { from: FROM, to: TO });
         for (let d = 0; d < 4; d += 1) {

@@ -25,9 +25,19 @@ async function tenantWithHistory(days: number): Promise<string> {
   await insertTickets(
     db(),
     id,
-    dates.map((d, i) => ({ id: `T${i}`, created: `${d}T10:00:00Z`, closed: `${d}T15:00:00Z`, priority: i % 2 ? 'High' : 'Low', tech: 't1' })),
+    dates.map((d, i) => ({
+      id: `T${i}`,
+      created: `${d}T10:00:00Z`,
+      closed: `${d}T15:00:00Z`,
+      priority: i % 2 ? 'High' : 'Low',
+      tech: 't1',
+    })),
   );
-  await insertEntries(db(), id, dates.map((d, i) => ({ id: `E${i}`, tech: 't1', hours: 2, billable: true, workDate: d, ticket: `T${i}` })));
+  await insertEntries(
+    db(),
+    id,
+    dates.map((d, i) => ({ id: `E${i}`, tech: 't1', hours: 2, billable: true, workDate: d, ticket: `T${i}` })),
+  );
   await computeDaily(db(), id, { from: dates[0]!, to: dates.at(-1)! });
   return id;
 }
@@ -74,14 +84,16 @@ describe('recompute after a configuration change', () => {
     expect(rows[0]).toEqual({ n: 0 });
   });
 
-  it('a fault inside a chunk\'s transaction (after its day rows were written) rolls the whole chunk back', async () => {
+  it("a fault inside a chunk's transaction (after its day rows were written) rolls the whole chunk back", async () => {
     const id = await tenantWithHistory(6);
     await configure(db(), id, { priority_map: { High: 'P', Low: 'P' }, daily_capacity_hours: 5 });
     // The database refuses the breakdown rows of 01-05: the statement has already inserted the
     // kpi_daily rows of 01-04..01-06 when it fails.
     await db().query(`CREATE OR REPLACE FUNCTION test_refuse_breakdown() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN IF NEW.kpi_date = '2026-01-05' THEN RAISE EXCEPTION 'injected fault'; END IF; RETURN NEW; END $$`);
-    await db().query(`CREATE TRIGGER test_refuse_breakdown BEFORE INSERT ON kpi_daily_breakdown FOR EACH ROW EXECUTE FUNCTION test_refuse_breakdown()`);
+    await db().query(
+      `CREATE TRIGGER test_refuse_breakdown BEFORE INSERT ON kpi_daily_breakdown FOR EACH ROW EXECUTE FUNCTION test_refuse_breakdown()`,
+    );
     try {
       await expect(recomputeTenant(db(), id, { owner: 'w', chunkDays: 3 })).rejects.toThrow(/injected fault/);
     } finally {
@@ -107,7 +119,10 @@ describe('recompute after a configuration change', () => {
     await configure(db(), id, { priority_map: { High: 'P', Low: 'P' }, daily_capacity_hours: 5 }); // version 2
     await db().query(`UPDATE config_recompute_jobs SET lease_until = NULL WHERE tenant_id = $1`, [id]);
     expect((await recomputeTenant(db(), id, { owner: 'w' })).done).toBe(true);
-    const { rows } = await db().query<{ v: number; cap: number }>('SELECT config_version AS v, capacity_hours AS cap FROM kpi_daily WHERE tenant_id = $1', [id]);
+    const { rows } = await db().query<{ v: number; cap: number }>(
+      'SELECT config_version AS v, capacity_hours AS cap FROM kpi_daily WHERE tenant_id = $1',
+      [id],
+    );
     expect(rows).toEqual(Array(4).fill({ v: 2, cap: 5 }));
   });
 

@@ -5,7 +5,8 @@ import { withDatabase } from '../with-database.js';
 
 export const apiKeyCommand: CliCommand = {
   name: 'api-key',
-  usage: 'api-key create --tenant ID --name N [--expires-at DATE] | api-key list --tenant ID | api-key revoke --tenant ID (--id KEY_ID | --name N | --prefix P) | api-key revoke --key KEY',
+  usage:
+    'api-key create --tenant ID --name N [--expires-at DATE] | api-key list --tenant ID | api-key revoke --tenant ID (--id KEY_ID | --name N | --prefix P) | api-key revoke --key KEY',
   summary: 'create a tenant API key (printed once, optionally expiring), list or revoke keys',
   async run(args) {
     const action = args.positionals[0];
@@ -23,7 +24,14 @@ export const apiKeyCommand: CliCommand = {
       const keys = await withDatabase((db) => listApiKeys(db, tenant), { existing: true });
       const header = 'prefix        state    name                  created                   last used                 expires';
       const lines = keys.map((k) =>
-        [k.key_prefix.padEnd(13), k.state.padEnd(8), k.name.padEnd(21), k.created_at.padEnd(25), (k.last_used_at ?? 'never').padEnd(25), k.expires_at ?? 'never'].join(' '),
+        [
+          k.key_prefix.padEnd(13),
+          k.state.padEnd(8),
+          k.name.padEnd(21),
+          k.created_at.padEnd(25),
+          (k.last_used_at ?? 'never').padEnd(25),
+          k.expires_at ?? 'never',
+        ].join(' '),
       );
       return { text: keys.length ? [header, ...lines].join('\n') : 'no keys', json: keys };
     }
@@ -36,7 +44,10 @@ export const apiKeyCommand: CliCommand = {
           key: stringOption(args, 'key'),
         }),
       );
-      return { text: revoked.map((k) => `revoked ${k.id} (${k.name}, ${k.key_prefix}…) of tenant ${k.tenant_id}`).join('\n'), json: { revoked } };
+      return {
+        text: revoked.map((k) => `revoked ${k.id} (${k.name}, ${k.key_prefix}…) of tenant ${k.tenant_id}`).join('\n'),
+        json: { revoked },
+      };
     }
     throw new CliUsageError(`usage: ${this.usage}`);
   },

@@ -33,8 +33,10 @@ function tenantOf(args: ParsedArgs, action: string): string {
 
 export const connectionCommand: CliCommand = {
   name: 'connection',
-  usage: 'connection set --tenant ID --psa P [--base-url U] [--credentials-file F] | connection show|test|delete --tenant ID | connection rekey',
-  summary: "a tenant's PSA connection: set (credentials JSON from the file or stdin, stored encrypted), show (masked), test, delete; rekey re-encrypts every secret with CREDENTIALS_KEY",
+  usage:
+    'connection set --tenant ID --psa P [--base-url U] [--credentials-file F] | connection show|test|delete --tenant ID | connection rekey',
+  summary:
+    "a tenant's PSA connection: set (credentials JSON from the file or stdin, stored encrypted), show (masked), test, delete; rekey re-encrypts every secret with CREDENTIALS_KEY",
   async run(args) {
     const action = args.positionals[0];
     if (action === 'set') {
@@ -42,13 +44,20 @@ export const connectionCommand: CliCommand = {
       const psa = stringOption(args, 'psa');
       if (!psa) throw new CliUsageError('connection set needs --psa connectwise|autotask|halopsa');
       const credentials = await readCredentials(args);
-      const view = await withDatabase((db, config) => setConnection(db, config, tenant, { psa, base_url: stringOption(args, 'base-url'), credentials }));
-      return { text: `connection of tenant ${view.tenant_id} set: ${view.psa} ${view.base_url ?? '(zone lookup)'}, secrets encrypted with key ${view.key_id}`, json: view };
+      const view = await withDatabase((db, config) =>
+        setConnection(db, config, tenant, { psa, base_url: stringOption(args, 'base-url'), credentials }),
+      );
+      return {
+        text: `connection of tenant ${view.tenant_id} set: ${view.psa} ${view.base_url ?? '(zone lookup)'}, secrets encrypted with key ${view.key_id}`,
+        json: view,
+      };
     }
     if (action === 'show') {
       const tenant = tenantOf(args, 'show');
       const view = await withDatabase((db, config) => showConnection(db, config, tenant), { existing: true });
-      const creds = Object.entries(view.credentials).map(([k, v]) => `${k}=${v}`).join(' ');
+      const creds = Object.entries(view.credentials)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ');
       return {
         text: `${view.tenant_id}  ${view.psa}  ${view.base_url ?? '(zone lookup)'}  ${creds}\nlast sync: ${view.last_sync_at ?? 'never'} ${view.last_sync_status ?? ''}${view.last_sync_error ? ` — ${view.last_sync_error}` : ''}`,
         json: view,

@@ -13,16 +13,28 @@ export const exportCommand: CliCommand = {
     if (tenant === true) throw new CliUsageError('export --tenant needs a tenant id');
     if (args.options['format'] === true) throw new CliUsageError('export --format needs both, csv or parquet');
     const format = stringOption(args, 'format') ?? 'both';
-    if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new CliUsageError(`export --format must be one of ${EXPORT_FORMATS.join(', ')}`);
+    if (!(EXPORT_FORMATS as readonly string[]).includes(format))
+      throw new CliUsageError(`export --format must be one of ${EXPORT_FORMATS.join(', ')}`);
     if (args.options['full'] !== undefined && args.options['full'] !== true) throw new CliUsageError('export --full takes no value');
     const unknown = Object.keys(args.options).filter((name) => name !== 'tenant' && name !== 'format' && name !== 'full');
     if (unknown.length > 0 || args.positionals.length > 0) throw new CliUsageError(`usage: ${this.usage}`);
 
-    const result = await withDatabase((db, config) => generateExports(db, config, { queue: new ExportQueue(), tenantId: stringOption(args, 'tenant'), format: format as ExportFormat, full: args.options['full'] === true }), { existing: true });
+    const result = await withDatabase(
+      (db, config) =>
+        generateExports(db, config, {
+          queue: new ExportQueue(),
+          tenantId: stringOption(args, 'tenant'),
+          format: format as ExportFormat,
+          full: args.options['full'] === true,
+        }),
+      { existing: true },
+    );
     const lines = result.exports.length
       ? result.exports.flatMap((item) => [
           `${item.tenant_id}: ${item.files.length} files in ${item.path} (generation ${item.generation}, data as of ${item.data_as_of ?? 'never'})`,
-          ...item.files.map((file) => `  ${file.name.padEnd(34)} ${String(file.rows).padStart(10)} rows ${String(file.bytes).padStart(12)} bytes`),
+          ...item.files.map(
+            (file) => `  ${file.name.padEnd(34)} ${String(file.rows).padStart(10)} rows ${String(file.bytes).padStart(12)} bytes`,
+          ),
           ...(item.pruned.length ? [`  removed older generations: ${item.pruned.join(', ')}`] : []),
         ])
       : ['no active tenants: nothing exported'];

@@ -43,7 +43,9 @@ function summaryText(outDir: string, manifest: MockDataManifest): string {
   const lines = [`mock data written to ${outDir}`];
   for (const { tickets, time_entries: entries } of manifest.tenants) {
     for (const file of [tickets, entries]) {
-      lines.push(`  ${file.file}: ${file.records} records (${file.rejects.length} invalid on purpose), ${(file.bytes / 1e6).toFixed(2)} MB`);
+      lines.push(
+        `  ${file.file}: ${file.records} records (${file.rejects.length} invalid on purpose), ${(file.bytes / 1e6).toFixed(2)} MB`,
+      );
     }
   }
   return lines.join('\n');
@@ -68,11 +70,18 @@ export const mockDataCommand: CliCommand = {
       to: text(args, 'to') ?? DEFAULT_OPTIONS.to,
       format: formatOption(args),
       tickets: ticketsOption(args),
-      tenantIds: text(args, 'tenant')?.split(',').map((id) => id.trim()).filter(Boolean),
+      tenantIds: text(args, 'tenant')
+        ?.split(',')
+        .map((id) => id.trim())
+        .filter(Boolean),
     };
     const customised =
-      options.tickets !== undefined || options.tenantIds !== undefined || options.format !== DEFAULT_OPTIONS.format ||
-      options.seed !== DEFAULT_OPTIONS.seed || options.from !== DEFAULT_OPTIONS.from || options.to !== DEFAULT_OPTIONS.to;
+      options.tickets !== undefined ||
+      options.tenantIds !== undefined ||
+      options.format !== DEFAULT_OPTIONS.format ||
+      options.seed !== DEFAULT_OPTIONS.seed ||
+      options.from !== DEFAULT_OPTIONS.from ||
+      options.to !== DEFAULT_OPTIONS.to;
     if (customised && outDir === COMMITTED_MOCK_DATA_DIR && args.options.force !== true) {
       throw new CliUsageError('custom options would overwrite the committed mock data: pass --out DIR (or --force)');
     }
@@ -92,9 +101,15 @@ export const mockDataCommand: CliCommand = {
       json: {
         out: outDir,
         options: manifest.options,
-        files: manifest.tenants.flatMap((t) => [t.tickets, t.time_entries]).map((f) => ({
-          file: f.file, records: f.records, bytes: f.bytes, sha256: f.sha256, rejects: f.rejects.length,
-        })),
+        files: manifest.tenants
+          .flatMap((t) => [t.tickets, t.time_entries])
+          .map((f) => ({
+            file: f.file,
+            records: f.records,
+            bytes: f.bytes,
+            sha256: f.sha256,
+            rejects: f.rejects.length,
+          })),
       },
     };
   },

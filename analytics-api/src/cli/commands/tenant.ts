@@ -7,7 +7,9 @@ import { runTenantConfig, TENANT_CONFIG_USAGE } from './tenant-config.js';
 
 export const tenantCommand: CliCommand = {
   name: 'tenant',
-  usage: 'tenant create --name N [--id UUID] [--timezone TZ] [--source S] [--capacity H] | tenant list | tenant deactivate|activate --id UUID | tenant delete --id UUID [--yes] | ' + TENANT_CONFIG_USAGE,
+  usage:
+    'tenant create --name N [--id UUID] [--timezone TZ] [--source S] [--capacity H] | tenant list | tenant deactivate|activate --id UUID | tenant delete --id UUID [--yes] | ' +
+    TENANT_CONFIG_USAGE,
   summary: 'create, list, activate, deactivate or delete (offboard) tenants; read or set their KPI configuration',
   async run(args) {
     const action = args.positionals[0];
@@ -30,7 +32,9 @@ export const tenantCommand: CliCommand = {
     if (action === 'list') {
       const tenants = await withDatabase((db) => listTenants(db), { existing: true });
       const text = tenants.length
-        ? tenants.map((t) => `${t.id}  ${t.active ? 'active  ' : 'inactive'}  ${t.timezone.padEnd(20)} ${t.source.padEnd(11)} ${t.name}`).join('\n')
+        ? tenants
+            .map((t) => `${t.id}  ${t.active ? 'active  ' : 'inactive'}  ${t.timezone.padEnd(20)} ${t.source.padEnd(11)} ${t.name}`)
+            .join('\n')
         : 'no tenants';
       return { text, json: tenants };
     }
@@ -46,7 +50,9 @@ export const tenantCommand: CliCommand = {
       // Without --yes nothing is removed: the counts show what would be.
       const confirmed = args.options['yes'] === true;
       const result = await withDatabase((db, config) => deleteTenant(db, config.exportsPath, id, { dryRun: !confirmed }));
-      const counts = Object.entries(result.removed).map(([table, n]) => `  ${table.padEnd(28)} ${n}`).join('\n');
+      const counts = Object.entries(result.removed)
+        .map(([table, n]) => `  ${table.padEnd(28)} ${n}`)
+        .join('\n');
       const text = confirmed
         ? `deleted tenant ${result.tenant_id}: ${result.total_rows} rows\n${counts}\nexports folder: ${result.exports_removed ?? 'none'}`
         : `tenant ${result.tenant_id} has ${result.total_rows} rows (nothing removed; run again with --yes to delete them and its exports folder):\n${counts}`;

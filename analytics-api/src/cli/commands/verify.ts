@@ -44,7 +44,7 @@ function quickStartCredentials(env: NodeJS.ProcessEnv): { service_token?: string
  */
 const EMBEDDED_NOTE =
   'note: this API runs on its embedded database (the quick start): the verdict will be BLOCKED by design — the ' +
-  'deployment plan\'s proofs need PostgreSQL (DATABASE_URL in the API, --database-url here). The other checks still run and are recorded.';
+  "deployment plan's proofs need PostgreSQL (DATABASE_URL in the API, --database-url here). The other checks still run and are recorded.";
 
 /** GET /health says `database_backend: pglite` (false when it does not answer: the checks will say why). */
 async function answersOnEmbeddedDatabase(baseUrl: string): Promise<boolean> {
@@ -75,10 +75,12 @@ export function verifyOptionsFromArgs(args: ParsedArgs, env: NodeJS.ProcessEnv =
   if (!isCalendarDate(date)) throw new CliUsageError(`--date must be YYYY-MM-DD, got "${date}"`);
 
   const databaseUrl = nonEmpty(option(args, 'database-url') ?? env['DATABASE_URL']);
-  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new CliUsageError('--database-url must start with postgresql:// (value not shown)');
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl))
+    throw new CliUsageError('--database-url must start with postgresql:// (value not shown)');
   const timeoutRaw = option(args, 'timeout-ms');
   const timeoutMs = timeoutRaw === undefined ? 120_000 : Number(timeoutRaw);
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1_000) throw new CliUsageError('--timeout-ms must be a whole number of milliseconds ≥ 1000');
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1_000)
+    throw new CliUsageError('--timeout-ms must be a whole number of milliseconds ≥ 1000');
 
   let serviceToken = nonEmpty(option(args, 'service-token') ?? env['SERVICE_TOKEN']);
   let apiKey = nonEmpty(option(args, 'api-key') ?? env['TENANT_API_KEY']);
@@ -120,14 +122,15 @@ export const verifyCommand: CliCommand = {
   usage:
     'verify --base-url URL [--service-token T] [--api-key K] [--database-url U] [--tenant ID] [--date D] [--exports-dir DIR] --out DIR',
   summary:
-    'run the Coolify deployment plan\'s checks (network, variables, volumes, migrations/seed, API tests) and write its proofs folder; exit 0 on PASS, 2 on BLOCKED',
+    "run the Coolify deployment plan's checks (network, variables, volumes, migrations/seed, API tests) and write its proofs folder; exit 0 on PASS, 2 on BLOCKED",
   async run(args) {
     const options = verifyOptionsFromArgs(args);
     if (!args.json && (await answersOnEmbeddedDatabase(options.baseUrl))) process.stderr.write(`${EMBEDDED_NOTE}\n`);
     const report = await runVerify(options);
     const lines = [`verify: ${report.verdict}`];
     for (const check of report.checks) {
-      if (check.outcome === 'fail') lines.push(`  BLOCKED (${check.category}) — ${STEP_TITLES[check.step].split(' — ')[0]}: ${check.title}: ${check.detail}`);
+      if (check.outcome === 'fail')
+        lines.push(`  BLOCKED (${check.category}) — ${STEP_TITLES[check.step].split(' — ')[0]}: ${check.title}: ${check.detail}`);
     }
     const counts = ['pass', 'fail', 'skip', 'info'].map((o) => `${report.checks.filter((c) => c.outcome === o).length} ${o}`).join(', ');
     lines.push(`  checks: ${counts}`, `  proofs: ${report.outDir} (${report.files.length} files; verdict in 40_verdict.md)`);

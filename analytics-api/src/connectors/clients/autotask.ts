@@ -39,9 +39,18 @@ export class AutotaskClient implements PsaClient {
   private readonly pageSize: number;
   private base: string | undefined;
 
-  constructor(private readonly connection: Connection, options: ClientOptions & { zoneLookupUrl?: string } = {}) {
+  constructor(
+    private readonly connection: Connection,
+    options: ClientOptions & { zoneLookupUrl?: string } = {},
+  ) {
     const c = connection.credentials;
-    this.headers = { ApiIntegrationCode: c.integration_code ?? '', UserName: c.username ?? '', Secret: c.secret ?? '', 'content-type': 'application/json', accept: 'application/json' };
+    this.headers = {
+      ApiIntegrationCode: c.integration_code ?? '',
+      UserName: c.username ?? '',
+      Secret: c.secret ?? '',
+      'content-type': 'application/json',
+      accept: 'application/json',
+    };
     this.retry = options.retry;
     this.pageSize = Math.min(options.pageSize ?? MAX_PAGE, MAX_PAGE);
     this.base = connection.baseUrl;
@@ -63,7 +72,12 @@ export class AutotaskClient implements PsaClient {
 
   private async call(method: 'GET' | 'POST', urlOrPath: string, body?: unknown): Promise<unknown> {
     const url = /^https?:/.test(urlOrPath) ? urlOrPath : `${await this.zone()}${urlOrPath}`;
-    const response = await psaFetch(url, { method, headers: this.headers, body: body === undefined ? undefined : JSON.stringify(body) }, this.stats, this.retry);
+    const response = await psaFetch(
+      url,
+      { method, headers: this.headers, body: body === undefined ? undefined : JSON.stringify(body) },
+      this.stats,
+      this.retry,
+    );
     this.clock.note(response);
     return readJson(response, `${method} ${urlOrPath.startsWith('http') ? 'nextPageUrl' : urlOrPath}`);
   }
@@ -127,7 +141,10 @@ export class AutotaskClient implements PsaClient {
       for (const item of page.items) {
         const r = item as Record<string, unknown>;
         const id = feed.idFields.map((f) => r?.[f]).find((v) => typeof v === 'number' || typeof v === 'string');
-        const at = typeof r?.deletedDateTime === 'string' && !Number.isNaN(Date.parse(r.deletedDateTime)) ? new Date(Date.parse(r.deletedDateTime)).toISOString() : null;
+        const at =
+          typeof r?.deletedDateTime === 'string' && !Number.isNaN(Date.parse(r.deletedDateTime))
+            ? new Date(Date.parse(r.deletedDateTime)).toISOString()
+            : null;
         if (id !== undefined) items.push({ id: String(id), at });
         if (at && (latest === null || at > latest)) latest = at;
       }
@@ -143,7 +160,8 @@ export class AutotaskClient implements PsaClient {
       if (field?.isPickList !== true || typeof field.name !== 'string' || !Array.isArray(field.picklistValues)) continue;
       const values: Record<string, string> = {};
       for (const v of field.picklistValues as { value?: unknown; label?: unknown }[]) {
-        if ((typeof v?.value === 'string' || typeof v?.value === 'number') && typeof v.label === 'string') values[String(v.value)] = v.label;
+        if ((typeof v?.value === 'string' || typeof v?.value === 'number') && typeof v.label === 'string')
+          values[String(v.value)] = v.label;
       }
       labels[field.name] = values;
     }

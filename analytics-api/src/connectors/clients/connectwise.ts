@@ -30,7 +30,10 @@ export class ConnectWiseClient implements PsaClient {
   private readonly pageSize: number;
   private readonly retry: RetryPolicy | undefined;
 
-  constructor(private readonly connection: Connection, options: ClientOptions = {}) {
+  constructor(
+    private readonly connection: Connection,
+    options: ClientOptions = {},
+  ) {
     const c = connection.credentials;
     const basic = Buffer.from(`${c.company}+${c.public_key}:${c.private_key}`).toString('base64');
     this.headers = { authorization: `Basic ${basic}`, clientId: c.client_id ?? '', accept: 'application/json' };
@@ -75,7 +78,10 @@ export class ConnectWiseClient implements PsaClient {
       if (body.length === 0) return;
       const next = lastPosition(body) ?? position;
       if (!next || (position && next.updated === position.updated && next.id === position.id)) {
-        throw new PsaCallError('shape', `GET ${PATHS[entity]}: no record of the page carries a readable id and _info.lastUpdated, so paging cannot go on`);
+        throw new PsaCallError(
+          'shape',
+          `GET ${PATHS[entity]}: no record of the page carries a readable id and _info.lastUpdated, so paging cannot go on`,
+        );
       }
       position = next;
       yield { records: body, position, maxUpdated: position.updated };

@@ -9,7 +9,16 @@ import { ServerClock, type ChangePage, type ClientOptions, type DeletedRecords, 
  * `lastupdatefromdate` and a stable `order`. Halo ignores parameter names it does not know (a typo
  * returns the whole table), so every parameter sent is checked against QUERY_PARAMETERS first.
  */
-export const QUERY_PARAMETERS = new Set(['pageinate', 'page_size', 'page_no', 'lastupdatefromdate', 'order', 'orderdesc', 'deleted', 'count']);
+export const QUERY_PARAMETERS = new Set([
+  'pageinate',
+  'page_size',
+  'page_no',
+  'lastupdatefromdate',
+  'order',
+  'orderdesc',
+  'deleted',
+  'count',
+]);
 const RESOURCE: Record<Entity, { path: string; list: string; updated: string }> = {
   tickets: { path: '/api/Tickets', list: 'tickets', updated: 'last_update' },
   time_entries: { path: '/api/Actions', list: 'actions', updated: 'last_updated' },
@@ -32,7 +41,10 @@ export class HaloClient implements PsaClient {
   private readonly pageSize: number;
   private token: { value: string; until: number } | undefined;
 
-  constructor(private readonly connection: Connection, options: ClientOptions = {}) {
+  constructor(
+    private readonly connection: Connection,
+    options: ClientOptions = {},
+  ) {
     this.retry = options.retry;
     this.pageSize = Math.min(options.pageSize ?? 500, 500);
   }
@@ -42,8 +54,18 @@ export class HaloClient implements PsaClient {
     const c = this.connection.credentials;
     const url = new URL(`${this.connection.baseUrl}/auth/token`);
     if (c.tenant) url.searchParams.set('tenant', c.tenant);
-    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: c.client_id ?? '', client_secret: c.client_secret ?? '', scope: 'all' });
-    const response = await psaFetch(url.toString(), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() }, this.stats, this.retry);
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: c.client_id ?? '',
+      client_secret: c.client_secret ?? '',
+      scope: 'all',
+    });
+    const response = await psaFetch(
+      url.toString(),
+      { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() },
+      this.stats,
+      this.retry,
+    );
     const body = (await readJson(response, 'the token request')) as { access_token?: unknown; expires_in?: unknown };
     if (typeof body.access_token !== 'string') throw new PsaCallError('shape', 'the HaloPSA token answer has no access_token');
     const seconds = typeof body.expires_in === 'number' ? body.expires_in : 3600;
@@ -58,7 +80,12 @@ export class HaloClient implements PsaClient {
       url.searchParams.set(key, value);
     }
     const token = await this.accessToken();
-    const response = await psaFetch(url.toString(), { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } }, this.stats, this.retry);
+    const response = await psaFetch(
+      url.toString(),
+      { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } },
+      this.stats,
+      this.retry,
+    );
     this.clock.note(response);
     return readJson(response, `GET ${path}`);
   }
@@ -75,10 +102,21 @@ export class HaloClient implements PsaClient {
     return this.clock.latest;
   }
 
-  private async *pages(entity: Entity, query: Record<string, string>, firstPage: number): AsyncIterable<{ records: unknown[]; page: number }> {
+  private async *pages(
+    entity: Entity,
+    query: Record<string, string>,
+    firstPage: number,
+  ): AsyncIterable<{ records: unknown[]; page: number }> {
     const resource = RESOURCE[entity];
     for (let page = firstPage; ; page += 1) {
-      const body = (await this.get(resource.path, { ...query, pageinate: 'true', page_size: String(this.pageSize), page_no: String(page), order: 'id', orderdesc: 'false' })) as Record<string, unknown>;
+      const body = (await this.get(resource.path, {
+        ...query,
+        pageinate: 'true',
+        page_size: String(this.pageSize),
+        page_no: String(page),
+        order: 'id',
+        orderdesc: 'false',
+      })) as Record<string, unknown>;
       const records = body?.[resource.list];
       if (!Array.isArray(records)) throw new PsaCallError('shape', `GET ${resource.path} did not answer {${resource.list}: [...]}`);
       if (records.length === 0) return;
@@ -122,7 +160,13 @@ export class HaloClient implements PsaClient {
   /** Deleted tickets since `from` (one record is enough to know): page numbers may have shifted. */
   async passDisturbed(entity: Entity, from: string): Promise<boolean> {
     if (entity !== 'tickets') return false;
-    const body = (await this.get('/api/Tickets', { deleted: 'true', lastupdatefromdate: from, pageinate: 'true', page_size: '1', page_no: '1' })) as Record<string, unknown>;
+    const body = (await this.get('/api/Tickets', {
+      deleted: 'true',
+      lastupdatefromdate: from,
+      pageinate: 'true',
+      page_size: '1',
+      page_no: '1',
+    })) as Record<string, unknown>;
     const tickets = body?.tickets;
     return (typeof body?.record_count === 'number' && body.record_count > 0) || (Array.isArray(tickets) && tickets.length > 0);
   }

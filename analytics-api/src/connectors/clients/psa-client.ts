@@ -1,7 +1,6 @@
 import type { Entity, PsaSource } from '../../ingest/canonical.js';
 import type { HttpStats, RetryPolicy } from '../psa-http.js';
 
-
 export type { PsaLabels } from '../../ingest/canonical.js';
 import type { PsaLabels } from '../../ingest/canonical.js';
 

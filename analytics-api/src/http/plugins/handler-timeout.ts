@@ -42,7 +42,10 @@ export function installHandlerTimeout(app: FastifyInstance, timeoutMs: number): 
       void scope?.cancel();
       request.log.warn({ timeout_ms: timeoutMs }, 'handler ran past REQUEST_TIMEOUT_MS: answered 503, its work cancelled');
       reply.header('retry-after', '5');
-      void sendProblem(reply, problem(503, `the request took longer than the server's limit of ${timeoutMs} ms and was cancelled; retry later or ask for less`));
+      void sendProblem(
+        reply,
+        problem(503, `the request took longer than the server's limit of ${timeoutMs} ms and was cancelled; retry later or ask for less`),
+      );
     }, timeoutMs);
     timer.unref();
     (request as WithResource)[TIMER] = timer;

@@ -38,7 +38,8 @@ export function installRateLimits(app: FastifyInstance, ctx: AppContext): RateLi
     ctx.limiter ??
     createRateLimiter(ctx.config, ctx.redis, {
       onModeChange: (mode, error) => {
-        if (mode === 'local') app.log.warn({ err: error ? { message: error.message } : undefined }, 'rate limits counted in-process: Redis unavailable');
+        if (mode === 'local')
+          app.log.warn({ err: error ? { message: error.message } : undefined }, 'rate limits counted in-process: Redis unavailable');
         else app.log.info('rate limits shared through Redis again');
       },
     });
@@ -65,7 +66,10 @@ export function installRateLimits(app: FastifyInstance, ctx: AppContext): RateLi
     const limit = await limiter.consumeRequest(subjectOf(request));
     setLimitHeaders(reply, limit);
     if (!limit.allowed) {
-      throw rateLimited(`rate limit of ${limit.limit} requests per minute exceeded for this credential; retry after ${limit.resetInSeconds} s`, limit);
+      throw rateLimited(
+        `rate limit of ${limit.limit} requests per minute exceeded for this credential; retry after ${limit.resetInSeconds} s`,
+        limit,
+      );
     }
   });
 

@@ -28,7 +28,10 @@ export function rememberWritePositions(app: FastifyInstance, reads: ReadSide): v
     } catch (error) {
       // The primary answered the write a moment ago; if it cannot say its position now, the reads of
       // this tenant may be served by a replica that has not replayed it yet: say so.
-      request.log.warn({ err: { message: (error as Error).message } }, 'WAL position after a write not recorded; a read may miss this write until the replica replays it');
+      request.log.warn(
+        { err: { message: (error as Error).message } },
+        'WAL position after a write not recorded; a read may miss this write until the replica replays it',
+      );
     }
     return payload;
   });

@@ -28,9 +28,12 @@ const TenantDaySchema = Type.Object({
   tenant_id: Type.String({ format: 'uuid' }),
   tenant_name: Type.String(),
   date: Type.String(),
-  status: Type.Union(['missing', 'stale', 'no_targets', 'breached', 'ok'].map((s) => Type.Literal(s)), {
-    description: 'missing / stale days are never evaluated (and never "ok")',
-  }),
+  status: Type.Union(
+    ['missing', 'stale', 'no_targets', 'breached', 'ok'].map((s) => Type.Literal(s)),
+    {
+      description: 'missing / stale days are never evaluated (and never "ok")',
+    },
+  ),
   detail: Type.String(),
   breaches: Type.Integer(),
   no_verdict: Type.Array(KPI, { description: 'targeted KPIs without a value that day: no verdict, no breach' }),
@@ -47,7 +50,7 @@ const DeliverySchema = Type.Union([
   Type.Object({
     ...DeliveryCommon,
     channel: Type.Literal('email'),
-    to: Type.String({ description: 'the tenant\'s alert_recipients, comma-separated' }),
+    to: Type.String({ description: "the tenant's alert_recipients, comma-separated" }),
     subject: Type.String(),
     text: Type.String(),
     html: Type.String(),
@@ -55,7 +58,7 @@ const DeliverySchema = Type.Union([
   Type.Object({
     ...DeliveryCommon,
     channel: Type.Literal('webhook'),
-    url: Type.String({ description: 'the tenant\'s alert_webhook_url' }),
+    url: Type.String({ description: "the tenant's alert_webhook_url" }),
     body: Type.Record(Type.String(), Type.String(), { description: 'Teams (MessageCard) and Slack (text) incoming-webhook JSON' }),
   }),
 ]);
@@ -70,12 +73,21 @@ export async function alertRoutes(app: FastifyInstance, ctx: AppContext): Promis
         tags: ['internal'],
         summary: 'KPI target breaches of a day: one item per breach, one status per tenant, the messages still to send',
         description:
-          'Evaluates each tenant\'s kpi_targets against the day\'s KPIs (default: yesterday in each tenant\'s time zone; every ' +
+          "Evaluates each tenant's kpi_targets against the day's KPIs (default: yesterday in each tenant's time zone; every " +
           'active tenant unless tenant_id). A missing or stale day is reported as such in `tenants`, never as ok. `deliveries` ' +
           'holds one message per tenant and channel for the breaches not yet recorded as delivered on that channel.',
         security: [{ serviceToken: [] }],
-        querystring: Type.Object({ date: Type.Optional(DATE), tenant_id: Type.Optional(Type.String({ description: 'tenant UUID' })) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ items: Type.Array(AlertItemSchema), tenants: Type.Array(TenantDaySchema), deliveries: Type.Array(DeliverySchema) }) },
+        querystring: Type.Object(
+          { date: Type.Optional(DATE), tenant_id: Type.Optional(Type.String({ description: 'tenant UUID' })) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            items: Type.Array(AlertItemSchema),
+            tenants: Type.Array(TenantDaySchema),
+            deliveries: Type.Array(DeliverySchema),
+          }),
+        },
       },
     },
     async (request) => {
@@ -93,7 +105,10 @@ export async function alertRoutes(app: FastifyInstance, ctx: AppContext): Promis
         description: '201 when recorded, 200 when it already was (the first record is kept); 404 when the id is not a current breach.',
         security: [{ serviceToken: [] }],
         params: Type.Object({ alert_id: Type.String({ maxLength: 100 }) }),
-        body: Type.Object({ channel: CHANNEL, notified_at: Type.Optional(Type.String({ format: 'date-time' })) }, { additionalProperties: false }),
+        body: Type.Object(
+          { channel: CHANNEL, notified_at: Type.Optional(Type.String({ format: 'date-time' })) },
+          { additionalProperties: false },
+        ),
         response: {
           '2xx': Type.Object({
             alert_id: Type.String(),
@@ -108,7 +123,11 @@ export async function alertRoutes(app: FastifyInstance, ctx: AppContext): Promis
       },
     },
     async (request, reply) => {
-      const record = await markNotified(ctx.db, (request.params as { alert_id: string }).alert_id, request.body as { channel: 'email' | 'webhook'; notified_at?: string });
+      const record = await markNotified(
+        ctx.db,
+        (request.params as { alert_id: string }).alert_id,
+        request.body as { channel: 'email' | 'webhook'; notified_at?: string },
+      );
       return reply.code(record.created ? 201 : 200).send(record);
     },
   );

@@ -58,7 +58,12 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
   app.delete(
     '/internal/tenants/:id/connection',
     {
-      schema: { tags: ['internal'], summary: "Removes the tenant's PSA connection and its sync cursors (stored records stay)", security: [{ serviceToken: [] }], params: Params },
+      schema: {
+        tags: ['internal'],
+        summary: "Removes the tenant's PSA connection and its sync cursors (stored records stay)",
+        security: [{ serviceToken: [] }],
+        params: Params,
+      },
     },
     async (request, reply) => {
       await removeConnection(ctx.db, request.params.id);

@@ -2,13 +2,18 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../context.js';
 
-const Check = Type.Object({ status: Type.Union([Type.Literal('ok'), Type.Literal('error'), Type.Literal('disabled')]), detail: Type.String() });
+const Check = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('error'), Type.Literal('disabled')]),
+  detail: Type.String(),
+});
 const ReplicaCheck = Type.Object({
   status: Check.properties.status,
   detail: Type.String(),
-  replay_lsn: Type.Optional(Type.String({ description: 'the standby\'s pg_last_wal_replay_lsn()' })),
+  replay_lsn: Type.Optional(Type.String({ description: "the standby's pg_last_wal_replay_lsn()" })),
   lag_bytes: Type.Optional(Type.Integer({ description: 'WAL bytes written on the primary and not yet replayed by the standby' })),
-  lag_seconds: Type.Optional(Type.Number({ description: 'age of the last replayed transaction while WAL waits to be replayed; 0 when caught up' })),
+  lag_seconds: Type.Optional(
+    Type.Number({ description: 'age of the last replayed transaction while WAL waits to be replayed; 0 when caught up' }),
+  ),
 });
 const HealthBody = Type.Object(
   {

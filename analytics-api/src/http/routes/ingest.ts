@@ -16,7 +16,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
           'With a JSON body (an array of records, {"records":[...]}, or a PSA page as it came: Autotask {"items":[...]} / ' +
           '{"item":{...}}, HaloPSA {"tickets":[...]} / {"actions":[...]}) the records are upserted (push mode); an object body ' +
           'may carry "picklists" ({field: {value: label}}) and "rates" ({roles, contract_roles}) for the PSA mappers. ' +
-          'Without a body and MOCK_MODE=true the tenant\'s mock files are read. source: canonical (default for push), connectwise, autotask, halopsa.',
+          "Without a body and MOCK_MODE=true the tenant's mock files are read. source: canonical (default for push), connectwise, autotask, halopsa.",
         security: [{ serviceToken: [] }],
         params: IngestParams,
         querystring: IngestQuery,

@@ -13,7 +13,7 @@ export const kpiComputeRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
         summary: 'Compute and store the daily KPIs of one tenant: a day, a range (at most 366 days) or yesterday',
         description:
           'date=YYYY-MM-DD computes that local day; from/to computes every day of the range in one pass; neither computes ' +
-          'yesterday in the tenant\'s time zone. Days after the tenant\'s local today are refused (400). Stored values of those days are replaced. Answers like GET /v1/kpis/daily: ' +
+          "yesterday in the tenant's time zone. Days after the tenant's local today are refused (400). Stored values of those days are replaced. Answers like GET /v1/kpis/daily: " +
           'the day, or {"tenant_id","items":[...]} for a range.',
         security: [{ serviceToken: [] }],
         querystring: Type.Object(

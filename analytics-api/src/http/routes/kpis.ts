@@ -37,7 +37,8 @@ export const KpiDaySchema = Type.Object({
     description: 'latest change or ingest time of the records the day was computed from',
   }),
   currency: Type.Union([Type.String(), Type.Null()], {
-    description: 'ISO 4217 code of billable_amount and effective_hourly_rate: the currency the tenant\'s time entries carry when they agree; null when unknown or mixed',
+    description:
+      "ISO 4217 code of billable_amount and effective_hourly_rate: the currency the tenant's time entries carry when they agree; null when unknown or mixed",
   }),
   kpis: KpisSchema,
   groups: Type.Optional(Type.Array(KpiGroupSchema, { description: 'present with group_by' })),
@@ -72,7 +73,7 @@ export async function kpiReadRoutes(app: FastifyInstance, ctx: AppContext): Prom
     {
       schema: {
         tags: ['public'],
-        summary: 'Daily KPIs of the caller\'s tenant: one day (date) or a range (from, to; at most 366 days)',
+        summary: "Daily KPIs of the caller's tenant: one day (date) or a range (from, to; at most 366 days)",
         description:
           'The tenant is the one of the credential (X-API-Key or Bearer JWT); a tenant_id parameter is refused. ' +
           'date → the day, 404 when it was never computed; from/to → {"tenant_id","items":[...]} with the computed days. ' +

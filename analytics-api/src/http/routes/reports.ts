@@ -11,10 +11,10 @@ export async function reportRoutes(app: FastifyInstance, ctx: AppContext): Promi
     {
       schema: {
         tags: ['internal'],
-        summary: 'The morning report of a tenant\'s day, ready to send: {subject, html, text} and its recipients',
+        summary: "The morning report of a tenant's day, ready to send: {subject, html, text} and its recipients",
         description:
-          'In the tenant\'s language setting unless lang= overrides it; the day\'s tiles, the week\'s trend as inline SVG (no ' +
-          'external image, no script), the missed targets and a link to the dashboard. Default date: yesterday in the tenant\'s time zone.',
+          "In the tenant's language setting unless lang= overrides it; the day's tiles, the week's trend as inline SVG (no " +
+          "external image, no script), the missed targets and a link to the dashboard. Default date: yesterday in the tenant's time zone.",
         security: [{ serviceToken: [] }],
         querystring: Type.Object(
           {

@@ -20,8 +20,12 @@ const TenantParams = Type.Object({ id: Type.String({ description: 'tenant UUID' 
 /** `If-Match: 3` or `If-Match: "3"` (the ETag of GET) → 3; absent → undefined (last write wins). */
 function parseIfMatch(header: string | string[] | undefined): number | undefined {
   if (header === undefined) return undefined;
-  const value = (Array.isArray(header) ? header[0]! : header).trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
-  if (!/^\d{1,9}$/.test(value)) throw invalid('If-Match must be a configuration version (an integer)', [{ field: 'If-Match', detail: 'not a version' }]);
+  const value = (Array.isArray(header) ? header[0]! : header)
+    .trim()
+    .replace(/^W\//, '')
+    .replace(/^"(.*)"$/, '$1');
+  if (!/^\d{1,9}$/.test(value))
+    throw invalid('If-Match must be a configuration version (an integer)', [{ field: 'If-Match', detail: 'not a version' }]);
   return Number(value);
 }
 
@@ -31,7 +35,7 @@ export async function tenantConfigRoutes(app: FastifyInstance, ctx: AppContext):
     {
       schema: {
         tags: ['internal'],
-        summary: 'The tenant\'s KPI configuration, its version and the stored days still being recomputed',
+        summary: "The tenant's KPI configuration, its version and the stored days still being recomputed",
         security: [{ serviceToken: [] }],
         params: TenantParams,
         response: { 200: ConfigViewSchema },
@@ -50,7 +54,7 @@ export async function tenantConfigRoutes(app: FastifyInstance, ctx: AppContext):
       attachValidation: true,
       schema: {
         tags: ['internal'],
-        summary: 'Replace the tenant\'s KPI configuration (a new version; every stored day is recomputed in the background)',
+        summary: "Replace the tenant's KPI configuration (a new version; every stored day is recomputed in the background)",
         description:
           'The whole document: an omitted field takes its default. An unknown field, a bad time zone, an end before a start or a ' +
           'negative capacity → 400 naming the field. If-Match: <config_version> → 412 when the configuration has changed since; ' +
@@ -80,7 +84,7 @@ export async function ownConfigRoutes(app: FastifyInstance, ctx: AppContext): Pr
     {
       schema: {
         tags: ['public'],
-        summary: 'The KPI configuration of the caller\'s tenant (read-only)',
+        summary: "The KPI configuration of the caller's tenant (read-only)",
         security: [{ apiKey: [] }, { bearerJwt: [] }],
         response: { 200: Type.Object({ config_version: Type.Integer(), config: ConfigDocumentSchema }) },
       },

@@ -22,7 +22,9 @@ const TenantExportSchema = Type.Object({
   data_as_of: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
     description: 'latest change to the tenant data (a record changed or an ingestion run succeeded)',
   }),
-  files: Type.Array(ExportFileSchema, { description: 'every file written (manifest.json aside): CSV and Parquet per table, unless format chose one' }),
+  files: Type.Array(ExportFileSchema, {
+    description: 'every file written (manifest.json aside): CSV and Parquet per table, unless format chose one',
+  }),
   pruned: Type.Array(Type.String(), { description: 'older generations removed to keep EXPORTS_KEEP' }),
 });
 

@@ -143,9 +143,8 @@ function mapRate(draft: CanonicalDraft, entry: NativeObject, rates: PsaRates | u
   if (!rates || !isPresent(entry.roleID)) return;
   const role = String(entry.roleID);
   const contract = isPresent(entry.contractID) ? String(entry.contractID) : null;
-  const contractRates = contract !== null && rates.contract_roles && Object.hasOwn(rates.contract_roles, contract)
-    ? rates.contract_roles[contract]
-    : undefined;
+  const contractRates =
+    contract !== null && rates.contract_roles && Object.hasOwn(rates.contract_roles, contract) ? rates.contract_roles[contract] : undefined;
   if (contractRates && Object.hasOwn(contractRates, role)) {
     draft.set('hourly_rate', contractRates[role], 'rates.contract_roles[contractID][roleID]');
   } else if (rates.roles && Object.hasOwn(rates.roles, role)) {
@@ -167,7 +166,8 @@ function workDateOf(draft: CanonicalDraft, value: unknown): unknown {
   const datePart = /^(\d{4}-\d{2}-\d{2})T/.exec(text)?.[1];
   if ('ms' in withOffset) {
     const utc = new Date(withOffset.ms).toISOString();
-    if (!utc.endsWith('T00:00:00.000Z')) draft.warnings.push(`work_date (dateWorked): ${JSON.stringify(text)} is not midnight UTC; its UTC date is used`);
+    if (!utc.endsWith('T00:00:00.000Z'))
+      draft.warnings.push(`work_date (dateWorked): ${JSON.stringify(text)} is not midnight UTC; its UTC date is used`);
     return utc.slice(0, 10);
   }
   // No offset at all: the written date is the date (a later validation still checks it is real).

@@ -3,7 +3,17 @@
  * Tickets as returned by `/service/tickets`, time entries as returned by `/time/entries`.
  * Field facts: shared/research/msp-psa-data-and-kpis.md §1.1 and §1.5.
  */
-import { CanonicalDraft, asObject, dropInstantResponse, firstPresent, isPresent, numberOrNull, refOf, reopenCountFrom, type NativeObject } from './draft.js';
+import {
+  CanonicalDraft,
+  asObject,
+  dropInstantResponse,
+  firstPresent,
+  isPresent,
+  numberOrNull,
+  refOf,
+  reopenCountFrom,
+  type NativeObject,
+} from './draft.js';
 import { parseInstant } from '../validate.js';
 
 /**

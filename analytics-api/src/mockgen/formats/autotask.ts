@@ -23,10 +23,19 @@ const PRIORITY_VALUES: Record<Priority, number> = { 1: 4, 2: 1, 3: 2, 4: 3 };
 const QUEUES: Record<Board, number> = { helpdesk: 29682833, escalations: 29682834, monitoring: 29682969, projects: 29683354 };
 const SOURCES: Record<Channel, number> = { phone: 2, email: 4, portal: 6, monitoring: 8 };
 const STATUS_VALUES: Record<OpenState | 'complete', number> = {
-  new: 1, in_progress: 8, waiting_customer: 7, waiting_vendor: 12, scheduled: 10, resolved: 13, complete: 5,
+  new: 1,
+  in_progress: 8,
+  waiting_customer: 7,
+  waiting_vendor: 12,
+  scheduled: 10,
+  resolved: 13,
+  complete: 5,
 };
 const BILLING_CODES: Record<string, number> = {
-  'Remote Support': 29683403, 'Phone Support': 29683404, Onsite: 29683405, 'After Hours': 29683406,
+  'Remote Support': 29683403,
+  'Phone Support': 29683404,
+  Onsite: 29683405,
+  'After Hours': 29683406,
 };
 const INTERNAL_BILLING_CODES: Record<string, number> = { Admin: 29682801, Training: 29682802, 'Team meeting': 29682803 };
 
@@ -55,7 +64,7 @@ function ticket(t: SimTicket): JsonObject {
     priority: PRIORITY_VALUES[t.priority],
     queueID: QUEUES[t.board],
     source: SOURCES[t.channel],
-    status: STATUS_VALUES[complete ? 'complete' : t.openState ?? 'new'],
+    status: STATUS_VALUES[complete ? 'complete' : (t.openState ?? 'new')],
     serviceLevelAgreementID: withSla ? 3 : null,
     // Only some tickets carry Autotask's verdict; false on open ones, which is not a breach.
     serviceLevelAgreementHasBeenMet: t.sla === 'verdict' ? (complete ? t.responseMet !== false && t.resolutionMet === true : false) : null,
@@ -83,8 +92,8 @@ function timeEntry(e: SimTimeEntry, rng: Rng): JsonObject {
     resourceID: AT_RESOURCE_ID_BASE + e.technician.index,
     createDateTime: isoMillis(e.enteredAt),
     lastModifiedDateTime: isoMillis(e.updatedAt),
-    billingCodeID: onTicket ? BILLING_CODES[e.workType] ?? null : null,
-    internalBillingCodeID: onTicket ? null : INTERNAL_BILLING_CODES[e.workType] ?? null,
+    billingCodeID: onTicket ? (BILLING_CODES[e.workType] ?? null) : null,
+    internalBillingCodeID: onTicket ? null : (INTERNAL_BILLING_CODES[e.workType] ?? null),
     contractID: e.billing === 'NoCharge' ? 29684054 : null,
     isNonBillable: !e.billable,
   };

@@ -45,7 +45,13 @@ const SOURCES: Record<Channel, { id: number; name: string }> = {
   monitoring: { id: 6, name: 'RMM' },
 };
 const WORK_TYPES: Record<string, number> = {
-  'Remote Support': 3, 'Phone Support': 4, Onsite: 5, 'After Hours': 6, Admin: 10, Training: 11, 'Team meeting': 12,
+  'Remote Support': 3,
+  'Phone Support': 4,
+  Onsite: 5,
+  'After Hours': 6,
+  Admin: 10,
+  Training: 11,
+  'Team meeting': 12,
 };
 /** Internal time goes to charge codes, not tickets (chargeToType "ChargeCode"). */
 const CHARGE_CODES: Record<string, number> = { Admin: 31, Training: 32, 'Team meeting': 33 };
@@ -66,13 +72,14 @@ function compact(record: JsonObject): JsonObject {
 
 function ticket(t: SimTicket, rng: Rng, sim: TenantSimulation): JsonObject {
   const closed = t.closedAt !== null;
-  const status = STATUSES[closed ? 'closed' : t.openState ?? 'new'];
+  const status = STATUSES[closed ? 'closed' : (t.openState ?? 'new')];
   const withSla = t.sla === 'verdict';
   const respondMinutes = withSla && t.respondedAt !== null ? Math.max(0, Math.round((t.respondedAt - t.createdAt) / 60_000)) : 0;
-  const resolveMinutes = withSla && t.resolvedAt !== null && t.respondedAt !== null ? Math.max(0, Math.round((t.resolvedAt - t.respondedAt) / 60_000)) : 0;
+  const resolveMinutes =
+    withSla && t.resolvedAt !== null && t.respondedAt !== null ? Math.max(0, Math.round((t.resolvedAt - t.respondedAt) / 60_000)) : 0;
   // CW's own overall verdict: on a closed ticket final, on an open one the running state.
   const inSla = withSla && (t.responseMet ?? sim.now <= (t.responseDueAt ?? 0)) && (t.resolutionMet ?? sim.now <= (t.resolutionDueAt ?? 0));
-  const enteredBy = t.channel === 'monitoring' ? 'RMMIntegration' : t.technician?.login ?? 'Portal';
+  const enteredBy = t.channel === 'monitoring' ? 'RMMIntegration' : (t.technician?.login ?? 'Portal');
   return compact({
     id: CW_TICKET_ID_BASE + t.seq,
     summary: t.summary,
@@ -94,9 +101,10 @@ function ticket(t: SimTicket, rng: Rng, sim: TenantSimulation): JsonObject {
     resolveMinutes: withSla ? resolveMinutes : null,
     respondedHours: withSla ? (t.responseDueAt! - t.createdAt) / 3_600_000 : null,
     resolutionHours: withSla ? (t.resolutionDueAt! - t.createdAt) / 3_600_000 : null,
-    customFields: t.reopenCount > 0
-      ? [{ id: 7, caption: 'Reopen Count', type: 'Number', entryMethod: 'EntryField', numberOfDecimals: 0, value: t.reopenCount }]
-      : null,
+    customFields:
+      t.reopenCount > 0
+        ? [{ id: 7, caption: 'Reopen Count', type: 'Number', entryMethod: 'EntryField', numberOfDecimals: 0, value: t.reopenCount }]
+        : null,
     _info: { lastUpdated: isoSeconds(t.updatedAt), dateEntered: isoSeconds(t.createdAt), enteredBy },
   });
 }

@@ -25,7 +25,13 @@ export interface RecordFormat {
 }
 
 /** Dates that no parser should accept: impossible days, hours, or no ISO shape at all. */
-export const GARBLED_DATES = ['2026-02-30T10:00:00Z', '2026-01-24T25:61:00Z', '24/01/2026 09:15', 'yesterday', '2026-13-01T08:00:00Z'] as const;
+export const GARBLED_DATES = [
+  '2026-02-30T10:00:00Z',
+  '2026-01-24T25:61:00Z',
+  '24/01/2026 09:15',
+  'yesterday',
+  '2026-13-01T08:00:00Z',
+] as const;
 
 /** `2026-01-24T14:05:00Z` (ConnectWise style: whole seconds). */
 export function isoSeconds(ms: number): string {

@@ -24,10 +24,20 @@ const NEVER_EMAIL = '0001-01-01T00:00:00';
 const NEVER_AUDIT = '1899-12-30T00:00:00';
 
 const PRIORITY_NAMES: Record<Priority, string> = { 1: 'P1 - Critical', 2: 'P2 - High', 3: 'P3 - Medium', 4: 'P4 - Low' };
-const TEAMS: Record<Board, string> = { helpdesk: '1st Line Support', escalations: '2nd Line Support', monitoring: 'Alerts', projects: 'Projects' };
+const TEAMS: Record<Board, string> = {
+  helpdesk: '1st Line Support',
+  escalations: '2nd Line Support',
+  monitoring: 'Alerts',
+  projects: 'Projects',
+};
 const STATUSES: Record<OpenState | 'closed', [number, string]> = {
-  new: [1, 'New'], in_progress: [2, 'In Progress'], waiting_customer: [4, 'Waiting on Customer'], waiting_vendor: [5, 'Waiting on Supplier'],
-  scheduled: [21, 'Scheduled'], resolved: [8, 'Resolved'], closed: [9, 'Closed'],
+  new: [1, 'New'],
+  in_progress: [2, 'In Progress'],
+  waiting_customer: [4, 'Waiting on Customer'],
+  waiting_vendor: [5, 'Waiting on Supplier'],
+  scheduled: [21, 'Scheduled'],
+  resolved: [8, 'Resolved'],
+  closed: [9, 'Closed'],
 };
 
 function agentId(index: number): number {
@@ -36,7 +46,7 @@ function agentId(index: number): number {
 
 function ticket(t: SimTicket, rng: Rng): JsonObject {
   const closed = t.closedAt !== null;
-  const [statusId, statusName] = STATUSES[closed ? 'closed' : t.openState ?? 'new'];
+  const [statusId, statusName] = STATUSES[closed ? 'closed' : (t.openState ?? 'new')];
   const withSla = t.sla !== 'none';
   // A quick stub is stamped after its own close; other tickets a few seconds after they occurred.
   const stampedAt = t.quirk === 'closed-on-creation' ? t.closedAt! + rng.int(1000, 3000) : t.createdAt + rng.int(1000, 20_000);

@@ -21,7 +21,9 @@ export class AutotaskSim extends SimServer {
 
   load(entity: 'tickets' | 'time_entries', records: AtRecord[]): this {
     for (const r of records) this.tables[entity].put(structuredClone(r));
-    for (const r of records) for (const f of CHANGE_FIELDS[entity]) if (typeof r[f] === 'string') this.now = Math.max(this.now, Date.parse(r[f] as string) + 60_000);
+    for (const r of records)
+      for (const f of CHANGE_FIELDS[entity])
+        if (typeof r[f] === 'string') this.now = Math.max(this.now, Date.parse(r[f] as string) + 60_000);
     return this;
   }
 
@@ -57,7 +59,11 @@ export class AutotaskSim extends SimServer {
     const path = request.url.pathname.replace(/^\/v1\.0/i, '');
     if (path === '/zoneInformation') return { status: 200, body: { zoneName: 'Simulated', url: `${this.baseUrl}/`, webUrl: this.baseUrl } };
     const h = request.headers;
-    if (h.apiintegrationcode !== AT_CREDENTIALS.integration_code || h.username !== AT_CREDENTIALS.username || h.secret !== AT_CREDENTIALS.secret) {
+    if (
+      h.apiintegrationcode !== AT_CREDENTIALS.integration_code ||
+      h.username !== AT_CREDENTIALS.username ||
+      h.secret !== AT_CREDENTIALS.secret
+    ) {
       return { status: 401, body: { errors: ['Unauthorized'] } };
     }
     if (request.method === 'GET' && path === '/Tickets/entityInformation/fields') {
@@ -66,8 +72,20 @@ export class AutotaskSim extends SimServer {
         body: {
           fields: [
             { name: 'id', isPickList: false },
-            { name: 'status', isPickList: true, picklistValues: Object.entries(this.statusLabels).map(([value, label]) => ({ value, label, isActive: true })) },
-            { name: 'priority', isPickList: true, picklistValues: [1, 2, 3, 4].map((v) => ({ value: String(v), label: ['Critical', 'High', 'Medium', 'Low'][v - 1], isActive: true })) },
+            {
+              name: 'status',
+              isPickList: true,
+              picklistValues: Object.entries(this.statusLabels).map(([value, label]) => ({ value, label, isActive: true })),
+            },
+            {
+              name: 'priority',
+              isPickList: true,
+              picklistValues: [1, 2, 3, 4].map((v) => ({
+                value: String(v),
+                label: ['Critical', 'High', 'Medium', 'Low'][v - 1],
+                isActive: true,
+              })),
+            },
           ],
         },
       };
@@ -94,8 +112,18 @@ export class AutotaskSim extends SimServer {
     }
     const name = (next ?? first)![1]!;
     let records: AtRecord[];
-    if (name === 'DeletedTicketLogs') records = this.tables.tickets.deleted.map((d, i) => ({ id: i + 1, ticketID: d.record.id, deletedDateTime: new Date(d.at).toISOString() }));
-    else if (name === 'DeletedTaskActivityLogs') records = this.tables.time_entries.deleted.map((d, i) => ({ id: i + 1, timeEntryID: d.record.id, deletedDateTime: new Date(d.at).toISOString() }));
+    if (name === 'DeletedTicketLogs')
+      records = this.tables.tickets.deleted.map((d, i) => ({
+        id: i + 1,
+        ticketID: d.record.id,
+        deletedDateTime: new Date(d.at).toISOString(),
+      }));
+    else if (name === 'DeletedTaskActivityLogs')
+      records = this.tables.time_entries.deleted.map((d, i) => ({
+        id: i + 1,
+        timeEntryID: d.record.id,
+        deletedDateTime: new Date(d.at).toISOString(),
+      }));
     else if (ENTITIES[name]) records = this.tables[ENTITIES[name]!].values();
     else return { status: 404, body: { errors: [`entity ${name} not simulated`] } };
     let predicate: (r: AtRecord) => boolean;
@@ -106,7 +134,10 @@ export class AutotaskSim extends SimServer {
       return { status: 400, body: { errors: [(error as Error).message] } };
     }
     const size = Math.min(body.MaxRecords ?? MAX_RECORDS, MAX_RECORDS);
-    const matching = sortBy(records.filter((r) => r.id > afterId && predicate(r)), (r) => r.id);
+    const matching = sortBy(
+      records.filter((r) => r.id > afterId && predicate(r)),
+      (r) => r.id,
+    );
     const items = matching.slice(0, size).map((r) => structuredClone(r));
     let nextPageUrl: string | null = null;
     if (matching.length > size) {
@@ -142,7 +173,13 @@ function compile(filter: unknown): (r: AtRecord) => boolean {
   if (f.op === 'exist') return (r) => r[field] !== null && r[field] !== undefined;
   const target = typeof f.value === 'number' ? f.value : typeof f.value === 'string' ? Date.parse(f.value) : NaN;
   if (Number.isNaN(target)) throw new Error(`filter value of ${field} unreadable`);
-  const ops: Record<string, (a: number, b: number) => boolean> = { gt: (a, b) => a > b, gte: (a, b) => a >= b, lt: (a, b) => a < b, lte: (a, b) => a <= b, eq: (a, b) => a === b };
+  const ops: Record<string, (a: number, b: number) => boolean> = {
+    gt: (a, b) => a > b,
+    gte: (a, b) => a >= b,
+    lt: (a, b) => a < b,
+    lte: (a, b) => a <= b,
+    eq: (a, b) => a === b,
+  };
   const op = ops[f.op ?? ''];
   if (!op) throw new Error(`op ${f.op} not simulated`);
   return (r) => {

@@ -69,20 +69,26 @@ export class ConnectWiseSim extends SimServer {
   handle(request: SimRequest): SimAnswer {
     const expected = `Basic ${Buffer.from(`${CW_CREDENTIALS.company}+${CW_CREDENTIALS.public_key}:${CW_CREDENTIALS.private_key}`).toString('base64')}`;
     if (request.headers.authorization !== expected) return { status: 401, body: { code: 'Unauthorized', message: 'bad credentials' } };
-    if (request.headers.clientid !== CW_CREDENTIALS.client_id) return { status: 401, body: { code: 'Unauthorized', message: 'clientId missing or unknown' } };
+    if (request.headers.clientid !== CW_CREDENTIALS.client_id)
+      return { status: 401, body: { code: 'Unauthorized', message: 'clientId missing or unknown' } };
     const entity = PATHS[request.url.pathname];
     if (!entity || request.method !== 'GET') return { status: 404, body: { code: 'NotFound' } };
     const q = request.url.searchParams;
     const pageSize = Math.min(Number(q.get('pageSize') ?? 25), 1000);
     const page = Number(q.get('page') ?? 1);
-    if (!Number.isInteger(pageSize) || pageSize < 1 || !Number.isInteger(page) || page < 1) return { status: 400, body: { code: 'InvalidObject', message: 'page/pageSize' } };
+    if (!Number.isInteger(pageSize) || pageSize < 1 || !Number.isInteger(page) || page < 1)
+      return { status: 400, body: { code: 'InvalidObject', message: 'page/pageSize' } };
     const orderBy = q.get('orderBy');
-    if (orderBy && orderBy !== 'lastUpdated asc, id asc') return { status: 400, body: { code: 'InvalidObject', message: `orderBy ${orderBy} not simulated` } };
+    if (orderBy && orderBy !== 'lastUpdated asc, id asc')
+      return { status: 400, body: { code: 'InvalidObject', message: `orderBy ${orderBy} not simulated` } };
     let ordered: CwRecord[];
     if (orderBy) {
       // Rebuilt after a change through this class, or when a test changed the table directly.
       const cached = this.sorted[entity];
-      ordered = cached && cached.length === this.tables[entity].live.size ? cached : (this.sorted[entity] = this.tables[entity].values().sort((a, b) => updatedMs(a) - updatedMs(b) || a.id - b.id));
+      ordered =
+        cached && cached.length === this.tables[entity].live.size
+          ? cached
+          : (this.sorted[entity] = this.tables[entity].values().sort((a, b) => updatedMs(a) - updatedMs(b) || a.id - b.id));
     } else {
       ordered = sortBy(this.tables[entity].values(), (r) => r.id);
     }
@@ -160,11 +166,13 @@ export function parseConditions(text: string): ParsedConditions {
     if (token.startsWith('"')) return token.slice(1, -1);
     throw new Error(`bad value ${token}`);
   };
-  const field = (name: string) => (r: CwRecord): number | string | undefined => {
-    if (name === 'lastUpdated' || name === '_info/lastUpdated') return updatedMs(r);
-    if (name === 'id') return r.id;
-    throw new Error(`condition field ${name} not simulated`);
-  };
+  const field =
+    (name: string) =>
+    (r: CwRecord): number | string | undefined => {
+      if (name === 'lastUpdated' || name === '_info/lastUpdated') return updatedMs(r);
+      if (name === 'id') return r.id;
+      throw new Error(`condition field ${name} not simulated`);
+    };
   const term = (): Node => {
     if (peek() === '(') {
       next();
@@ -178,7 +186,12 @@ export function parseConditions(text: string): ParsedConditions {
     if (!name || !op) throw new Error('condition ends early');
     const get = field(name);
     const cmp: Record<string, (a: number | string, b: number | string) => boolean> = {
-      '>': (a, b) => a > b, '>=': (a, b) => a >= b, '<': (a, b) => a < b, '<=': (a, b) => a <= b, '=': (a, b) => a === b, '!=': (a, b) => a !== b,
+      '>': (a, b) => a > b,
+      '>=': (a, b) => a >= b,
+      '<': (a, b) => a < b,
+      '<=': (a, b) => a <= b,
+      '=': (a, b) => a === b,
+      '!=': (a, b) => a !== b,
     };
     const compare = cmp[op];
     if (!compare) throw new Error(`operator ${op}`);

@@ -9,14 +9,25 @@ import { SimServer, SimTable, sortBy, type SimAnswer, type SimRequest } from './
 export type HaloRecord = Record<string, unknown> & { id: number };
 
 export const HALO_CREDENTIALS = { client_id: 'halo-client', client_secret: 'halo-SECRET-789', tenant: 'harbour' };
-const KNOWN = new Set(['pageinate', 'page_size', 'page_no', 'lastupdatefromdate', 'lastupdatetodate', 'order', 'orderdesc', 'deleted', 'count']);
+const KNOWN = new Set([
+  'pageinate',
+  'page_size',
+  'page_no',
+  'lastupdatefromdate',
+  'lastupdatetodate',
+  'order',
+  'orderdesc',
+  'deleted',
+  'count',
+]);
 const MAX_PAGE = 500;
 const RESOURCES = {
   '/api/Tickets': { entity: 'tickets' as const, list: 'tickets', updated: 'last_update' },
   '/api/Actions': { entity: 'time_entries' as const, list: 'actions', updated: 'last_updated' },
 };
 
-const haloMs = (value: unknown) => (typeof value === 'string' ? Date.parse(/(Z|[+-]\d{2}:?\d{2})$/.test(value) ? value : `${value}Z`) : NaN);
+const haloMs = (value: unknown) =>
+  typeof value === 'string' ? Date.parse(/(Z|[+-]\d{2}:?\d{2})$/.test(value) ? value : `${value}Z`) : NaN;
 const haloStamp = (ms: number) => new Date(ms).toISOString().replace('Z', '');
 
 export class HaloSim extends SimServer {
@@ -75,7 +86,11 @@ export class HaloSim extends SimServer {
     if (path === '/auth/token' && request.method === 'POST') {
       const form = new URLSearchParams(request.body);
       if (request.url.searchParams.get('tenant') !== HALO_CREDENTIALS.tenant) return { status: 400, body: { error: 'invalid_tenant' } };
-      if (form.get('grant_type') !== 'client_credentials' || form.get('client_id') !== HALO_CREDENTIALS.client_id || form.get('client_secret') !== HALO_CREDENTIALS.client_secret) {
+      if (
+        form.get('grant_type') !== 'client_credentials' ||
+        form.get('client_id') !== HALO_CREDENTIALS.client_id ||
+        form.get('client_secret') !== HALO_CREDENTIALS.client_secret
+      ) {
         return { status: 401, body: { error: 'invalid_client' } };
       }
       const token = `tok-${this.tokens.size + 1}-${Math.random().toString(36).slice(2)}`;
@@ -100,7 +115,12 @@ export class HaloSim extends SimServer {
       records = records.filter((r) => haloMs(r[resource.updated]) >= ms);
     }
     const order = q.get('order');
-    if (order === 'id') sortBy(records, (r) => (resource.entity === 'time_entries' ? Number(r.ticket_id) : r.id), (r) => r.id);
+    if (order === 'id')
+      sortBy(
+        records,
+        (r) => (resource.entity === 'time_entries' ? Number(r.ticket_id) : r.id),
+        (r) => r.id,
+      );
     if (q.get('orderdesc') === 'true') records.reverse();
     const total = records.length;
     if (q.get('pageinate') === 'true') {

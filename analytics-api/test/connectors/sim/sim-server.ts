@@ -88,7 +88,12 @@ export abstract class SimServer {
       answer = { status: 429, body: { message: 'rate limited' }, headers: { 'retry-after': String(f.retryAfterSeconds ?? 1) } };
     } else {
       try {
-        answer = await this.handle({ method: req.method ?? 'GET', url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        answer = await this.handle({
+          method: req.method ?? 'GET',
+          url,
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
       } catch (error) {
         answer = { status: 500, body: { message: error instanceof Error ? error.message : String(error) } };
       }

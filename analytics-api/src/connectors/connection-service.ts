@@ -23,7 +23,7 @@ export interface ConnectionView {
   last_sync_error: string | null;
 }
 
-export const keyRing = (config: Config): KeyRing => ({ current: config.credentialsKey, previous: config.credentialsKeyPrevious });
+const keyRing = (config: Config): KeyRing => ({ current: config.credentialsKey, previous: config.credentialsKeyPrevious });
 
 function view(row: store.ConnectionRow, credentials: Credentials): ConnectionView {
   return {

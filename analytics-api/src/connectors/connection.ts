@@ -2,7 +2,7 @@ import type { PsaSource } from '../ingest/canonical.js';
 import { invalid, type FieldError } from '../errors.js';
 
 /** What a tenant's PSA connection holds, per PSA (docs/connectors.md). */
-export const PSAS: readonly PsaSource[] = ['connectwise', 'autotask', 'halopsa'];
+const PSAS: readonly PsaSource[] = ['connectwise', 'autotask', 'halopsa'];
 
 interface CredentialField {
   name: string;
@@ -11,7 +11,7 @@ interface CredentialField {
   secret: boolean;
 }
 
-export const CREDENTIAL_FIELDS: Record<PsaSource, CredentialField[]> = {
+const CREDENTIAL_FIELDS: Record<PsaSource, CredentialField[]> = {
   connectwise: [
     { name: 'company', required: true, secret: false },
     { name: 'public_key', required: true, secret: false },
@@ -40,7 +40,7 @@ export interface Connection {
   credentials: Credentials;
 }
 
-export const MASK = '********';
+const MASK = '********';
 
 export function maskCredentials(psa: PsaSource, credentials: Credentials): Record<string, string> {
   const masked: Record<string, string> = {};

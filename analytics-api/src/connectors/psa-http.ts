@@ -12,7 +12,7 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 6, maxTotalMs: 120_000, baseDelayMs: 500, maxDelayMs: 60_000 };
+const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 6, maxTotalMs: 120_000, baseDelayMs: 500, maxDelayMs: 60_000 };
 
 export interface HttpStats {
   requests: number;
@@ -64,7 +64,7 @@ function describeNetworkError(error: unknown, what: string): PsaCallError {
 }
 
 /** What the log and errors may show of a URL: host and path, never the query (it may hold filters with names). */
-export function describeUrl(url: string): string {
+function describeUrl(url: string): string {
   try {
     const u = new URL(url);
     return `${u.host}${u.pathname}`;

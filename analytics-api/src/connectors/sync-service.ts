@@ -27,7 +27,7 @@ export const LEASE_SECONDS = 300;
 /** The lease is renewed after a page commits once this long has passed since the last renewal. */
 const LEASE_RENEW_MS = 30_000;
 /** A full pass that would delete more than this share of the stored rows deletes nothing. */
-export const MASS_DELETE_GUARD = 0.9;
+const MASS_DELETE_GUARD = 0.9;
 /** How many times a pass disturbed by deletions is read again before the sync accepts it. */
 const MAX_PASS_READINGS = 3;
 

@@ -14,7 +14,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-export class EmbeddedDatabaseBusy extends Error {
+class EmbeddedDatabaseBusy extends Error {
   override name = 'EmbeddedDatabaseBusy';
 }
 

@@ -30,7 +30,7 @@ export interface MigrationReport {
   alreadyApplied: string[];
 }
 
-export class MigrationError extends Error {
+class MigrationError extends Error {
   override name = 'MigrationError';
 }
 

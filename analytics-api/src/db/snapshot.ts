@@ -9,7 +9,7 @@ import type { Session } from './database.js';
  */
 const SNAPSHOT_ID = /^[0-9A-F]{8}-[0-9A-F]{8}-[0-9]{1,10}$/;
 
-export function assertSnapshotId(id: unknown): string {
+function assertSnapshotId(id: unknown): string {
   if (typeof id !== 'string' || !SNAPSHOT_ID.test(id)) throw new Error('pg_export_snapshot() returned an id of an unexpected shape');
   return id;
 }

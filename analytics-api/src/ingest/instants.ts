@@ -8,8 +8,8 @@
  */
 
 /** Instants outside these years are rejected: they are PSA null sentinels or typos, never real work. */
-export const MIN_YEAR = 1970;
-export const MAX_YEAR = 2999;
+const MIN_YEAR = 1970;
+const MAX_YEAR = 2999;
 
 const INSTANT_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;

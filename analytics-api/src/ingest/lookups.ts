@@ -7,7 +7,7 @@ import { invalid } from '../errors.js';
 import type { PsaLabels, PsaRates } from './canonical.js';
 
 /** Bounds that keep one push's lookups to what a PSA really has (and the table to sane rows). */
-export const MAX_LOOKUP_ENTRIES = 200_000;
+const MAX_LOOKUP_ENTRIES = 200_000;
 const MAX_KEY_LENGTH = 200;
 const MAX_LABEL_LENGTH = 500;
 const MAX_RATE = 99_999_999;

@@ -6,12 +6,7 @@
 const UNSTORABLE_ESCAPE = /\\u0000|\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}/i;
 const UNSTORABLE_ESCAPE_GLOBAL = new RegExp(UNSTORABLE_ESCAPE.source, 'gi');
 
-export function unstorableReason(value: unknown): string | null {
-  const text = JSON.stringify(value);
-  return text === undefined ? null : unstorableReasonOfJson(text);
-}
-
-/** The same check on `JSON.stringify(value)`, for a caller that needs that text anyway. */
+/** Why a record's JSON text (`JSON.stringify` of it) cannot be stored by PostgreSQL, or null when it can. */
 export function unstorableReasonOfJson(text: string): string | null {
   // Every match starts with a backslash, which most records do not contain: one scan for it is
   // far cheaper than running the pattern.

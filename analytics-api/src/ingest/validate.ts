@@ -25,9 +25,9 @@ export interface ValidateOptions {
 }
 
 /** Identifiers (external_id, client_id, technician_id, ticket_external_id) are at most this long. */
-export const MAX_ID_LENGTH = 200;
+const MAX_ID_LENGTH = 200;
 /** Free-text fields are cut to this many characters (with a warning), never rejected for length. */
-export const MAX_TEXT_LENGTH = 500;
+const MAX_TEXT_LENGTH = 500;
 /** Upper bounds of the numeric columns in raw_time_entries, so a record can never overflow a batch. */
 const MAX_HOURS_BILLED = 999_999;
 const MAX_HOURLY_RATE = 99_999_999;

@@ -19,8 +19,8 @@ import type { RedisConnection } from '../redis/redis-connection.js';
  */
 
 export const ANSWER_TTL_MS = 30_000;
-export const MAX_ANSWERS = 2_000;
-export const MAX_BYTES = 32 * 1024 * 1024;
+const MAX_ANSWERS = 2_000;
+const MAX_BYTES = 32 * 1024 * 1024;
 const REDIS_PREFIX = 'msp:kpi-version:';
 
 /** A serialized answer and its strong ETag. */

@@ -5,7 +5,7 @@ import { KPI_KEYS } from '../kpi/kpi-keys.js';
 import { parseIsoDate } from '../kpi/dates.js';
 
 /**
- * The per-tenant configuration document of shared/spec/kpis.md ("Per-tenant configuration"), plus
+ * The per-tenant configuration document of docs/kpis.md ("Per-tenant configuration"), plus
  * the fields later features need (currency, language, recipients, webhook), which change no KPI.
  * Every field is optional in a PUT: an omitted field takes its default (the document is replaced
  * as a whole). The defaults reproduce the fixed definitions exactly.

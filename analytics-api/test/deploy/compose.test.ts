@@ -33,7 +33,7 @@ interface Compose {
 const FULL = 'deploy/coolify/docker-compose.full.yml';
 const API_ONLY = 'deploy/coolify/docker-compose.api-only.yml';
 
-/** The contract's environment variables (../shared/spec/contract.md). */
+/** The environment variables operators depend on (README, "Configuration"). */
 const CONTRACT_VARIABLES = [
   'PORT',
   'HOST',

@@ -1,5 +1,5 @@
 /**
- * A direct, slow, obviously-correct reading of shared/spec/kpis.md in TypeScript, independent of the
+ * A direct, slow, obviously-correct reading of docs/kpis.md in TypeScript, independent of the
  * SQL: time zones come from the JavaScript Intl API (ICU), not from PostgreSQL. The property test
  * compares the stored KPIs with this on random data.
  */

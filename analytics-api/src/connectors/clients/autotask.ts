@@ -21,7 +21,7 @@ const DELETED_FEED: Record<Entity, { entity: string; idFields: string[] }> = {
   // The id field of DeletedTaskActivityLogs is not documented where we looked: both readings.
   time_entries: { entity: 'DeletedTaskActivityLogs', idFields: ['timeEntryID', 'taskActivityID'] },
 };
-export const AUTOTASK_ZONE_LOOKUP = 'https://webservices.autotask.net/atservicesrest/v1.0/zoneInformation';
+const AUTOTASK_ZONE_LOOKUP = 'https://webservices.autotask.net/atservicesrest/v1.0/zoneInformation';
 const MAX_PAGE = 500;
 
 interface QueryPage {

@@ -25,7 +25,7 @@ const RESOURCE: Record<Entity, { path: string; list: string; updated: string }> 
 };
 
 /** Halo instants often come without an offset: they are UTC. */
-export function haloIso(value: unknown): string | null {
+function haloIso(value: unknown): string | null {
   if (typeof value !== 'string') return null;
   const withZone = /(Z|[+-]\d{2}:?\d{2})$/.test(value) ? value : `${value}Z`;
   const ms = Date.parse(withZone);

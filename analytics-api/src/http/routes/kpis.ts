@@ -18,9 +18,9 @@ for (const key of KPI_KEYS) {
 }
 
 /** Every key of kpis.md: counts are integers, everything else a number rounded to 2 decimals or null. */
-export const KpisSchema = Type.Object(kpiProperties, { additionalProperties: false });
+const KpisSchema = Type.Object(kpiProperties, { additionalProperties: false });
 
-export const KpiGroupSchema = Type.Object({
+const KpiGroupSchema = Type.Object({
   key: Type.Union([Type.String(), Type.Null()], { description: 'null for records without a value ("(none)")' }),
   label: Type.String(),
   kpis: KpisSchema,

@@ -108,7 +108,7 @@ export function labelOf(labels: PsaLabels | undefined, field: string, raw: unkno
  * it when a ticket is created straight into a responded status or by its own requester's agent,
  * and a response stamped before the creation is clock noise. Such a ticket has no first response.
  */
-export const NO_RESPONSE_WITHIN_SECONDS = 60;
+const NO_RESPONSE_WITHIN_SECONDS = 60;
 
 /** Applies the rule above to a ticket draft; call it once created_at and first_response_at are set. */
 export function dropInstantResponse(draft: CanonicalDraft): void {

@@ -57,7 +57,7 @@ function agentId(value: unknown): unknown {
  * Halo's built-in "Unassigned" agent. Tickets nobody took are assigned to it (a ticket type's
  * `default_agent` is 1 with `default_agent_name` "Unassigned"), so it is no technician.
  */
-export const HALO_UNASSIGNED_AGENT_ID = 1;
+const HALO_UNASSIGNED_AGENT_ID = 1;
 const UNASSIGNED_NAME = /^\s*unassigned\s*$/i;
 
 /**
@@ -166,7 +166,7 @@ export function mapHaloAction(action: NativeObject): CanonicalDraft {
 }
 
 /** Hours per day for an action that logs its time in days only (ticket types with "log time in days"). */
-export const HALO_HOURS_PER_DAY = 8;
+const HALO_HOURS_PER_DAY = 8;
 
 /**
  * The worked hours: `timetaken`, else `timetakenadjusted` (what real action feeds carry), else

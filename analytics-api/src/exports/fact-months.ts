@@ -3,6 +3,7 @@ import { copyFile, link, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database } from '../db/database.js';
 import type { TableContext, TableSpec } from './tables.js';
+import type { ManifestFile } from './manifest.js';
 import type { FileFormat, WrittenFile } from './table-sink.js';
 import { writeTable, type WrittenTable } from './table-writer.js';
 
@@ -22,18 +23,8 @@ import { writeTable, type WrittenTable } from './table-writer.js';
 /** Bump when the CSV or Parquet writers change the bytes they write for the same rows. */
 export const FACT_FILE_VERSION = 1;
 
-/** A file of the previous generation, as its manifest lists it. */
-export interface PreviousFile {
-  name: string;
-  format: FileFormat;
-  rows: number;
-  bytes: number;
-  sha256: string;
-  month?: string;
-  generation?: string;
-  fingerprint?: string;
-  latest_change?: string | null;
-}
+/** A file of the previous generation, as its manifest lists it (column list aside). */
+export type PreviousFile = Omit<ManifestFile, 'table' | 'columns'>;
 
 /** The current generation before this export: its folder and its files by name. */
 export interface PreviousGeneration {

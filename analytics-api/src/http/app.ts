@@ -4,7 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { registerDashboard } from '../dashboard/plugin.js';
-import { readsOf, type AppContext } from './context.js';
+import type { AppContext } from './context.js';
 import { installErrorHandlers } from './error-handler.js';
 import { installJsonBodyParser } from './json-body.js';
 import { handleClientError } from './client-errors.js';
@@ -139,7 +139,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
 
   await app.register(async (internal) => {
     requireServiceToken(internal, ctx.serviceToken, ctx.config.serviceTokenPrevious);
-    rememberWritePositions(internal, readsOf(ctx));
+    rememberWritePositions(internal, ctx.reads);
     await internal.register(tenantRoutes, { ctx });
     await tenantConfigRoutes(internal, ctx);
     await internal.register(ingestRoutes, { ctx });

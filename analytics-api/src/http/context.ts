@@ -1,10 +1,9 @@
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
-import { primaryReads, type ReadSide } from '../db/read-side.js';
+import type { ReadSide } from '../db/read-side.js';
 import type { JwtCodec } from '../auth/jwt.js';
 import type { HealthService } from '../health/health-service.js';
 import type { KpiReadCache } from '../kpi/read-cache.js';
-
 import type { ActiveRuns } from '../ingest/active-runs.js';
 import type { RateLimiter } from '../ratelimit/rate-limiter.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
@@ -15,8 +14,8 @@ import type { ExportQueue } from '../exports/export-lock.js';
 export interface AppContext {
   config: Config;
   db: Database;
-  /** Where /v1 reads and exports read (DATABASE_READ_URL); absent → the primary (readsOf). */
-  reads?: ReadSide;
+  /** Where /v1 reads and exports read: the replica of DATABASE_READ_URL when it has caught up, else the primary. */
+  reads: ReadSide;
   health: HealthService;
   jwt: JwtCodec | undefined;
   redis: RedisConnection | undefined;
@@ -32,16 +31,6 @@ export interface AppContext {
   readCache: KpiReadCache;
   /** This application's exports and offboardings, one per tenant at a time (exports/export-lock.ts). */
   exportQueue: ExportQueue;
-}
-
-const primaryOnly = new WeakMap<Database, ReadSide>();
-
-/** The context's read side, or the primary when none was given (tests that build a context by hand). */
-export function readsOf(ctx: AppContext): ReadSide {
-  if (ctx.reads) return ctx.reads;
-  let reads = primaryOnly.get(ctx.db);
-  if (!reads) primaryOnly.set(ctx.db, (reads = primaryReads(ctx.db)));
-  return reads;
 }
 
 declare module 'fastify' {

@@ -7,6 +7,7 @@ import { loadConfig, packageRoot, type Config } from '../../src/config/config.js
 import { HealthService } from '../../src/health/health-service.js';
 import { buildApp } from '../../src/http/app.js';
 import type { AppContext } from '../../src/http/context.js';
+import { primaryReads } from '../../src/db/read-side.js';
 import { KpiReadCache } from '../../src/kpi/read-cache.js';
 import { ActiveRuns } from '../../src/ingest/active-runs.js';
 import { ExportQueue } from '../../src/exports/export-lock.js';
@@ -59,16 +60,16 @@ export async function createTestApp(
   });
   const redis = config.redisUrl ? connectRedis(config.redisUrl, () => undefined) : undefined;
   const ctx: AppContext = {
-    exportQueue: new ExportQueue(),
     config,
     db: db.db,
+    reads: primaryReads(db.db),
     health: new HealthService(config, db.db, redis, 'test'),
     jwt: config.jwtSecretKey ? new JwtCodec(config.jwtSecretKey, config.jwtTtlSeconds) : undefined,
     redis,
     serviceToken: config.serviceToken!,
     readCache: new KpiReadCache(redis),
-
     activeRuns: new ActiveRuns(),
+    exportQueue: new ExportQueue(),
   };
   for (const secret of [config.serviceToken, config.serviceTokenPrevious, config.jwtSecretKey]) registerSecret(secret);
   const logs = new LogCapture();

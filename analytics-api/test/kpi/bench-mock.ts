@@ -22,6 +22,7 @@ import type { AppContext } from '../../src/http/context.js';
 import { ExportQueue } from '../../src/exports/export-lock.js';
 import { seedMockTenants } from '../../src/tenants/tenant-service.js';
 import { addDays } from './reference.js';
+import { primaryReads } from '../../src/db/read-side.js';
 import { KpiReadCache } from '../../src/kpi/read-cache.js';
 
 const TOKEN = 'bench-service-token-0123456789abcdefghijklmnop';
@@ -40,16 +41,16 @@ async function main(): Promise<void> {
     RATE_LIMIT_PER_MINUTE: '1000000',
   });
   const ctx: AppContext = {
-    exportQueue: new ExportQueue(),
     config,
     db,
+    reads: primaryReads(db),
     health: new HealthService(config, db, undefined, 'bench'),
     jwt: new JwtCodec('bench-jwt-secret-0123456789abcdefghijklmnopqrstuv', 900),
     redis: undefined,
     serviceToken: TOKEN,
     readCache: new KpiReadCache(undefined),
-
     activeRuns: new ActiveRuns(),
+    exportQueue: new ExportQueue(),
   };
   const app = await buildApp(ctx, { logger: false });
   await app.ready();

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { generateExports } from '../../exports/export-service.js';
-import { readsOf, type AppContext } from '../context.js';
+import type { AppContext } from '../context.js';
 import { ExportQuery, ExportResultSchema } from '../schemas/exports.js';
 
 export const exportRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
@@ -26,7 +26,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
     },
     async (request, reply) => {
       // Read from the replica once it has replayed the tenant's last write (every tenant's, without tenant_id).
-      const source = await readsOf(ctx).forTenant(request.query.tenant_id);
+      const source = await ctx.reads.forTenant(request.query.tenant_id);
       const result = await generateExports(source, ctx.config, {
         queue: ctx.exportQueue,
         tenantId: request.query.tenant_id,

@@ -6,7 +6,7 @@ import { COUNT_KEYS, KPI_KEYS } from '../../kpi/kpi-keys.js';
 import { DIMENSIONS, readDaily } from '../../kpi/kpi-service.js';
 import { answerKey, ANSWER_TTL_MS } from '../../kpi/read-cache.js';
 import { matchesEtag } from '../conditional-get.js';
-import { readsOf, type AppContext } from '../context.js';
+import type { AppContext } from '../context.js';
 
 const DATE = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'calendar date, YYYY-MM-DD' });
 
@@ -103,7 +103,7 @@ export async function kpiReadRoutes(app: FastifyInstance, ctx: AppContext): Prom
       let answer = ctx.readCache.get(key, version);
       if (!answer) {
         // The credential proved the tenant exists and is active: no second tenant lookup.
-        const days = await readDaily(await readsOf(ctx).forTenant(tenantId), tenantId, period, query.group_by, { tenantVerified: true });
+        const days = await readDaily(await ctx.reads.forTenant(tenantId), tenantId, period, query.group_by, { tenantVerified: true });
         answer = ctx.readCache.remember(key, tenantId, version, reply.serialize(days) as string);
       }
       // Vary: a browser keys its cache by URL, and one browser may hold the keys of two tenants.

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { tenantSyncStatus } from '../../connectors/sync-status.js';
-import { readsOf, type AppContext } from '../context.js';
+import type { AppContext } from '../context.js';
 
 const SyncStatusSchema = Type.Object({
   psa: Type.Union([Type.String(), Type.Null()], { description: 'connected PSA; null when the data is pushed' }),
@@ -22,6 +22,6 @@ export async function syncStatusRoutes(app: FastifyInstance, ctx: AppContext): P
         response: { 200: SyncStatusSchema },
       },
     },
-    async (request) => tenantSyncStatus(await readsOf(ctx).forTenant(request.tenantId!), request.tenantId!),
+    async (request) => tenantSyncStatus(await ctx.reads.forTenant(request.tenantId!), request.tenantId!),
   );
 }

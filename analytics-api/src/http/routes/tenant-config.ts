@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { invalid } from '../../errors.js';
 import { ConfigDocumentSchema, ConfigInputSchema } from '../../tenant-config/config-schema.js';
 import { getConfig, getOwnConfig, putConfig } from '../../tenant-config/config-service.js';
-import { readsOf, type AppContext } from '../context.js';
+import type { AppContext } from '../context.js';
 
 const ConfigViewSchema = Type.Object({
   tenant_id: Type.String({ format: 'uuid' }),
@@ -89,6 +89,6 @@ export async function ownConfigRoutes(app: FastifyInstance, ctx: AppContext): Pr
         response: { 200: Type.Object({ config_version: Type.Integer(), config: ConfigDocumentSchema }) },
       },
     },
-    async (request) => getOwnConfig(await readsOf(ctx).forTenant(request.tenantId!), request.tenantId!),
+    async (request) => getOwnConfig(await ctx.reads.forTenant(request.tenantId!), request.tenantId!),
   );
 }

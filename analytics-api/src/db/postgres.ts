@@ -56,6 +56,12 @@ export function openPostgres(options: PostgresOptions): Database {
   });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', (error) => options.onPoolError?.(error));
+  // The pool takes its own listener off a client when it hands it out, and the checkout's listener
+  // (checkOut below) is attached a microtask later. A database shutting down can send its FATAL in
+  // the same socket read as a new connection's ReadyForQuery: parsed in that gap, the 'error' event
+  // had no listener and crashed the process (seen in test/reliability/postgres-restart.test.ts).
+  // A client keeps this one for life; errors still reach the query, the checkout or the pool.
+  pool.on('connect', (client) => client.on('error', () => undefined));
 
   /** Cancels the statements running on these backends (a request past REQUEST_TIMEOUT_MS: cancel-scope.ts). */
   async function cancelBackends(pids: number[]): Promise<void> {

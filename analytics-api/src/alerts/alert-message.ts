@@ -22,14 +22,15 @@ export interface EmailMessage {
   html: string;
 }
 
-export interface WebhookMessage {
+// A type, not an interface: the route's response schema (a string record) must accept it.
+export type WebhookMessage = {
   '@type': 'MessageCard';
   '@context': 'https://schema.org/extensions';
   summary: string;
   title: string;
   themeColor: string;
   text: string;
-}
+};
 
 /** One line per breach: `SLA response compliance: 75 % (target at least 90 %; previous day 88 %)`. */
 export function breachSentence(line: BreachLine, language: Language): string {

@@ -134,32 +134,32 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  await healthRoutes(app, ctx);
+  await app.register(healthRoutes, { ctx });
   await registerDashboard(app);
 
   await app.register(async (internal) => {
     requireServiceToken(internal, ctx.serviceToken, ctx.config.serviceTokenPrevious);
     rememberWritePositions(internal, ctx.reads);
     await internal.register(tenantRoutes, { ctx });
-    await tenantConfigRoutes(internal, ctx);
+    await internal.register(tenantConfigRoutes, { ctx });
     await internal.register(ingestRoutes, { ctx });
     await internal.register(kpiComputeRoutes, { ctx });
     await internal.register(exportRoutes, { ctx });
-    await alertRoutes(internal, ctx);
-    await reportRoutes(internal, ctx);
+    await internal.register(alertRoutes, { ctx });
+    await internal.register(reportRoutes, { ctx });
     await internal.register(connectionRoutes, { ctx });
     await internal.register(syncRoutes, { ctx });
   });
 
   await app.register(async (publicApi) => {
-    await authTokenRoutes(publicApi, ctx);
+    await publicApi.register(authTokenRoutes, { ctx });
   });
 
   await app.register(async (publicApi) => {
     requireTenant(publicApi, ctx);
-    await kpiReadRoutes(publicApi, ctx);
-    await ownConfigRoutes(publicApi, ctx);
-    await syncStatusRoutes(publicApi, ctx);
+    await publicApi.register(kpiReadRoutes, { ctx });
+    await publicApi.register(ownConfigRoutes, { ctx });
+    await publicApi.register(syncStatusRoutes, { ctx });
   });
 
   return app;

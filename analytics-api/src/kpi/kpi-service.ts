@@ -7,7 +7,7 @@ import { addDays, daysBetween, parsePeriod, type PeriodInput } from './dates.js'
 import { serializeKpis, type Kpis } from './kpi-keys.js';
 import * as store from './kpi-store.js';
 import type { KpiReadCache } from './read-cache.js';
-import { DIMENSIONS, type Dimension } from './kpi-store.js';
+import type { Dimension } from './kpi-store.js';
 
 /**
  * Daily KPIs of docs/kpis.md: computing them (set-based SQL in compute.sql.ts) and reading
@@ -45,15 +45,6 @@ export interface KpiDayList {
 }
 
 export type { Dimension };
-export { DIMENSIONS };
-
-function parseGroupBy(groupBy: string | undefined): Dimension | undefined {
-  if (groupBy === undefined) return undefined;
-  if (!(DIMENSIONS as readonly string[]).includes(groupBy)) {
-    throw invalid(`group_by must be one of ${DIMENSIONS.join(', ')}`, [{ field: 'group_by', detail: 'unknown dimension' }]);
-  }
-  return groupBy as Dimension;
-}
 
 async function loadDays(db: Queryable, tenantId: string, from: string, to: string, groupBy?: Dimension): Promise<KpiDay[]> {
   const rows = await store.readDays(db, tenantId, from, to);
@@ -208,14 +199,13 @@ export async function readDaily(
   db: Queryable,
   tenantId: string,
   period: PeriodInput,
-  groupBy?: string,
+  groupBy?: Dimension,
   options: ReadOptions = {},
 ): Promise<KpiDay | KpiDayList> {
-  const dimension = parseGroupBy(groupBy);
   const parsed = parsePeriod(period);
   if (!parsed) throw invalid('give date=YYYY-MM-DD, or from and to', [{ field: 'date', detail: 'missing' }]);
   const id = options.tenantVerified ? tenantId : (await getTenant(db, tenantId)).id;
-  const days = await loadDays(db, id, parsed.from, parsed.to, dimension);
+  const days = await loadDays(db, id, parsed.from, parsed.to, groupBy);
   if (parsed.single) {
     if (!days[0]) throw notFound(`KPIs for ${parsed.from} have not been computed for this tenant`);
     return days[0];

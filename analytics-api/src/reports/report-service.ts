@@ -1,9 +1,8 @@
 import type { Queryable } from '../db/database.js';
-import { invalid } from '../errors.js';
 import { parseIsoDate } from '../kpi/dates.js';
 import { assessDay, type DayStatus } from '../alerts/day-assessment.js';
 import { getTenant } from '../tenants/tenant-service.js';
-import { LANGUAGES, type Language } from './locale.js';
+import type { Language } from './locale.js';
 import { renderReport, type RenderedReport } from './render-report.js';
 
 /** The morning report of one tenant's day, ready to send (WF-31). No HTTP here. */
@@ -23,7 +22,7 @@ export interface ReportQuery {
   /** Undefined → yesterday in the tenant's time zone. */
   date?: string;
   /** Undefined → the tenant's `language` setting. */
-  lang?: string;
+  lang?: Language;
 }
 
 /** Days in the report's trend, the report's day included. */
@@ -31,12 +30,9 @@ const TREND_DAYS = 7;
 
 export async function dailyReport(db: Queryable, query: ReportQuery, dashboardUrl: string): Promise<DailyReport> {
   const date = query.date === undefined ? undefined : parseIsoDate(query.date, 'date');
-  if (query.lang !== undefined && !(LANGUAGES as readonly string[]).includes(query.lang)) {
-    throw invalid(`lang must be one of ${LANGUAGES.join(', ')}`, [{ field: 'lang', detail: 'unsupported language' }]);
-  }
   const tenant = await getTenant(db, query.tenantId);
   const assessment = await assessDay(db, tenant, date, TREND_DAYS);
-  const language = (query.lang as Language | undefined) ?? assessment.config.language;
+  const language = query.lang ?? assessment.config.language;
   const rendered = renderReport({
     tenantName: tenant.name,
     date: assessment.date,

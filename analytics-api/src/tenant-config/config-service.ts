@@ -7,6 +7,7 @@ import { isKnownTimezone } from '../tenants/tenant-store.js';
 import { getTenant } from '../tenants/tenant-service.js';
 import { kpiSettings, normalizeConfig, type ConfigDocument } from './config-schema.js';
 import * as store from './config-store.js';
+import type { ChangedBy } from './config-store.js';
 import { effectiveConfig } from './effective-config.js';
 import { requestRecompute } from './recompute-store.js';
 
@@ -15,7 +16,7 @@ import { requestRecompute } from './recompute-store.js';
  * recompute of every stored day) and trying a change without storing it. No HTTP here.
  */
 
-export type ChangedBy = 'cli' | 'api';
+export type { ChangedBy };
 
 /** How many stale dates a view lists (the count is always exact). */
 const STALE_LIST_LIMIT = 400;
@@ -23,7 +24,7 @@ const STALE_LIST_LIMIT = 400;
 export interface ConfigView {
   tenant_id: string;
   config_version: number;
-  changed_by: string | null;
+  changed_by: ChangedBy | null;
   changed_at: string | null;
   config: ConfigDocument;
   /** Stored KPI days computed with an older version: recomputed in the background. */

@@ -2,10 +2,13 @@ import type { Queryable } from '../db/database.js';
 
 /** SQL for tenant_config_versions, the tenant columns the configuration owns, and stale days. */
 
+/** Who wrote a version: the column's CHECK (migration 005) allows only these. */
+export type ChangedBy = 'cli' | 'api';
+
 export interface StoredConfig {
   version: number;
   document: Record<string, unknown>;
-  changed_by: string | null;
+  changed_by: ChangedBy | null;
   changed_at: Date | null;
 }
 
@@ -29,7 +32,7 @@ export async function insertVersion(
   tenantId: string,
   version: number,
   document: Record<string, unknown>,
-  changedBy: string,
+  changedBy: ChangedBy,
 ): Promise<StoredConfig> {
   const { rows } = await tx.query<StoredConfig>(
     `INSERT INTO tenant_config_versions (tenant_id, version, document, changed_by) VALUES ($1::uuid, $2, $3::jsonb, $4)

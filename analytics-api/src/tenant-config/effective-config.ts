@@ -9,7 +9,7 @@ import * as store from './config-store.js';
 export interface EffectiveConfig {
   version: number;
   config: ConfigDocument;
-  changed_by: string | null;
+  changed_by: store.ChangedBy | null;
   changed_at: string | null;
 }
 

@@ -1,5 +1,5 @@
 import type { Database, Queryable } from '../../src/db/database.js';
-import { computeDaily, type KpiDay } from '../../src/kpi/kpi-service.js';
+import { computeDaily, type Dimension, type KpiDay } from '../../src/kpi/kpi-service.js';
 import { putConfig } from '../../src/tenant-config/config-service.js';
 
 /** Replaces the tenant's configuration as the API would (changed_by "api"). */
@@ -26,7 +26,7 @@ export async function groupsOf(
   db: Database,
   tenantId: string,
   date: string,
-  dimension: string,
+  dimension: Dimension,
 ): Promise<Map<string | null, Record<string, number | null>>> {
   const { readDaily } = await import('../../src/kpi/kpi-service.js');
   const day = (await readDaily(db, tenantId, { date }, dimension)) as KpiDay;

@@ -1,10 +1,10 @@
-import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { authenticateApiKey } from '../../auth/tenant-credentials.js';
 import { DomainError, unauthorized } from '../../errors.js';
 import type { AppContext } from '../context.js';
+import { TokenSchema } from '../schemas/auth-token.js';
 
-export async function authTokenRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export const authTokenRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.post(
     '/v1/auth/token',
     {
@@ -12,9 +12,7 @@ export async function authTokenRoutes(app: FastifyInstance, ctx: AppContext): Pr
         tags: ['public'],
         summary: 'Exchange a tenant API key (X-API-Key) for a short-lived JWT',
         security: [{ apiKey: [] }],
-        response: {
-          200: Type.Object({ access_token: Type.String(), token_type: Type.Literal('Bearer'), expires_in: Type.Integer() }),
-        },
+        response: { 200: TokenSchema },
       },
     },
     async (request) => {
@@ -26,4 +24,4 @@ export async function authTokenRoutes(app: FastifyInstance, ctx: AppContext): Pr
       return { access_token: issued.token, token_type: 'Bearer' as const, expires_in: issued.expiresIn };
     },
   );
-}
+};

@@ -1,34 +1,8 @@
-import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../context.js';
+import { HealthBody } from '../schemas/health.js';
 
-const Check = Type.Object({
-  status: Type.Union([Type.Literal('ok'), Type.Literal('error'), Type.Literal('disabled')]),
-  detail: Type.String(),
-});
-const ReplicaCheck = Type.Object({
-  status: Check.properties.status,
-  detail: Type.String(),
-  replay_lsn: Type.Optional(Type.String({ description: "the standby's pg_last_wal_replay_lsn()" })),
-  lag_bytes: Type.Optional(Type.Integer({ description: 'WAL bytes written on the primary and not yet replayed by the standby' })),
-  lag_seconds: Type.Optional(
-    Type.Number({ description: 'age of the last replayed transaction while WAL waits to be replayed; 0 when caught up' }),
-  ),
-});
-const HealthBody = Type.Object(
-  {
-    status: Type.Literal('ok'),
-    ready: Type.Boolean(),
-    version: Type.String(),
-    database_backend: Type.String(),
-    mock_mode: Type.Boolean(),
-    uptime_seconds: Type.Number(),
-    checks: Type.Object({ database: Check, migrations: Check, mock_data: Check, exports: Check, redis: Check, read_replica: ReplicaCheck }),
-  },
-  { additionalProperties: true },
-);
-
-export async function healthRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export const healthRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.get(
     '/health',
     { schema: { tags: ['health'], summary: 'Liveness, with the state of every dependency', response: { 200: HealthBody } } },
@@ -49,4 +23,4 @@ export async function healthRoutes(app: FastifyInstance, ctx: AppContext): Promi
       return reply.code(report.ready ? 200 : 503).send(report);
     },
   );
-}
+};

@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import { computeDaily } from '../../kpi/kpi-service.js';
 import type { AppContext } from '../context.js';
-import { KpiDayListSchema, KpiDaySchema, PeriodQuery } from './kpis.js';
+import { KpiAnswerSchema, KpiComputeQuery } from '../schemas/kpis.js';
 
 export const kpiComputeRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.post(
@@ -16,11 +15,8 @@ export const kpiComputeRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
           "yesterday in the tenant's time zone. Days after the tenant's local today are refused (400). Stored values of those days are replaced. Answers like GET /v1/kpis/daily: " +
           'the day, or {"tenant_id","items":[...]} for a range.',
         security: [{ serviceToken: [] }],
-        querystring: Type.Object(
-          { tenant_id: Type.String({ description: 'tenant UUID' }), ...PeriodQuery },
-          { additionalProperties: false },
-        ),
-        response: { 200: Type.Union([KpiDaySchema, KpiDayListSchema]) },
+        querystring: KpiComputeQuery,
+        response: { 200: KpiAnswerSchema },
       },
     },
     async (request) => {

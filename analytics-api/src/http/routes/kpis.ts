@@ -1,64 +1,12 @@
-import type { FastifyInstance } from 'fastify';
-import { Type, type TSchema } from 'typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import { Type, type Static } from 'typebox';
 import { scopeOf } from '../../auth/credential-cache.js';
 import { invalid } from '../../errors.js';
-import { COUNT_KEYS, KPI_KEYS } from '../../kpi/kpi-keys.js';
-import { DIMENSIONS, readDaily } from '../../kpi/kpi-service.js';
+import { readDaily } from '../../kpi/kpi-service.js';
 import { answerKey, ANSWER_TTL_MS } from '../../kpi/read-cache.js';
 import { matchesEtag } from '../conditional-get.js';
 import type { AppContext } from '../context.js';
-
-const DATE = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'calendar date, YYYY-MM-DD' });
-
-const kpiProperties: Record<string, TSchema> = {};
-for (const key of KPI_KEYS) {
-  kpiProperties[key] = COUNT_KEYS.has(key)
-    ? Type.Integer()
-    : Type.Union([Type.Number(), Type.Null()], { description: 'rounded to 2 decimals (half away from zero); null for an empty set' });
-}
-
-/** Every key of kpis.md: counts are integers, everything else a number rounded to 2 decimals or null. */
-const KpisSchema = Type.Object(kpiProperties, { additionalProperties: false });
-
-const KpiGroupSchema = Type.Object({
-  key: Type.Union([Type.String(), Type.Null()], { description: 'null for records without a value ("(none)")' }),
-  label: Type.String(),
-  kpis: KpisSchema,
-});
-
-export const KpiDaySchema = Type.Object({
-  tenant_id: Type.String({ format: 'uuid' }),
-  date: Type.String({ description: 'the local day, YYYY-MM-DD' }),
-  timezone: Type.String({ description: 'IANA time zone the day was computed in' }),
-  config_version: Type.Integer({ description: 'the tenant configuration version the day was computed with (0 = defaults)' }),
-  stale: Type.Boolean({ description: 'true while the day still holds values of an older configuration (a recompute is pending)' }),
-  computed_at: Type.String({ format: 'date-time' }),
-  data_as_of: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
-    description: 'latest change or ingest time of the records the day was computed from',
-  }),
-  currency: Type.Union([Type.String(), Type.Null()], {
-    description:
-      "ISO 4217 code of billable_amount and effective_hourly_rate: the currency the tenant's time entries carry when they agree; null when unknown or mixed",
-  }),
-  kpis: KpisSchema,
-  groups: Type.Optional(Type.Array(KpiGroupSchema, { description: 'present with group_by' })),
-});
-
-export const KpiDayListSchema = Type.Object({
-  tenant_id: Type.String({ format: 'uuid' }),
-  items: Type.Array(KpiDaySchema, { description: 'the computed days of the range, ascending' }),
-});
-
-const GroupBy = Type.Union(
-  DIMENSIONS.map((dimension) => Type.Literal(dimension)),
-  { description: 'adds the breakdown by this dimension' },
-);
-
-export const PeriodQuery = {
-  date: Type.Optional(DATE),
-  from: Type.Optional(DATE),
-  to: Type.Optional(DATE),
-};
+import { KpiAnswerSchema, KpiReadQuery } from '../schemas/kpis.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 /**
@@ -67,8 +15,13 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  */
 const CACHE_CONTROL = `private, max-age=${ANSWER_TTL_MS / 1000}`;
 
-export async function kpiReadRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.get(
+/**
+ * Not a FastifyPluginAsyncTypebox: this route sends bytes it serialized itself (the cached answer),
+ * which the type provider would have typed as the response schema's object. The query is typed by
+ * its schema all the same.
+ */
+export const kpiReadRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
+  app.get<{ Querystring: Static<typeof KpiReadQuery> }>(
     '/v1/kpis/daily',
     {
       schema: {
@@ -80,16 +33,16 @@ export async function kpiReadRoutes(app: FastifyInstance, ctx: AppContext): Prom
           'group_by=client|technician|priority adds "groups". Answers carry an ETag and Cache-Control: private, max-age=30; ' +
           'If-None-Match with a current ETag → 304 without a body.',
         security: [{ apiKey: [] }, { bearerJwt: [] }],
-        querystring: Type.Object({ ...PeriodQuery, group_by: Type.Optional(GroupBy) }),
+        querystring: KpiReadQuery,
         response: {
-          200: Type.Union([KpiDaySchema, KpiDayListSchema]),
+          200: KpiAnswerSchema,
           304: Type.Null({ description: 'Not Modified: the answer whose ETag was sent in If-None-Match is current' }),
         },
       },
     },
     async (request, reply) => {
-      const query = request.query as { date?: string; from?: string; to?: string; group_by?: string; tenant_id?: unknown };
-      if (query.tenant_id !== undefined) {
+      const query = request.query;
+      if ('tenant_id' in query) {
         throw invalid('tenant_id is not accepted here: the tenant is the one of your API key or token', [
           { field: 'tenant_id', detail: 'not allowed on /v1' },
         ]);
@@ -112,4 +65,4 @@ export async function kpiReadRoutes(app: FastifyInstance, ctx: AppContext): Prom
       return reply.type(JSON_TYPE).send(answer.body);
     },
   );
-}
+};

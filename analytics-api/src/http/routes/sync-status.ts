@@ -1,17 +1,10 @@
-import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { tenantSyncStatus } from '../../connectors/sync-status.js';
 import type { AppContext } from '../context.js';
-
-const SyncStatusSchema = Type.Object({
-  psa: Type.Union([Type.String(), Type.Null()], { description: 'connected PSA; null when the data is pushed' }),
-  last_sync_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  last_sync_status: Type.Union([Type.String(), Type.Null()], { description: 'running, succeeded, failed or credentials_refused' }),
-  last_sync_error: Type.Union([Type.String(), Type.Null()]),
-});
+import { SyncStatusSchema } from '../schemas/sync-status.js';
 
 /** The caller's tenant's PSA sync state: the dashboard shows a failing or stale sync as a banner. */
-export async function syncStatusRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export const syncStatusRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.get(
     '/v1/sync-status',
     {
@@ -24,4 +17,4 @@ export async function syncStatusRoutes(app: FastifyInstance, ctx: AppContext): P
     },
     async (request) => tenantSyncStatus(await ctx.reads.forTenant(request.tenantId!), request.tenantId!),
   );
-}
+};

@@ -1,21 +1,10 @@
-import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { invalid } from '../../errors.js';
-import { ConfigDocumentSchema, ConfigInputSchema } from '../../tenant-config/config-schema.js';
+import { ConfigInputSchema } from '../../tenant-config/config-schema.js';
 import { getConfig, getOwnConfig, putConfig } from '../../tenant-config/config-service.js';
 import type { AppContext } from '../context.js';
-
-const ConfigViewSchema = Type.Object({
-  tenant_id: Type.String({ format: 'uuid' }),
-  config_version: Type.Integer({ description: '0 until the configuration is first set (the defaults)' }),
-  changed_by: Type.Union([Type.Literal('cli'), Type.Literal('api'), Type.Null()]),
-  changed_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  config: ConfigDocumentSchema,
-  stale_days_count: Type.Integer({ description: 'stored KPI days still computed with an older version' }),
-  stale_days: Type.Array(Type.String(), { description: 'those days, ascending (at most 400 listed)' }),
-});
-
-const TenantParams = Type.Object({ id: Type.String({ description: 'tenant UUID' }) });
+import { TenantParams } from '../schemas/common.js';
+import { ConfigViewSchema, OwnConfigSchema } from '../schemas/tenant-config.js';
 
 /** `If-Match: 3` or `If-Match: "3"` (the ETag of GET) → 3; absent → undefined (last write wins). */
 function parseIfMatch(header: string | string[] | undefined): number | undefined {
@@ -29,7 +18,7 @@ function parseIfMatch(header: string | string[] | undefined): number | undefined
   return Number(value);
 }
 
-export async function tenantConfigRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export const tenantConfigRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.get(
     '/internal/tenants/:id/config',
     {
@@ -42,7 +31,7 @@ export async function tenantConfigRoutes(app: FastifyInstance, ctx: AppContext):
       },
     },
     async (request, reply) => {
-      const view = await getConfig(ctx.db, (request.params as { id: string }).id);
+      const view = await getConfig(ctx.db, request.params.id);
       return reply.header('etag', `"${view.config_version}"`).send(view);
     },
   );
@@ -66,7 +55,7 @@ export async function tenantConfigRoutes(app: FastifyInstance, ctx: AppContext):
       },
     },
     async (request, reply) => {
-      const view = await putConfig(ctx.db, (request.params as { id: string }).id, request.body, {
+      const view = await putConfig(ctx.db, request.params.id, request.body, {
         changedBy: 'api',
         ifMatch: parseIfMatch(request.headers['if-match']),
         readCache: ctx.readCache,
@@ -75,10 +64,10 @@ export async function tenantConfigRoutes(app: FastifyInstance, ctx: AppContext):
       return reply.header('etag', `"${view.config_version}"`).send(view);
     },
   );
-}
+};
 
 /** GET /v1/config: the caller's tenant reads its own configuration. */
-export async function ownConfigRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export const ownConfigRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.get(
     '/v1/config',
     {
@@ -86,9 +75,9 @@ export async function ownConfigRoutes(app: FastifyInstance, ctx: AppContext): Pr
         tags: ['public'],
         summary: "The KPI configuration of the caller's tenant (read-only)",
         security: [{ apiKey: [] }, { bearerJwt: [] }],
-        response: { 200: Type.Object({ config_version: Type.Integer(), config: ConfigDocumentSchema }) },
+        response: { 200: OwnConfigSchema },
       },
     },
     async (request) => getOwnConfig(await ctx.reads.forTenant(request.tenantId!), request.tenantId!),
   );
-}
+};

@@ -3,7 +3,8 @@ import { Type } from 'typebox';
 import { deleteTenant } from '../../tenants/offboarding.js';
 import { listTenantsWithSync } from '../../connectors/sync-status.js';
 import type { AppContext } from '../context.js';
-import { TenantDeletionSchema, TenantIdParams, TenantSchema } from '../schemas/tenants.js';
+import { TenantParams } from '../schemas/common.js';
+import { TenantDeletionSchema, TenantSchema } from '../schemas/tenants.js';
 
 export const tenantRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.get(
@@ -26,7 +27,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
         tags: ['internal'],
         summary: 'Offboards a tenant: every row of it in every table, in one transaction, then its exports folder',
         security: [{ serviceToken: [] }],
-        params: TenantIdParams,
+        params: TenantParams,
         response: { 200: TenantDeletionSchema },
       },
     },

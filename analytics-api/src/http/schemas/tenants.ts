@@ -16,8 +16,6 @@ export const TenantSchema = Type.Object({
   last_sync_error: Type.Union([Type.String(), Type.Null()]),
 });
 
-export const TenantIdParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
-
 export const TenantDeletionSchema = Type.Object({
   tenant_id: Type.String({ format: 'uuid' }),
   deleted: Type.Boolean(),

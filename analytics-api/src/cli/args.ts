@@ -1,21 +1,34 @@
 import { resolve } from 'node:path';
+import { parseArgs as parseWords } from 'node:util';
 import type { ParsedArgs } from './command.js';
 
-/** `cmd sub --name value --flag --json` → { positionals: ['sub'], options: {name, flag}, json }. */
+const FLAGS = { json: { type: 'boolean' }, help: { type: 'boolean' } } as const;
+
+/**
+ * `cmd sub --name value --flag --json` → { positionals: ['sub'], options: {name, flag}, json }.
+ *
+ * node:util parseArgs reads the words (`--name=value`, `--`, a bare `--flag`). The commands declare no
+ * option lists, so it cannot know that `--name value` takes the next word: a long option without
+ * `=` takes the next word unless that word is itself a long option, as every usage line writes it
+ * (`--capacity -5` included: the service then names what is wrong with -5). --json and --help are
+ * flags everywhere and never take a word: `cli --json migrate` is migrate with JSON output.
+ */
 export function parseArgs(argv: string[]): ParsedArgs {
+  const { tokens } = parseWords({ args: argv, options: FLAGS, strict: false, allowPositionals: true, tokens: true });
   const positionals: string[] = [];
   const options: Record<string, string | true> = {};
-  for (let i = 0; i < argv.length; i += 1) {
-    const word = argv[i]!;
-    if (word.startsWith('--')) {
-      const [name, inline] = word.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-      const next = argv[i + 1];
-      if (inline !== undefined) options[name] = inline;
-      else if (next !== undefined && !next.startsWith('--')) {
-        options[name] = next;
-        i += 1;
-      } else options[name] = true;
-    } else positionals.push(word);
+  let valueAt = -1;
+  for (const token of tokens) {
+    if (token.index === valueAt) continue;
+    if (token.kind === 'positional') positionals.push(token.value);
+    else if (token.kind === 'option') {
+      const next = argv[token.index + 1];
+      if (token.value !== undefined) options[token.name] = token.value;
+      else if (!(token.name in FLAGS) && token.rawName.startsWith('--') && next !== undefined && !next.startsWith('--')) {
+        options[token.name] = next;
+        valueAt = token.index + 1;
+      } else options[token.name] = true;
+    }
   }
   const json = options['json'] === true;
   delete options['json'];

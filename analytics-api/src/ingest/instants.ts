@@ -7,20 +7,13 @@
  * it only answers what `parseInstant` would, or hands over to it.
  */
 
+import { isCalendarDate, isMonthDay } from '../kpi/dates.js';
+
 /** Instants outside these years are rejected: they are PSA null sentinels or typos, never real work. */
 const MIN_YEAR = 1970;
 const MAX_YEAR = 2999;
 
 const INSTANT_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
-const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
-
-function isRealDate(year: number, month: number, day: number): boolean {
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
-}
 
 /**
  * Parses an RFC 3339 instant (offset or Z required) into epoch milliseconds, or explains why not.
@@ -31,7 +24,7 @@ export function parseInstant(value: string): { ms: number } | { error: string } 
   const m = INSTANT_PATTERN.exec(value);
   if (!m) return { error: 'is not an RFC 3339 instant with an offset or Z (e.g. 2026-01-24T09:30:00Z)' };
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  if (!isRealDate(year, month, day)) return { error: 'is not a real calendar date' };
+  if (!isMonthDay(year, month, day)) return { error: 'is not a real calendar date' };
   if (hour > 23 || minute > 59 || second > 59) return { error: 'has an impossible time of day' };
   if (year < MIN_YEAR || year > MAX_YEAR) return { error: `is outside the years ${MIN_YEAR}..${MAX_YEAR} (a null sentinel?)` };
   let offsetMinutes = 0;
@@ -55,12 +48,11 @@ export function normalizeInstant(value: string): string | null {
   return 'ms' in parsed ? new Date(parsed.ms).toISOString() : null;
 }
 
-/** True for a `YYYY-MM-DD` string naming a real calendar day. */
-export function isCalendarDate(value: string): boolean {
-  const m = DATE_PATTERN.exec(value);
-  if (!m) return false;
-  const [year, month, day] = m.slice(1, 4).map(Number) as [number, number, number];
-  return year >= MIN_YEAR && year <= MAX_YEAR && isRealDate(year, month, day);
+/** A calendar date of a record: a real day (kpi/dates.ts, the one calendar rule) within the accepted years. */
+export function isRecordDate(value: string): boolean {
+  if (!isCalendarDate(value)) return false;
+  const year = Number(value.slice(0, 4));
+  return year >= MIN_YEAR && year <= MAX_YEAR;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,9 +8,9 @@
  * creation is kept in counts) are reported as warnings, never as rejections.
  */
 import type { CanonicalTicket, CanonicalTimeEntry, Entity } from './canonical.js';
-import { fastNormalizedInstant, isCalendarDate, parseInstant } from './instants.js';
+import { fastNormalizedInstant, isRecordDate, parseInstant } from './instants.js';
 
-export { isCalendarDate, normalizeInstant, parseInstant } from './instants.js';
+export { isRecordDate, normalizeInstant, parseInstant } from './instants.js';
 
 export type Validated<T> = { ok: true; record: T; warnings: string[] } | { ok: false; externalId: string | null; reasons: string[] };
 
@@ -155,7 +155,7 @@ class FieldChecker {
   date(field: string): string | null {
     const value = this.present(field);
     if (value === null) return null;
-    if (typeof value !== 'string' || !isCalendarDate(value.trim())) {
+    if (typeof value !== 'string' || !isRecordDate(value.trim())) {
       return this.reject(field, `must be a real calendar date YYYY-MM-DD, got ${describe(value)}`);
     }
     return value.trim();

@@ -10,14 +10,16 @@ function daysInMonth(year: number, month: number): number {
   return [4, 6, 9, 11].includes(month) ? 30 : 31;
 }
 
-function isCalendarDay(year: number, month: number, day: number): boolean {
-  return year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+/** Whether the month has that day (any year: the callers bound the years by their own rules). */
+export function isMonthDay(year: number, month: number, day: number): boolean {
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
 }
 
 /** Whether `value` is a real calendar date written YYYY-MM-DD (2026-02-30 is not). */
 export function isCalendarDate(value: unknown): value is string {
   const match = typeof value === 'string' ? ISO_DATE.exec(value) : null;
-  return match !== null && isCalendarDay(Number(match[1]), Number(match[2]), Number(match[3]));
+  const year = Number(match?.[1]);
+  return match !== null && year >= 1 && isMonthDay(year, Number(match[2]), Number(match[3]));
 }
 
 /** The date itself when it is a real calendar date written YYYY-MM-DD (2026-02-30 is not). */

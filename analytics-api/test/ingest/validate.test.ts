@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isCalendarDate, normalizeInstant, validateCanonical, validateTicket, validateTimeEntry } from '../../src/ingest/validate.js';
+import { isRecordDate, normalizeInstant, validateCanonical, validateTicket, validateTimeEntry } from '../../src/ingest/validate.js';
 
 const ticket = (overrides: Record<string, unknown> = {}) => ({
   external_id: 'T-1',
@@ -52,12 +52,12 @@ describe('instants and dates', () => {
   });
 
   it('accepts only real calendar dates', () => {
-    expect(isCalendarDate('2024-02-29')).toBe(true);
-    expect(isCalendarDate('2026-01-24')).toBe(true);
-    expect(isCalendarDate('2025-02-29')).toBe(false);
-    expect(isCalendarDate('2026-13-01')).toBe(false);
-    expect(isCalendarDate('2026-1-24')).toBe(false);
-    expect(isCalendarDate('2026-01-24T00:00:00Z')).toBe(false);
+    expect(isRecordDate('2024-02-29')).toBe(true);
+    expect(isRecordDate('2026-01-24')).toBe(true);
+    expect(isRecordDate('2025-02-29')).toBe(false);
+    expect(isRecordDate('2026-13-01')).toBe(false);
+    expect(isRecordDate('2026-1-24')).toBe(false);
+    expect(isRecordDate('2026-01-24T00:00:00Z')).toBe(false);
   });
 });
 

@@ -1,15 +1,15 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ReadSide } from '../../db/read-side.js';
+import { isUuid } from '../../tenants/tenant-id.js';
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The tenant a write request names: ?tenant_id= (ingest, compute, sync, export) or /tenants/:id. */
 function tenantOf(request: FastifyRequest): string | undefined {
   const fromQuery = (request.query as { tenant_id?: unknown } | undefined)?.tenant_id;
   const fromPath = request.routeOptions.url?.startsWith('/internal/tenants/:id') ? (request.params as { id?: unknown }).id : undefined;
   const tenant = fromQuery ?? fromPath;
-  return typeof tenant === 'string' && UUID.test(tenant) ? tenant.toLowerCase() : undefined;
+  return isUuid(tenant) ? tenant.toLowerCase() : undefined;
 }
 
 /**

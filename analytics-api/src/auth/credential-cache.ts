@@ -13,26 +13,14 @@ import { touchApiKey } from '../tenants/tenant-store.js';
  * - key usage: last_used_at is written on the first use, then at most once a USAGE_FLUSH_MS per
  *   key (an unref'd timer writes a pending use), instead of one UPDATE per request.
  *
- * Entries are scoped to the Queryable they were read from (one scope per database handle), so two
- * databases in one process (tests) never share an answer.
+ * One CredentialCache per application (AppContext.credentials, made in createContext): two
+ * applications in one process (replicas in a test) share no answer, as two processes would not. A
+ * caller without one (the CLI, its own process) reads the database every time.
  */
 
 export const CREDENTIAL_TTL_MS = 15_000;
 const MAX_ENTRIES = 10_000;
 const USAGE_FLUSH_MS = 60_000;
-
-const scopes = new WeakMap<object, number>();
-let nextScope = 1;
-
-/** A small number naming a database handle for the life of the process. */
-export function scopeOf(db: object): number {
-  let scope = scopes.get(db);
-  if (scope === undefined) {
-    scope = nextScope++;
-    scopes.set(db, scope);
-  }
-  return scope;
-}
 
 interface Expiring {
   tenantId: string;
@@ -83,63 +71,6 @@ interface KeyEntry extends Expiring {
   expiresAt?: number;
 }
 
-const keys = new TtlMap<KeyEntry>(MAX_ENTRIES);
-const tenants = new TtlMap<Expiring>(MAX_ENTRIES);
-
-/**
- * Bumped by every invalidation. A lookup remembers the epoch before its query and stores its answer
- * only if no invalidation happened meanwhile: a revoke racing a lookup cannot leave a live entry.
- */
-let epoch = 0;
-
-export function credentialEpoch(): number {
-  return epoch;
-}
-
-export function cachedKey(db: object, keyHash: string): { tenantId: string; keyId: string; expiresAt?: number } | undefined {
-  return keys.get(`${scopeOf(db)}:${keyHash}`);
-}
-
-export function rememberKey(
-  db: object,
-  keyHash: string,
-  tenantId: string,
-  keyId: string,
-  epochAtLookup: number,
-  keyExpiresAt?: number,
-): void {
-  if (epochAtLookup !== epoch) return;
-  keys.set(`${scopeOf(db)}:${keyHash}`, { tenantId, keyId, expires: Date.now() + CREDENTIAL_TTL_MS, expiresAt: keyExpiresAt });
-  tenants.set(`${scopeOf(db)}:${tenantId}`, { tenantId, expires: Date.now() + CREDENTIAL_TTL_MS });
-}
-
-/** True when the tenant was seen to exist and be active within the TTL (and not invalidated since). */
-export function isTenantKnownActive(db: object, tenantId: string): boolean {
-  return tenants.get(`${scopeOf(db)}:${tenantId}`) !== undefined;
-}
-
-export function rememberActiveTenant(db: object, tenantId: string, epochAtLookup: number): void {
-  if (epochAtLookup !== epoch) return;
-  tenants.set(`${scopeOf(db)}:${tenantId}`, { tenantId, expires: Date.now() + CREDENTIAL_TTL_MS });
-}
-
-/** Drops every cached key and the active state of the tenant (every scope). Call after revoke/deactivate. */
-export function invalidateTenantCredentials(tenantId: string): void {
-  epoch += 1;
-  keys.deleteTenant(tenantId);
-  tenants.deleteTenant(tenantId);
-}
-
-/** Drops everything (tests). */
-export function clearCredentialCache(): void {
-  epoch += 1;
-  keys.clear();
-  tenants.clear();
-}
-
-// ---------------------------------------------------------------------------------------------
-// last_used_at
-
 interface Usage {
   db: Queryable;
   tenantId: string;
@@ -151,55 +82,101 @@ interface Usage {
   timer: NodeJS.Timeout | undefined;
 }
 
-const usage = new Map<string, Usage>();
-const inFlight = new Set<Promise<void>>();
+export class CredentialCache {
+  readonly #keys = new TtlMap<KeyEntry>(MAX_ENTRIES);
+  readonly #tenants = new TtlMap<Expiring>(MAX_ENTRIES);
+  /**
+   * Bumped by every invalidation. A lookup remembers the epoch before its query and stores its answer
+   * only if no invalidation happened meanwhile: a revoke racing a lookup cannot leave a live entry.
+   */
+  #epoch = 0;
+  readonly #usage = new Map<string, Usage>();
+  readonly #inFlight = new Set<Promise<void>>();
 
-function write(entry: Usage): void {
-  entry.flushedAt = Date.now();
-  entry.pending = false;
-  const done = touchApiKey(entry.db, entry.tenantId, entry.keyId)
-    .catch(() => undefined) // informative only; a closed database must not fail a request
-    .finally(() => inFlight.delete(done));
-  inFlight.add(done);
-}
+  get epoch(): number {
+    return this.#epoch;
+  }
 
-/** Records one use of a key: written now if due, else once the interval has passed. */
-export function recordKeyUse(db: Queryable, tenantId: string, keyId: string): void {
-  const id = `${scopeOf(db)}:${keyId}`;
-  let entry = usage.get(id);
-  if (!entry) {
-    if (usage.size >= MAX_ENTRIES) void flushKeyUsage();
-    entry = { db, tenantId, keyId, flushedAt: 0, pending: false, timer: undefined };
-    usage.set(id, entry);
+  cachedKey(keyHash: string): { tenantId: string; keyId: string; expiresAt?: number } | undefined {
+    return this.#keys.get(keyHash);
   }
-  const now = Date.now();
-  if (now - entry.flushedAt >= USAGE_FLUSH_MS) {
-    write(entry);
-    return;
-  }
-  entry.pending = true;
-  if (!entry.timer) {
-    const current = entry;
-    // +1 s: touchApiKey's own SQL guard skips writes less than a minute apart.
-    current.timer = setTimeout(
-      () => {
-        current.timer = undefined;
-        if (current.pending) write(current);
-        else usage.delete(id);
-      },
-      entry.flushedAt + USAGE_FLUSH_MS + 1_000 - now,
-    );
-    current.timer.unref();
-  }
-}
 
-/** Writes every pending use now and waits for the writes (shutdown, tests). */
-export async function flushKeyUsage(): Promise<void> {
-  for (const [id, entry] of usage) {
-    if (entry.timer) clearTimeout(entry.timer);
-    entry.timer = undefined;
-    if (entry.pending) write(entry);
-    usage.delete(id);
+  rememberKey(keyHash: string, tenantId: string, keyId: string, epochAtLookup: number, keyExpiresAt?: number): void {
+    if (epochAtLookup !== this.#epoch) return;
+    this.#keys.set(keyHash, { tenantId, keyId, expires: Date.now() + CREDENTIAL_TTL_MS, expiresAt: keyExpiresAt });
+    this.#tenants.set(tenantId, { tenantId, expires: Date.now() + CREDENTIAL_TTL_MS });
   }
-  await Promise.all([...inFlight]);
+
+  /** True when the tenant was seen to exist and be active within the TTL (and not invalidated since). */
+  isTenantKnownActive(tenantId: string): boolean {
+    return this.#tenants.get(tenantId) !== undefined;
+  }
+
+  rememberActiveTenant(tenantId: string, epochAtLookup: number): void {
+    if (epochAtLookup !== this.#epoch) return;
+    this.#tenants.set(tenantId, { tenantId, expires: Date.now() + CREDENTIAL_TTL_MS });
+  }
+
+  /** Drops every cached key and the active state of the tenant. Call after revoke/deactivate/delete. */
+  invalidateTenant(tenantId: string): void {
+    this.#epoch += 1;
+    this.#keys.deleteTenant(tenantId);
+    this.#tenants.deleteTenant(tenantId);
+  }
+
+  /** Drops every cached answer (tests); pending key uses stay pending. */
+  clear(): void {
+    this.#epoch += 1;
+    this.#keys.clear();
+    this.#tenants.clear();
+  }
+
+  /** Records one use of a key: written now if due, else once the interval has passed. */
+  recordKeyUse(db: Queryable, tenantId: string, keyId: string): void {
+    let entry = this.#usage.get(keyId);
+    if (!entry) {
+      if (this.#usage.size >= MAX_ENTRIES) void this.flushKeyUsage();
+      entry = { db, tenantId, keyId, flushedAt: 0, pending: false, timer: undefined };
+      this.#usage.set(keyId, entry);
+    }
+    const now = Date.now();
+    if (now - entry.flushedAt >= USAGE_FLUSH_MS) {
+      this.#write(entry);
+      return;
+    }
+    entry.pending = true;
+    if (!entry.timer) {
+      const current = entry;
+      // +1 s: touchApiKey's own SQL guard skips writes less than a minute apart.
+      current.timer = setTimeout(
+        () => {
+          current.timer = undefined;
+          if (current.pending) this.#write(current);
+          else this.#usage.delete(keyId);
+        },
+        entry.flushedAt + USAGE_FLUSH_MS + 1_000 - now,
+      );
+      current.timer.unref();
+    }
+  }
+
+  /** Writes every pending use now and waits for the writes (the application's onClose, tests). */
+  async flushKeyUsage(): Promise<void> {
+    for (const [id, entry] of this.#usage) {
+      if (entry.timer) clearTimeout(entry.timer);
+      entry.timer = undefined;
+      if (entry.pending) this.#write(entry);
+      this.#usage.delete(id);
+    }
+    await Promise.all([...this.#inFlight]);
+  }
+
+  #write(entry: Usage): void {
+    entry.flushedAt = Date.now();
+    entry.pending = false;
+    const done = touchApiKey(entry.db, entry.tenantId, entry.keyId)
+      .catch(() => undefined) // informative only; a closed database must not fail a request
+      .finally(() => this.#inFlight.delete(done));
+    this.#inFlight.add(done);
+  }
 }

@@ -1,5 +1,9 @@
 import type { Queryable } from './database.js';
 
+/**
+ * Module-wide on purpose: a cursor name only has to be unique within its transaction, and a counter
+ * shared by every database of the process gives that without a field on each Database.
+ */
 let cursorCounter = 0;
 
 /** A SQL-level cursor (DECLARE … FETCH) that works the same on `pg` and on PGlite. */

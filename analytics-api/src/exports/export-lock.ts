@@ -1,4 +1,4 @@
-import { scopeOf } from '../auth/credential-cache.js';
+import { scopeOf } from '../db/scope.js';
 import type { Database, Session } from '../db/database.js';
 
 /**

@@ -108,6 +108,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandlers(app);
+  // Key uses still waiting for their once-a-minute write are written before the database closes.
+  app.addHook('onClose', () => ctx.credentials.flushKeyUsage());
   installAccessLog(app);
   installJsonBodyParser(app);
   installSecurityHeaders(app);

@@ -9,6 +9,7 @@ import type { RateLimiter } from '../ratelimit/rate-limiter.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
 import type { RecomputeWorker } from '../tenant-config/recompute.js';
 import type { ExportQueue } from '../exports/export-lock.js';
+import type { CredentialCache } from '../auth/credential-cache.js';
 
 /** What the HTTP layer is given; built once in main.ts (or by the tests). */
 export interface AppContext {
@@ -29,6 +30,8 @@ export interface AppContext {
   recompute?: RecomputeWorker;
   /** Serialized /v1/kpis/daily answers and the tenants' KPI versions (kpi/read-cache.ts); one per app. */
   readCache: KpiReadCache;
+  /** This application's cached credentials and pending key uses (auth/credential-cache.ts); flushed on close. */
+  credentials: CredentialCache;
   /** This application's exports and offboardings, one per tenant at a time (exports/export-lock.ts). */
   exportQueue: ExportQueue;
 }

@@ -12,6 +12,7 @@ import { KpiReadCache } from '../kpi/read-cache.js';
 import { failInterruptedRuns } from '../ingest/run-store.js';
 import { RecomputeWorker } from '../tenant-config/recompute.js';
 import { ExportQueue } from '../exports/export-lock.js';
+import { CredentialCache } from '../auth/credential-cache.js';
 import { prepareQuickStart, type QuickStartState } from './quick-start.js';
 import { version } from './version.js';
 
@@ -73,7 +74,21 @@ export async function createContext(config: Config, log: StartupLogger): Promise
     if (await schemaPresent(db)) recompute.start();
     const activeRuns = new ActiveRuns();
     const exportQueue = new ExportQueue();
-    const ctx: AppContext = { config, db, reads, health, jwt, redis, serviceToken, recompute, readCache, activeRuns, exportQueue };
+    const credentials = new CredentialCache();
+    const ctx: AppContext = {
+      config,
+      db,
+      reads,
+      health,
+      jwt,
+      redis,
+      serviceToken,
+      recompute,
+      readCache,
+      activeRuns,
+      exportQueue,
+      credentials,
+    };
     return {
       ctx,
       quickStart,

@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises';
-import { invalidateTenantCredentials } from '../auth/credential-cache.js';
+import type { CredentialCache } from '../auth/credential-cache.js';
 import type { Database } from '../db/database.js';
 import { notFound, unavailable } from '../errors.js';
 import { ExportQueue, withTenantExportLock } from '../exports/export-lock.js';
@@ -31,6 +31,8 @@ export async function deleteTenant(
   options: {
     dryRun?: boolean;
     /** The application's (AppContext.exportQueue); a one-off caller may leave it out. */ exportQueue?: ExportQueue;
+    /** The application's (AppContext.credentials), whose entries of the tenant stop at once. */
+    credentials?: CredentialCache;
   } = {},
 ): Promise<TenantDeletion> {
   const tenantId = assertUuid(id, 'tenant_id');
@@ -52,7 +54,7 @@ export async function deleteTenant(
       counts['tenants'] = await store.deleteTenantRow(tx, tenantId);
       return counts;
     });
-    invalidateTenantCredentials(tenantId);
+    options.credentials?.invalidateTenant(tenantId);
     const folder = tenantLayout(exportsPath, tenantId).tenantDir;
     let exportsRemoved: string | null = null;
     try {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateApiKey, hashApiKey, tenantIdOfApiKey } from '../auth/api-keys.js';
-import { invalidateTenantCredentials } from '../auth/credential-cache.js';
+import type { CredentialCache } from '../auth/credential-cache.js';
 import type { Database, Queryable } from '../db/database.js';
 import { invalid, notFound } from '../errors.js';
 import { SOURCES } from '../ingest/canonical.js';
@@ -85,10 +85,11 @@ export async function getTenant(db: Queryable, id: string): Promise<Tenant> {
   return toTenant(row);
 }
 
-export async function setTenantActive(db: Queryable, id: string, active: boolean): Promise<Tenant> {
+/** `credentials`: the application's cache (AppContext.credentials), whose entries of the tenant stop at once. */
+export async function setTenantActive(db: Queryable, id: string, active: boolean, credentials?: CredentialCache): Promise<Tenant> {
   const row = await store.setTenantActive(db, assertUuid(id, 'tenant_id'), active);
-  // Cached credentials of this process stop at once (other processes: within the cache TTL).
-  invalidateTenantCredentials(assertUuid(id, 'tenant_id'));
+  // Other applications (replicas, processes) see it within the cache TTL.
+  credentials?.invalidateTenant(assertUuid(id, 'tenant_id'));
   if (!row) throw notFound(`tenant ${id} does not exist`);
   return toTenant(row);
 }
@@ -153,7 +154,7 @@ export interface RevokeMatch {
   key?: string;
 }
 
-export async function revokeApiKeys(db: Queryable, tenantId: string | undefined, match: RevokeMatch) {
+export async function revokeApiKeys(db: Queryable, tenantId: string | undefined, match: RevokeMatch, credentials?: CredentialCache) {
   const owner = tenantId ?? (match.key ? (tenantIdOfApiKey(match.key) ?? undefined) : undefined);
   const tenant = await getTenant(db, owner ?? '');
   if (!match.keyId && !match.name && !match.prefix && !match.key) {
@@ -166,8 +167,8 @@ export async function revokeApiKeys(db: Queryable, tenantId: string | undefined,
     // A presented key is matched exactly, by its hash.
     hash: match.key === undefined ? undefined : hashApiKey(match.key.trim()),
   });
-  // Cached credentials of this process stop at once (other processes: within the cache TTL).
-  invalidateTenantCredentials(tenant.id);
+  // This application's cached credentials stop at once (others: within the cache TTL).
+  credentials?.invalidateTenant(tenant.id);
   if (revoked.length === 0) throw notFound('no active key matched');
   return revoked.map((row) => ({ tenant_id: row.tenant_id, id: row.id, name: row.name, key_prefix: row.key_prefix }));
 }

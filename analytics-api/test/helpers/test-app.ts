@@ -1,3 +1,4 @@
+import { CredentialCache } from '../../src/auth/credential-cache.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -70,6 +71,7 @@ export async function createTestApp(
     readCache: new KpiReadCache(redis),
     activeRuns: new ActiveRuns(),
     exportQueue: new ExportQueue(),
+    credentials: new CredentialCache(),
   };
   for (const secret of [config.serviceToken, config.serviceTokenPrevious, config.jwtSecretKey]) registerSecret(secret);
   const logs = new LogCapture();

@@ -322,10 +322,10 @@ describe('credentials refused with 401', () => {
     const key = (await createApiKey(db, c, 'c')).key;
     await t.app.inject({ method: 'POST', url: `/internal/kpi/compute-daily?tenant_id=${c}&date=${D}`, headers: t.internalHeaders });
     expect((await get(`/v1/kpis/daily?date=${D}`, { 'x-api-key': key })).statusCode).toBe(200);
-    await setTenantActive(db, c, false);
+    await setTenantActive(db, c, false, t.ctx.credentials);
     expect((await get(`/v1/kpis/daily?date=${D}`, { 'x-api-key': key })).statusCode).toBe(401);
     expect((await get(`/v1/kpis/daily?date=${D}`, { authorization: `Bearer ${await jwtFor(c)}` })).statusCode).toBe(401);
-    await setTenantActive(db, c, true);
+    await setTenantActive(db, c, true, t.ctx.credentials);
     await db.query('UPDATE api_keys SET revoked_at = now() WHERE tenant_id = $1', [c]);
     expect((await get(`/v1/kpis/daily?date=${D}`, { 'x-api-key': key })).statusCode).toBe(401);
   });

@@ -6,6 +6,7 @@
  *   npx tsx test/kpi/bench-mock.ts                        # embedded PGlite, in memory
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/some_empty_db npx tsx test/kpi/bench-mock.ts
  */
+import { CredentialCache } from '../../src/auth/credential-cache.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
     readCache: new KpiReadCache(undefined),
     activeRuns: new ActiveRuns(),
     exportQueue: new ExportQueue(),
+    credentials: new CredentialCache(),
   };
   const app = await buildApp(ctx, { logger: false });
   await app.ready();

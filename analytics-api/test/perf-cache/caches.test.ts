@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CREDENTIAL_TTL_MS, clearCredentialCache, flushKeyUsage } from '../../src/auth/credential-cache.js';
+import { CREDENTIAL_TTL_MS, CredentialCache } from '../../src/auth/credential-cache.js';
+import { hashApiKey } from '../../src/auth/api-keys.js';
 import { authenticateApiKey, authenticateJwt } from '../../src/auth/tenant-credentials.js';
 import type { Queryable } from '../../src/db/database.js';
 import { readDaily } from '../../src/kpi/kpi-service.js';
@@ -20,7 +21,7 @@ const compute = (query: string) =>
   t.app.inject({ method: 'POST', url: `/internal/kpi/compute-daily?${query}`, headers: t.internalHeaders });
 const jwtFor = signTestJwt;
 
-/** A Queryable that records its statements: the same database, a scope of its own in the caches. */
+/** A Queryable that records its statements: the same database, its statements counted. */
 function counting(db: Queryable): Queryable & { statements: string[] } {
   const statements: string[] = [];
   return {
@@ -120,12 +121,14 @@ describe('KPI answer cache', () => {
 describe('credential cache', () => {
   it('looks a key up once, then answers from memory; refusals are looked up every time', async () => {
     const db = counting(t.ctx.db);
-    for (let i = 0; i < 20; i += 1) await expect(authenticateApiKey(db, keyA)).resolves.toMatchObject({ tenantId: tenantA });
+    const credentials = new CredentialCache();
+    for (let i = 0; i < 20; i += 1) await expect(authenticateApiKey(db, keyA, credentials)).resolves.toMatchObject({ tenantId: tenantA });
     expect(db.statements.filter((s) => s.includes('FROM api_keys k JOIN tenants'))).toHaveLength(1);
     expect(db.statements.filter((s) => s.startsWith('UPDATE api_keys SET last_used_at'))).toHaveLength(1);
 
     const forged = `${keyA.slice(0, -4)}AAAA`;
-    for (let i = 0; i < 3; i += 1) await expect(authenticateApiKey(db, forged)).rejects.toMatchObject({ detail: 'unknown API key' });
+    for (let i = 0; i < 3; i += 1)
+      await expect(authenticateApiKey(db, forged, credentials)).rejects.toMatchObject({ detail: 'unknown API key' });
     expect(db.statements.filter((s) => s.includes('FROM api_keys k JOIN tenants'))).toHaveLength(4);
   });
 
@@ -136,7 +139,7 @@ describe('credential cache', () => {
     expect((await compute(`tenant_id=${tenant}&date=${D}`)).statusCode).toBe(200);
     for (let i = 0; i < 3; i += 1) expect((await get(`/v1/kpis/daily?date=${D}`, { 'x-api-key': key })).statusCode).toBe(200);
     // By name; revoking by { key } is covered in test/reliability/authorization.test.ts.
-    await revokeApiKeys(t.ctx.db, tenant, { name: 'r' });
+    await revokeApiKeys(t.ctx.db, tenant, { name: 'r' }, t.ctx.credentials);
     const refused = await get(`/v1/kpis/daily?date=${D}`, { 'x-api-key': key });
     expect(refused.statusCode).toBe(401);
     expect(refused.body).not.toContain('tickets_opened');
@@ -152,11 +155,11 @@ describe('credential cache', () => {
     expect((await compute(`tenant_id=${tenant}&date=${D}`)).statusCode).toBe(200);
     expect((await get(`/v1/kpis/daily?date=${D}`, { 'x-api-key': key })).statusCode).toBe(200);
     expect((await get(`/v1/kpis/daily?date=${D}`, { authorization: `Bearer ${token}` })).statusCode).toBe(200);
-    await setTenantActive(t.ctx.db, tenant, false);
+    await setTenantActive(t.ctx.db, tenant, false, t.ctx.credentials);
     expect((await get(`/v1/kpis/daily?date=${D}`, { 'x-api-key': key })).statusCode).toBe(401);
     expect((await get(`/v1/kpis/daily?date=${D}`, { authorization: `Bearer ${token}` })).statusCode).toBe(401);
     await expect(authenticateJwt(t.ctx.db, t.ctx.jwt, token)).rejects.toMatchObject({ detail: 'tenant inactive' });
-    await setTenantActive(t.ctx.db, tenant, true);
+    await setTenantActive(t.ctx.db, tenant, true, t.ctx.credentials);
     expect((await get(`/v1/kpis/daily?date=${D}`, { 'x-api-key': key })).statusCode).toBe(200);
     expect((await get(`/v1/kpis/daily?date=${D}`, { authorization: `Bearer ${token}` })).statusCode).toBe(200);
   });
@@ -164,14 +167,14 @@ describe('credential cache', () => {
   it('a revocation made by another process (straight SQL) is seen within the TTL', async () => {
     const tenant = await newTenant(t.ctx.db, { name: 'Elsewhere' });
     const key = (await createApiKey(t.ctx.db, tenant, 'e')).key;
-    await expect(authenticateApiKey(t.ctx.db, key)).resolves.toMatchObject({ tenantId: tenant });
+    await expect(authenticateApiKey(t.ctx.db, key, t.ctx.credentials)).resolves.toMatchObject({ tenantId: tenant });
     vi.useFakeTimers({ toFake: ['Date'] });
     await t.ctx.db.query('UPDATE api_keys SET revoked_at = now() WHERE tenant_id = $1', [tenant]);
-    // Still in this process's cache (documented: bounded by CREDENTIAL_TTL_MS)...
-    await expect(authenticateApiKey(t.ctx.db, key)).resolves.toMatchObject({ tenantId: tenant });
+    // Still in this application's cache (documented: bounded by CREDENTIAL_TTL_MS)...
+    await expect(authenticateApiKey(t.ctx.db, key, t.ctx.credentials)).resolves.toMatchObject({ tenantId: tenant });
     vi.setSystemTime(Date.now() + CREDENTIAL_TTL_MS + 1);
     // ...and refused once it expired.
-    await expect(authenticateApiKey(t.ctx.db, key)).rejects.toMatchObject({ detail: 'API key revoked' });
+    await expect(authenticateApiKey(t.ctx.db, key, t.ctx.credentials)).rejects.toMatchObject({ detail: 'API key revoked' });
   });
 
   it('last_used_at is still written: on first use, then after a flush', async () => {
@@ -181,17 +184,64 @@ describe('credential cache', () => {
       (await t.ctx.db.query<{ last_used_at: Date | null }>('SELECT last_used_at FROM api_keys WHERE tenant_id = $1', [tenant])).rows[0]!
         .last_used_at;
     expect(await lastUsed()).toBeNull();
-    for (let i = 0; i < 5; i += 1) await authenticateApiKey(t.ctx.db, issued.key);
-    await flushKeyUsage();
+    for (let i = 0; i < 5; i += 1) await authenticateApiKey(t.ctx.db, issued.key, t.ctx.credentials);
+    await t.ctx.credentials.flushKeyUsage();
     const first = await lastUsed();
     expect(first).toBeInstanceOf(Date);
 
     // A use more than a minute later is written (here: the row is made older, the flush forced).
     await t.ctx.db.query(`UPDATE api_keys SET last_used_at = now() - interval '2 minutes' WHERE tenant_id = $1`, [tenant]);
     const old = await lastUsed();
-    clearCredentialCache();
-    await authenticateApiKey(t.ctx.db, issued.key);
-    await flushKeyUsage();
+    t.ctx.credentials.clear();
+    await authenticateApiKey(t.ctx.db, issued.key, t.ctx.credentials);
+    await t.ctx.credentials.flushKeyUsage();
     expect((await lastUsed())!.getTime()).toBeGreaterThan(old!.getTime());
+  });
+});
+
+describe('the credential cache belongs to its app', () => {
+  it('two apps in one process on one database share no cached credential; a revoke through one stops its own at once', async () => {
+    const second = await createTestApp({}, t.database);
+    try {
+      expect(second.ctx.credentials).not.toBe(t.ctx.credentials);
+      const tenant = await newTenant(t.ctx.db, { name: 'Two apps' });
+      const key = (await createApiKey(t.ctx.db, tenant, 'k')).key;
+      expect((await compute(`tenant_id=${tenant}&date=${D}`)).statusCode).toBe(200);
+      const via = (app: TestApp) => app.app.inject({ method: 'GET', url: `/v1/kpis/daily?date=${D}`, headers: { 'x-api-key': key } });
+      expect((await via(second)).statusCode).toBe(200);
+      // Served by the second app, cached there only.
+      expect(t.ctx.credentials.cachedKey(hashApiKey(key))).toBeUndefined();
+      expect(second.ctx.credentials.cachedKey(hashApiKey(key))).toMatchObject({ tenantId: tenant });
+      expect((await via(t)).statusCode).toBe(200);
+      await revokeApiKeys(t.ctx.db, tenant, { name: 'k' }, t.ctx.credentials);
+      expect((await via(t)).statusCode).toBe(401);
+      // The other app is another replica: it sees the revoke within the TTL (its entry is still there).
+      expect(second.ctx.credentials.cachedKey(hashApiKey(key))).toMatchObject({ tenantId: tenant });
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('a key use waiting for its once-a-minute write is written when the app closes', async () => {
+    const second = await createTestApp({}, t.database);
+    const tenant = await newTenant(t.ctx.db, { name: 'Closing' });
+    const key = (await createApiKey(t.ctx.db, tenant, 'c')).key;
+    const lastUsed = async () =>
+      (await t.ctx.db.query<{ last_used_at: Date | null }>('SELECT last_used_at FROM api_keys WHERE tenant_id = $1', [tenant])).rows[0]!
+        .last_used_at;
+    const exchange = () => second.app.inject({ method: 'POST', url: '/v1/auth/token', headers: { 'x-api-key': key } });
+    let old: Date;
+    try {
+      expect((await exchange()).statusCode).toBe(200);
+      expect(await lastUsed()).toBeInstanceOf(Date);
+      // As if that write were two minutes old: the next use is due in the database, pending in memory.
+      await t.ctx.db.query(`UPDATE api_keys SET last_used_at = now() - interval '2 minutes' WHERE tenant_id = $1`, [tenant]);
+      old = (await lastUsed())!;
+      expect((await exchange()).statusCode).toBe(200);
+      expect((await lastUsed())!.getTime()).toBe(old.getTime());
+    } finally {
+      await second.close();
+    }
+    expect((await lastUsed())!.getTime()).toBeGreaterThan(old.getTime());
   });
 });

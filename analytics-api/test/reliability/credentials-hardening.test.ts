@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { flushKeyUsage } from '../../src/auth/credential-cache.js';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { createApiKey, createTenant, listApiKeys, parseExpiry } from '../../src/tenants/tenant-service.js';
 import { findSecrets, LogCapture } from '../helpers/log-capture.js';
@@ -114,7 +113,7 @@ describe('credentials in the URL, in logs, and their rotation', () => {
     // The key that does not expire still works.
     expect((await t.app.inject({ method: 'GET', url, headers: { 'x-api-key': key } })).statusCode).toBe(200);
 
-    await flushKeyUsage();
+    await t.ctx.credentials.flushKeyUsage();
     const listed = await listApiKeys(t.ctx.db, tenantId);
     const byName = Object.fromEntries(listed.map((k) => [k.name, k]));
     expect(byName['dashboard']).toMatchObject({ state: 'active', expires_at: null, revoked_at: null });

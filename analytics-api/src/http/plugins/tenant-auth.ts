@@ -14,11 +14,11 @@ export function requireTenant(app: FastifyInstance, ctx: AppContext): void {
     const authorization = request.headers.authorization;
     let principal;
     if (typeof apiKey === 'string' && apiKey.length > 0) {
-      principal = await authenticateApiKey(ctx.db, apiKey);
+      principal = await authenticateApiKey(ctx.db, apiKey, ctx.credentials);
     } else if (authorization) {
       const token = bearerToken(authorization);
       if (!token) throw unauthorized('malformed Authorization header: expected "Bearer <JWT>"');
-      principal = await authenticateJwt(ctx.db, ctx.jwt, token);
+      principal = await authenticateJwt(ctx.db, ctx.jwt, token, ctx.credentials);
     } else {
       throw unauthorized('missing credentials: send X-API-Key or Authorization: Bearer <JWT>');
     }

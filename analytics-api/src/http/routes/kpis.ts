@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type, type Static } from 'typebox';
-import { scopeOf } from '../../auth/credential-cache.js';
+import { scopeOf } from '../../db/scope.js';
 import { invalid } from '../../errors.js';
 import { readDaily } from '../../kpi/kpi-service.js';
 import { answerKey, ANSWER_TTL_MS } from '../../kpi/read-cache.js';

@@ -31,6 +31,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
         response: { 200: TenantDeletionSchema },
       },
     },
-    async (request) => deleteTenant(ctx.db, ctx.config.exportsPath, request.params.id, { exportQueue: ctx.exportQueue }),
+    async (request) =>
+      deleteTenant(ctx.db, ctx.config.exportsPath, request.params.id, { exportQueue: ctx.exportQueue, credentials: ctx.credentials }),
   );
 };

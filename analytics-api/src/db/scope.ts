@@ -1,0 +1,16 @@
+/**
+ * A small number naming a database handle for the life of the process, for cache and queue keys
+ * (kpi/read-cache.ts answers, exports/export-lock.ts). Process-wide on purpose: it holds no data,
+ * only tells handles apart, and a handle's number is the same wherever it is asked for.
+ */
+const scopes = new WeakMap<object, number>();
+let nextScope = 1;
+
+export function scopeOf(db: object): number {
+  let scope = scopes.get(db);
+  if (scope === undefined) {
+    scope = nextScope++;
+    scopes.set(db, scope);
+  }
+  return scope;
+}

@@ -24,12 +24,13 @@ const USAGE_FLUSH_MS = 60_000;
 const scopes = new WeakMap<object, number>();
 let nextScope = 1;
 
-/** A small number naming a database handle for the life of the process. */
+/** A small number naming a database handle for the life of the process; a request's view of it (request.db) has the same. */
 export function scopeOf(db: object): number {
-  let scope = scopes.get(db);
+  const handle = (db as { unscoped?: object }).unscoped ?? db;
+  let scope = scopes.get(handle);
   if (scope === undefined) {
     scope = nextScope++;
-    scopes.set(db, scope);
+    scopes.set(handle, scope);
   }
   return scope;
 }

@@ -113,7 +113,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   installSecurityHeaders(app);
   refuseCredentialsInUrl(app);
   installRateLimits(app, ctx);
-  installHandlerTimeout(app, ctx.config.requestTimeoutMs);
+  installHandlerTimeout(app, ctx);
 
   await app.register(swagger, {
     openapi: {
@@ -158,8 +158,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(async (publicApi) => {
     requireTenant(publicApi, ctx);
     await kpiReadRoutes(publicApi, ctx);
-    await ownConfigRoutes(publicApi, ctx);
-    await syncStatusRoutes(publicApi, ctx);
+    await ownConfigRoutes(publicApi);
+    await syncStatusRoutes(publicApi);
   });
 
   return app;

@@ -92,7 +92,7 @@ export async function alertRoutes(app: FastifyInstance, ctx: AppContext): Promis
     },
     async (request) => {
       const query = request.query as { date?: string; tenant_id?: string };
-      return listAlerts(ctx.db, { date: query.date, tenantId: query.tenant_id }, dashboardUrl);
+      return listAlerts(request.db, { date: query.date, tenantId: query.tenant_id }, dashboardUrl);
     },
   );
 
@@ -124,7 +124,7 @@ export async function alertRoutes(app: FastifyInstance, ctx: AppContext): Promis
     },
     async (request, reply) => {
       const record = await markNotified(
-        ctx.db,
+        request.db,
         (request.params as { alert_id: string }).alert_id,
         request.body as { channel: 'email' | 'webhook'; notified_at?: string },
       );

@@ -21,7 +21,7 @@ export async function authTokenRoutes(app: FastifyInstance, ctx: AppContext): Pr
       if (!ctx.jwt) throw new DomainError('not_found', 'JWT auth is disabled on this server (JWT_SECRET_KEY unset)');
       const key = request.headers['x-api-key'];
       if (typeof key !== 'string' || key.length === 0) throw unauthorized('send the tenant API key in X-API-Key');
-      const principal = await authenticateApiKey(ctx.db, key);
+      const principal = await authenticateApiKey(request.db, key);
       const issued = await ctx.jwt.issue(principal.tenantId);
       return { access_token: issued.token, token_type: 'Bearer' as const, expires_in: issued.expiresIn };
     },

@@ -41,7 +41,7 @@ export async function reportRoutes(app: FastifyInstance, ctx: AppContext): Promi
     },
     async (request) => {
       const query = request.query as { tenant_id: string; date?: string; lang?: string };
-      return dailyReport(ctx.db, { tenantId: query.tenant_id, date: query.date, lang: query.lang }, dashboardUrl);
+      return dailyReport(request.db, { tenantId: query.tenant_id, date: query.date, lang: query.lang }, dashboardUrl);
     },
   );
 }

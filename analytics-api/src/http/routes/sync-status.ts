@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { tenantSyncStatus } from '../../connectors/sync-status.js';
-import type { AppContext } from '../context.js';
 
 const SyncStatusSchema = Type.Object({
   psa: Type.Union([Type.String(), Type.Null()], { description: 'connected PSA; null when the data is pushed' }),
@@ -11,7 +10,7 @@ const SyncStatusSchema = Type.Object({
 });
 
 /** The caller's tenant's PSA sync state: the dashboard shows a failing or stale sync as a banner. */
-export async function syncStatusRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function syncStatusRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/v1/sync-status',
     {
@@ -22,6 +21,6 @@ export async function syncStatusRoutes(app: FastifyInstance, ctx: AppContext): P
         response: { 200: SyncStatusSchema },
       },
     },
-    async (request) => tenantSyncStatus(await ctx.reads.forTenant(request.tenantId!), request.tenantId!),
+    async (request) => tenantSyncStatus(await request.readsFor(request.tenantId!), request.tenantId!),
   );
 }

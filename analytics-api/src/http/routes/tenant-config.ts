@@ -42,7 +42,7 @@ export async function tenantConfigRoutes(app: FastifyInstance, ctx: AppContext):
       },
     },
     async (request, reply) => {
-      const view = await getConfig(ctx.db, (request.params as { id: string }).id);
+      const view = await getConfig(request.db, (request.params as { id: string }).id);
       return reply.header('etag', `"${view.config_version}"`).send(view);
     },
   );
@@ -66,7 +66,7 @@ export async function tenantConfigRoutes(app: FastifyInstance, ctx: AppContext):
       },
     },
     async (request, reply) => {
-      const view = await putConfig(ctx.db, (request.params as { id: string }).id, request.body, {
+      const view = await putConfig(request.db, (request.params as { id: string }).id, request.body, {
         changedBy: 'api',
         ifMatch: parseIfMatch(request.headers['if-match']),
         readCache: ctx.readCache,
@@ -78,7 +78,7 @@ export async function tenantConfigRoutes(app: FastifyInstance, ctx: AppContext):
 }
 
 /** GET /v1/config: the caller's tenant reads its own configuration. */
-export async function ownConfigRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function ownConfigRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/v1/config',
     {
@@ -89,6 +89,6 @@ export async function ownConfigRoutes(app: FastifyInstance, ctx: AppContext): Pr
         response: { 200: Type.Object({ config_version: Type.Integer(), config: ConfigDocumentSchema }) },
       },
     },
-    async (request) => getOwnConfig(await ctx.reads.forTenant(request.tenantId!), request.tenantId!),
+    async (request) => getOwnConfig(await request.readsFor(request.tenantId!), request.tenantId!),
   );
 }

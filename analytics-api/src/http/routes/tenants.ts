@@ -16,7 +16,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
         response: { 200: Type.Array(TenantSchema) },
       },
     },
-    async () => listTenantsWithSync(ctx.db),
+    async (request) => listTenantsWithSync(request.db),
   );
 
   app.delete(
@@ -30,6 +30,6 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
         response: { 200: TenantDeletionSchema },
       },
     },
-    async (request) => deleteTenant(ctx.db, ctx.config.exportsPath, request.params.id, { exportQueue: ctx.exportQueue }),
+    async (request) => deleteTenant(request.db, ctx.config.exportsPath, request.params.id, { exportQueue: ctx.exportQueue }),
   );
 };

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /**
  * Tenant API keys: `msk_<tenant id as base64url>_<32 random bytes as base64url>`.
@@ -22,8 +22,9 @@ function base64urlToUuid(encoded: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+// One-shot hash (Node ≥ 20.12): no Hash object per request, which showed in the /v1 profile.
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 export function generateApiKey(tenantId: string): GeneratedApiKey {

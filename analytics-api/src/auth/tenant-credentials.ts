@@ -19,14 +19,16 @@ export interface TenantPrincipal {
  */
 export async function authenticateApiKey(db: Queryable, key: string, credentials?: CredentialCache): Promise<TenantPrincipal> {
   const trimmed = key.trim();
+  const hash = hashApiKey(trimmed);
+  // Only a well-formed key whose tenant part named its owner was cached, and equal hashes are equal
+  // keys: a hit needs no parsing of the key (which the /v1 profile showed on every request).
+  const cached = credentials?.cachedKey(hash);
+  if (cached && (cached.expiresAt === undefined || cached.expiresAt > Date.now())) {
+    credentials!.recordKeyUse(db, cached.tenantId, cached.keyId);
+    return { tenantId: cached.tenantId, credentialId: cached.keyId };
+  }
   const tenantId = tenantIdOfApiKey(trimmed);
   if (!tenantId) throw unauthorized('malformed API key');
-  const hash = hashApiKey(trimmed);
-  const cached = credentials?.cachedKey(hash);
-  if (cached && cached.tenantId === tenantId && (cached.expiresAt === undefined || cached.expiresAt > Date.now())) {
-    credentials!.recordKeyUse(db, tenantId, cached.keyId);
-    return { tenantId, credentialId: cached.keyId };
-  }
   const epoch = credentials?.epoch ?? 0;
   const owner = await findKeyOwner(db, tenantId, hash);
   if (!owner) throw unauthorized('unknown API key');

@@ -1,11 +1,12 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { DomainError } from '../errors.js';
 
 /**
  * Work that can be abandoned as a whole (an HTTP request past REQUEST_TIMEOUT_MS): the database
  * layer registers each PostgreSQL backend while it runs a statement of the scope, so that
  * `cancel()` can stop those statements (pg_cancel_backend) and refuse any further one. The scope
- * follows the async context (AsyncLocalStorage), so services and stores need no extra parameter.
+ * travels explicitly, as a view of the database (`Database.withCancelScope`, `request.db`), not
+ * through AsyncLocalStorage: on Node 20 an active AsyncLocalStorage turns on promise hooks for every
+ * promise of the process, a cost each cached /v1 answer paid (docs/benchmarks.md, 2026-12-05).
  */
 export class CancelScope {
   readonly #backends = new Set<number>();
@@ -48,18 +49,6 @@ export class CancelScope {
     this.#cancelled = true;
     const pids = [...this.#backends];
     const canceller = this.#canceller;
-    // Outside the scope: the cancelling statement itself must not be refused as part of it.
-    if (pids.length > 0 && canceller) await storage.exit(() => canceller(pids)).catch(() => undefined);
+    if (pids.length > 0 && canceller) await canceller(pids).catch(() => undefined);
   }
-}
-
-const storage = new AsyncLocalStorage<CancelScope>();
-
-export function currentCancelScope(): CancelScope | undefined {
-  return storage.getStore();
-}
-
-/** Runs `work` (and everything it starts) inside `scope`. */
-export function runInCancelScope<T>(scope: CancelScope, work: () => T): T {
-  return storage.run(scope, work);
 }

@@ -1,3 +1,5 @@
+import type { CancelScope } from './cancel-scope.js';
+
 /**
  * The one narrow interface every data-access module talks to. Two implementations exist:
  * `pg` (a pool, for real PostgreSQL) and PGlite (embedded PostgreSQL in-process). Both speak the same
@@ -61,4 +63,12 @@ export interface Database extends Queryable {
   /** Holds a dedicated session (one connection) for work that needs session state such as advisory locks. */
   withSession<T>(work: (session: Session) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /**
+   * The same database (same pool, same connection) whose statements belong to `scope`: registered while
+   * they run, cancelled with it, refused once it is cancelled. What an HTTP request gives the services
+   * it calls (request.db), so that its work stops past REQUEST_TIMEOUT_MS.
+   */
+  withCancelScope(scope: CancelScope): Database;
+  /** The database this is a view of (itself when it is not one): what caches keyed by database use. */
+  readonly unscoped: Database;
 }

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
 import type { Database, Queryable, QueryResult, Session } from './database.js';
-import { currentCancelScope } from './cancel-scope.js';
+import type { CancelScope } from './cancel-scope.js';
 import { fetchInBatches } from './cursor.js';
 
 /**
@@ -37,7 +37,7 @@ const parsers = {
   [types.DATE]: (value: string) => value,
 };
 
-function directSession(pglite: PGlite): Session {
+function directSession(pglite: PGlite, scope: CancelScope | undefined): Session {
   return {
     async execScript(sql: string) {
       await pglite.exec(sql);
@@ -45,7 +45,7 @@ function directSession(pglite: PGlite): Session {
     async query<Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
       // One connection: a running statement cannot be cancelled, but abandoned work (a request past
       // REQUEST_TIMEOUT_MS) starts no further statement.
-      currentCancelScope()?.assertActive();
+      scope?.assertActive();
       const result = await pglite.query<Row>(text, params as unknown[] | undefined);
       return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
     },
@@ -67,9 +67,8 @@ export async function openPglite(dataDir: string | undefined, options: PgliteOpt
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const pglite = await PGlite.create(dataDir, { parsers, loadDataDir: options.loadDataDir });
   const lock = new Lock();
-  const direct = directSession(pglite);
 
-  async function transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+  async function transaction<T>(direct: Session, work: (tx: Queryable) => Promise<T>): Promise<T> {
     return lock.run(async () => {
       await pglite.query('BEGIN');
       try {
@@ -83,27 +82,37 @@ export async function openPglite(dataDir: string | undefined, options: PgliteOpt
     });
   }
 
-  return {
-    kind: 'pglite',
-    maxConcurrency: 1,
-    query: (text, params) => lock.run(() => direct.query(text, params)),
-    transaction,
-    execScript: (sql) => lock.run(async () => void (await pglite.exec(sql))),
-    async *cursor<Row>(text: string, params: readonly unknown[], batchSize = 2_000) {
-      const release = await lock.acquire();
-      try {
-        await pglite.query('BEGIN READ ONLY');
+  /** The database with its statements in `scope` (a request's), or in none. */
+  function view(scope: CancelScope | undefined): PgliteDatabase {
+    const direct = directSession(pglite, scope);
+    return {
+      kind: 'pglite',
+      maxConcurrency: 1,
+      query: (text, params) => lock.run(() => direct.query(text, params)),
+      transaction: (work) => transaction(direct, work),
+      execScript: (sql) => lock.run(async () => void (await pglite.exec(sql))),
+      async *cursor<Row>(text: string, params: readonly unknown[], batchSize = 2_000) {
+        const release = await lock.acquire();
         try {
-          yield* fetchInBatches<Row>(direct, text, params, batchSize);
+          await pglite.query('BEGIN READ ONLY');
+          try {
+            yield* fetchInBatches<Row>(direct, text, params, batchSize);
+          } finally {
+            await pglite.query('ROLLBACK').catch(() => undefined);
+          }
         } finally {
-          await pglite.query('ROLLBACK').catch(() => undefined);
+          release();
         }
-      } finally {
-        release();
-      }
-    },
-    withSession: (work) => lock.run(() => work(direct)),
-    dumpDataDir: () => lock.run(async () => (await pglite.dumpDataDir('gzip')) as Blob),
-    close: () => lock.run(() => pglite.close()),
-  };
+      },
+      withSession: (work) => lock.run(() => work(direct)),
+      dumpDataDir: () => lock.run(async () => (await pglite.dumpDataDir('gzip')) as Blob),
+      close: () => lock.run(() => pglite.close()),
+      withCancelScope: (next) => view(next),
+      get unscoped() {
+        return unscoped;
+      },
+    };
+  }
+  const unscoped = view(undefined);
+  return unscoped;
 }

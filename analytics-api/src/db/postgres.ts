@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Database, Queryable, QueryResult, ReadOptions, Session } from './database.js';
-import { currentCancelScope } from './cancel-scope.js';
+import type { CancelScope } from './cancel-scope.js';
 import { copyCsvOut } from './copy-csv.js';
 import { fetchInBatches } from './cursor.js';
 import { beginReadStatements } from './snapshot.js';
@@ -93,8 +93,7 @@ export function openPostgres(options: PostgresOptions): Database {
     };
   }
 
-  async function withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const scope = currentCancelScope();
+  async function withClient<T>(scope: CancelScope | undefined, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     scope?.assertActive();
     const checkedOut = await checkOut();
     const { client } = checkedOut;
@@ -108,8 +107,8 @@ export function openPostgres(options: PostgresOptions): Database {
     }
   }
 
-  async function transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-    return withClient(async (client) => {
+  async function transaction<T>(scope: CancelScope | undefined, work: (tx: Queryable) => Promise<T>): Promise<T> {
+    return withClient(scope, async (client) => {
       await client.query('BEGIN');
       try {
         const result = await work(clientSession(client));
@@ -122,70 +121,76 @@ export function openPostgres(options: PostgresOptions): Database {
     });
   }
 
-  return {
-    kind: 'postgres',
-    maxConcurrency: maxConnections,
-    async query<Row>(text: string, params?: readonly unknown[]) {
-      // Inside a cancellable scope (an HTTP request) the statement's backend must be known.
-      if (currentCancelScope())
-        return withClient(async (client) => asResult<Row>(await client.query(text, params as unknown[] | undefined)));
-      return asResult<Row>(await pool.query(text, params as unknown[] | undefined));
-    },
-    transaction,
-    async execScript(sql: string) {
-      await pool.query(sql);
-    },
-    async *cursor<Row>(text: string, params: readonly unknown[], batchSize = 2_000, readOptions: ReadOptions = {}) {
-      const scope = currentCancelScope();
-      scope?.assertActive();
-      const checkedOut = await checkOut();
-      const { client } = checkedOut;
-      const leave = scope?.enter(backendPid(client), cancelBackends);
-      try {
-        for (const statement of beginReadStatements(readOptions.snapshot)) await client.query(statement);
-        yield* fetchInBatches<Row>(clientSession(client), text, params, batchSize);
-        await client.query('COMMIT');
-      } catch (error) {
-        checkedOut.failed(error);
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        // A generator abandoned half-way (consumer stopped) ends up here too.
-        if (!checkedOut.isBroken()) await client.query('ROLLBACK').catch(() => undefined);
-        leave?.();
-        checkedOut.release();
-      }
-    },
-    async *copyCsv(text: string, params: readonly unknown[], readOptions: ReadOptions = {}) {
-      // A connection of its own, outside the pool: a COPY is one statement that lasts as long as
-      // the table is big, so the pool's statement and read timeouts (meant for API queries) must
-      // not apply, and pg's read-timeout timer would outlive a COPY stream (it is never cleared).
-      const client = new pg.Client({
-        connectionString: options.connectionString,
-        application_name: options.applicationName,
-        connectionTimeoutMillis: options.connectTimeoutMs ?? 3_000,
-      });
-      // Errors surface through the stream and the queries; a dropped socket must not crash the process.
-      client.on('error', () => undefined);
-      const scope = currentCancelScope();
-      scope?.assertActive();
-      await client.connect();
-      const leave = scope?.enter(backendPid(client), cancelBackends);
-      try {
-        yield* copyCsvOut(client, text, params, readOptions.snapshot);
-      } finally {
-        leave?.();
-        // Also when stopped half-way, inside the COPY: the connection is closed, never reused.
-        await client.end().catch(() => undefined);
-      }
-    },
-    async withSession<T>(work: (session: Session) => Promise<T>) {
-      return withClient((client) => work(clientSession(client)));
-    },
-    async close() {
-      await pool.end();
-    },
-  };
+  /** The database with its statements in `scope` (a request's), or in none. */
+  function view(scope: CancelScope | undefined): Database {
+    return {
+      kind: 'postgres',
+      maxConcurrency: maxConnections,
+      async query<Row>(text: string, params?: readonly unknown[]) {
+        // Inside a cancellable scope (an HTTP request) the statement's backend must be known.
+        if (scope) return withClient(scope, async (client) => asResult<Row>(await client.query(text, params as unknown[] | undefined)));
+        return asResult<Row>(await pool.query(text, params as unknown[] | undefined));
+      },
+      transaction: (work) => transaction(scope, work),
+      async execScript(sql: string) {
+        await pool.query(sql);
+      },
+      async *cursor<Row>(text: string, params: readonly unknown[], batchSize = 2_000, readOptions: ReadOptions = {}) {
+        scope?.assertActive();
+        const checkedOut = await checkOut();
+        const { client } = checkedOut;
+        const leave = scope?.enter(backendPid(client), cancelBackends);
+        try {
+          for (const statement of beginReadStatements(readOptions.snapshot)) await client.query(statement);
+          yield* fetchInBatches<Row>(clientSession(client), text, params, batchSize);
+          await client.query('COMMIT');
+        } catch (error) {
+          checkedOut.failed(error);
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        } finally {
+          // A generator abandoned half-way (consumer stopped) ends up here too.
+          if (!checkedOut.isBroken()) await client.query('ROLLBACK').catch(() => undefined);
+          leave?.();
+          checkedOut.release();
+        }
+      },
+      async *copyCsv(text: string, params: readonly unknown[], readOptions: ReadOptions = {}) {
+        // A connection of its own, outside the pool: a COPY is one statement that lasts as long as
+        // the table is big, so the pool's statement and read timeouts (meant for API queries) must
+        // not apply, and pg's read-timeout timer would outlive a COPY stream (it is never cleared).
+        const client = new pg.Client({
+          connectionString: options.connectionString,
+          application_name: options.applicationName,
+          connectionTimeoutMillis: options.connectTimeoutMs ?? 3_000,
+        });
+        // Errors surface through the stream and the queries; a dropped socket must not crash the process.
+        client.on('error', () => undefined);
+        scope?.assertActive();
+        await client.connect();
+        const leave = scope?.enter(backendPid(client), cancelBackends);
+        try {
+          yield* copyCsvOut(client, text, params, readOptions.snapshot);
+        } finally {
+          leave?.();
+          // Also when stopped half-way, inside the COPY: the connection is closed, never reused.
+          await client.end().catch(() => undefined);
+        }
+      },
+      async withSession<T>(work: (session: Session) => Promise<T>) {
+        return withClient(scope, (client) => work(clientSession(client)));
+      },
+      async close() {
+        await pool.end();
+      },
+      withCancelScope: (next) => view(next),
+      get unscoped() {
+        return unscoped;
+      },
+    };
+  }
+  const unscoped = view(undefined);
+  return unscoped;
 }
 
 /** The server process of a connection (pg reads it from BackendKeyData at connect). */

@@ -6,11 +6,13 @@
 const scopes = new WeakMap<object, number>();
 let nextScope = 1;
 
+/** A request's view of a database (request.db, Database.withCancelScope) has the number of the database it views. */
 export function scopeOf(db: object): number {
-  let scope = scopes.get(db);
+  const handle = (db as { unscoped?: object }).unscoped ?? db;
+  let scope = scopes.get(handle);
   if (scope === undefined) {
     scope = nextScope++;
-    scopes.set(db, scope);
+    scopes.set(handle, scope);
   }
   return scope;
 }

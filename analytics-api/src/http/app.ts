@@ -12,6 +12,7 @@ import { credentialParametersIn } from './credentials-in-url.js';
 import { loggerOptions, type LogDestination } from './logger.js';
 import { invalid } from '../errors.js';
 import { installHandlerTimeout } from './plugins/handler-timeout.js';
+import { lazyChildLogger } from './lazy-child-logger.js';
 import { problem, sendProblem } from './problem.js';
 import { installRateLimits } from './plugins/rate-limit.js';
 import { requireServiceToken } from './plugins/service-auth.js';
@@ -104,6 +105,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     clientErrorHandler: handleClientError,
     // One access-log line per request (installAccessLog), not Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyChildLogger,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -115,7 +117,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   installSecurityHeaders(app);
   refuseCredentialsInUrl(app);
   installRateLimits(app, ctx);
-  installHandlerTimeout(app, ctx.config.requestTimeoutMs);
+  installHandlerTimeout(app, ctx);
 
   await app.register(swagger, {
     openapi: {

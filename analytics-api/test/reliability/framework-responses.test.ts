@@ -43,12 +43,12 @@ describe('responses the framework makes itself', () => {
 
   beforeAll(async () => {
     t = await createTestApp({ REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS), INGEST_BODY_LIMIT_MB: '1' }, undefined, {
-      beforeReady: (app, ctx) => {
+      beforeReady: (app) => {
         // Stand-ins for a handler that takes too long: a long statement, and work that goes on after the timeout.
-        app.get('/reliability/slow-statement', { schema: { hide: true } }, async () => {
-          await ctx.db.query(onPostgres ? SLOW_SQL : 'SELECT 1');
+        app.get('/reliability/slow-statement', { schema: { hide: true } }, async (request) => {
+          await request.db.query(onPostgres ? SLOW_SQL : 'SELECT 1');
           if (!onPostgres) await new Promise((resolve) => setTimeout(resolve, REQUEST_TIMEOUT_MS * 1.5));
-          const after = await ctx.db.query('SELECT 1 AS still_running');
+          const after = await request.db.query('SELECT 1 AS still_running');
           slowQueryFinished = after.rows.length === 1;
           return { done: true };
         });

@@ -1,36 +1,50 @@
-import { AsyncResource } from 'node:async_hooks';
-import type { FastifyInstance } from 'fastify';
-import { CancelScope, runInCancelScope } from '../../db/cancel-scope.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { CancelScope } from '../../db/cancel-scope.js';
+import type { Database } from '../../db/database.js';
 import { problem, sendProblem } from '../problem.js';
+import type { AppContext } from '../context.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    cancelScope?: CancelScope;
+    cancelScope: CancelScope;
+    /** The primary, its statements cancelled with this request past REQUEST_TIMEOUT_MS: what handlers give services. */
+    readonly db: Database;
+    /** ctx.reads.forTenant, its statements cancelled with this request past REQUEST_TIMEOUT_MS. */
+    readsFor(tenantId: string | undefined): Promise<Database>;
   }
 }
 
-const RESOURCE = Symbol('cancel-scope-resource');
 const TIMER = Symbol('handler-timeout');
-type WithResource = { [RESOURCE]?: AsyncResource; [TIMER]?: NodeJS.Timeout };
+const DB = Symbol('request-db');
+type WithTimer = { [TIMER]?: NodeJS.Timeout; [DB]?: Database };
 
 /**
  * A handler still running REQUEST_TIMEOUT_MS after its request was received is answered with 503, and
- * its work is cancelled: the statements it runs on PostgreSQL are cancelled (their connections go back
- * to the pool) and it cannot start new ones (db/cancel-scope.ts). Node's own requestTimeout only
- * covers receiving the request (408, client-errors.ts).
+ * its work is cancelled: the statements it runs through request.db (or request.readsFor) on PostgreSQL
+ * are cancelled (their connections go back to the pool) and it cannot start new ones
+ * (db/cancel-scope.ts). Node's own requestTimeout only covers receiving the request (408,
+ * client-errors.ts).
  *
- * The scope is entered in onRequest (the auth hooks' queries belong to it) and re-entered in
- * preValidation: body parsing runs in the socket's async context, which would otherwise lose it (as
- * @fastify/request-context does).
+ * The scope is passed explicitly (request.db is a view of ctx.db bound to it, made on first use) rather
+ * than through AsyncLocalStorage, whose promise hooks every request paid for, also a cached /v1 answer
+ * that never reaches the database.
  */
-export function installHandlerTimeout(app: FastifyInstance, timeoutMs: number): void {
+export function installHandlerTimeout(app: FastifyInstance, ctx: AppContext): void {
+  const timeoutMs = ctx.config.requestTimeoutMs;
+  app.decorateRequest('cancelScope', null as unknown as CancelScope);
+  app.decorateRequest('db', {
+    getter(this: FastifyRequest) {
+      const self = this as FastifyRequest & WithTimer;
+      return (self[DB] ??= ctx.db.withCancelScope(this.cancelScope));
+    },
+  });
+  app.decorateRequest('readsFor', async function (this: FastifyRequest, tenantId: string | undefined) {
+    return (await ctx.reads.forTenant(tenantId)).withCancelScope(this.cancelScope);
+  });
+
   app.addHook('onRequest', (request, _reply, done) => {
-    const scope = new CancelScope();
-    request.cancelScope = scope;
-    runInCancelScope(scope, () => {
-      (request as WithResource)[RESOURCE] = new AsyncResource('msp-request');
-      done();
-    });
+    request.cancelScope = new CancelScope();
+    done();
   });
 
   // The clock starts once the request is received (body parsed): receiving it has its own limit,
@@ -39,7 +53,7 @@ export function installHandlerTimeout(app: FastifyInstance, timeoutMs: number): 
     const scope = request.cancelScope;
     const timer = setTimeout(() => {
       if (reply.sent) return;
-      void scope?.cancel();
+      void scope.cancel();
       request.log.warn({ timeout_ms: timeoutMs }, 'handler ran past REQUEST_TIMEOUT_MS: answered 503, its work cancelled');
       reply.header('retry-after', '5');
       void sendProblem(
@@ -48,16 +62,14 @@ export function installHandlerTimeout(app: FastifyInstance, timeoutMs: number): 
       );
     }, timeoutMs);
     timer.unref();
-    (request as WithResource)[TIMER] = timer;
+    (request as WithTimer)[TIMER] = timer;
     // Also when the client goes away before an answer (onResponse does not run then).
     reply.raw.once('close', () => clearTimeout(timer));
-    const resource = (request as WithResource)[RESOURCE];
-    if (resource) resource.runInAsyncScope(done, request.raw);
-    else done();
+    done();
   });
 
   app.addHook('onResponse', (request, _reply, done) => {
-    clearTimeout((request as WithResource)[TIMER]);
+    clearTimeout((request as WithTimer)[TIMER]);
     done();
   });
 }

@@ -23,7 +23,7 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
     },
     async (request) => {
       const { date, tenant_id: tenantId } = request.query;
-      return listAlerts(ctx.db, { date, tenantId }, dashboardUrl);
+      return listAlerts(request.db, { date, tenantId }, dashboardUrl);
     },
   );
 
@@ -41,7 +41,7 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
       },
     },
     async (request, reply) => {
-      const record = await markNotified(ctx.db, request.params.alert_id, request.body);
+      const record = await markNotified(request.db, request.params.alert_id, request.body);
       return reply.code(record.created ? 201 : 200).send(record);
     },
   );

@@ -40,7 +40,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
         response: { 200: ConnectionSchema },
       },
     },
-    async (request) => setConnection(ctx.db, ctx.config, request.params.id, request.body),
+    async (request) => setConnection(request.db, ctx.config, request.params.id, request.body),
   );
   app.get(
     '/internal/tenants/:id/connection',
@@ -53,7 +53,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
         response: { 200: ConnectionSchema },
       },
     },
-    async (request) => showConnection(ctx.db, ctx.config, request.params.id),
+    async (request) => showConnection(request.db, ctx.config, request.params.id),
   );
   app.delete(
     '/internal/tenants/:id/connection',
@@ -66,7 +66,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
       },
     },
     async (request, reply) => {
-      await removeConnection(ctx.db, request.params.id);
+      await removeConnection(request.db, request.params.id);
       return reply.code(204).send();
     },
   );
@@ -81,6 +81,6 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
         response: { 200: Type.Object({ tenant_id: Type.String(), psa: Type.String(), ok: Type.Boolean(), requests: Type.Integer() }) },
       },
     },
-    async (request) => testConnection(ctx.db, ctx.config, request.params.id),
+    async (request) => testConnection(request.db, ctx.config, request.params.id),
   );
 };

@@ -26,7 +26,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
     },
     async (request, reply) => {
       // Read from the replica once it has replayed the tenant's last write (every tenant's, without tenant_id).
-      const source = await ctx.reads.forTenant(request.query.tenant_id);
+      const source = await request.readsFor(request.query.tenant_id);
       const result = await generateExports(source, ctx.config, {
         queue: ctx.exportQueue,
         tenantId: request.query.tenant_id,

@@ -27,7 +27,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
       const { entity } = request.params;
       const query = request.query;
       const body = parseIngestBody(request.body, entity);
-      const summary = await ingest(ctx.db, ctx.config, ctx.activeRuns, {
+      const summary = await ingest(request.db, ctx.config, ctx.activeRuns, {
         tenantId: query.tenant_id,
         entity,
         source: query.source,

@@ -21,7 +21,7 @@ export const kpiComputeRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
     },
     async (request) => {
       const query = request.query;
-      return computeDaily(ctx.db, query.tenant_id, { date: query.date, from: query.from, to: query.to }, ctx.readCache);
+      return computeDaily(request.db, query.tenant_id, { date: query.date, from: query.from, to: query.to }, ctx.readCache);
     },
   );
 };

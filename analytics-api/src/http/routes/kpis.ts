@@ -56,7 +56,7 @@ export const kpiReadRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app
       let answer = ctx.readCache.get(key, version);
       if (!answer) {
         // The credential proved the tenant exists and is active: no second tenant lookup.
-        const days = await readDaily(await ctx.reads.forTenant(tenantId), tenantId, period, query.group_by, { tenantVerified: true });
+        const days = await readDaily(await request.readsFor(tenantId), tenantId, period, query.group_by, { tenantVerified: true });
         answer = ctx.readCache.remember(key, tenantId, version, reply.serialize(days) as string);
       }
       // Vary: a browser keys its cache by URL, and one browser may hold the keys of two tenants.

@@ -22,7 +22,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
     },
     async (request) => {
       const { tenant_id: tenantId, date, lang } = request.query;
-      return dailyReport(ctx.db, { tenantId, date, lang }, dashboardUrl);
+      return dailyReport(request.db, { tenantId, date, lang }, dashboardUrl);
     },
   );
 };

@@ -15,6 +15,6 @@ export const syncStatusRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
         response: { 200: SyncStatusSchema },
       },
     },
-    async (request) => tenantSyncStatus(await ctx.reads.forTenant(request.tenantId!), request.tenantId!),
+    async (request) => tenantSyncStatus(await request.readsFor(request.tenantId!), request.tenantId!),
   );
 };

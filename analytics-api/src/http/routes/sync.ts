@@ -52,7 +52,10 @@ export const syncRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async 
     async (request) => {
       const query = request.query;
       const tenantId = assertUuid(query.tenant_id, 'tenant_id');
-      const summary = await syncTenant(ctx.db, ctx.config, ctx.activeRuns, tenantId, { entity: query.entity, full: query.full === true });
+      const summary = await syncTenant(request.db, ctx.config, ctx.activeRuns, tenantId, {
+        entity: query.entity,
+        full: query.full === true,
+      });
       // Synced time entries change the currency /v1/kpis/daily reads (kpi-store.ts readDays).
       await ctx.readCache.bump(tenantId);
       return summary;

@@ -31,7 +31,7 @@ export const tenantConfigRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> 
       },
     },
     async (request, reply) => {
-      const view = await getConfig(ctx.db, request.params.id);
+      const view = await getConfig(request.db, request.params.id);
       return reply.header('etag', `"${view.config_version}"`).send(view);
     },
   );
@@ -55,7 +55,7 @@ export const tenantConfigRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> 
       },
     },
     async (request, reply) => {
-      const view = await putConfig(ctx.db, request.params.id, request.body, {
+      const view = await putConfig(request.db, request.params.id, request.body, {
         changedBy: 'api',
         ifMatch: parseIfMatch(request.headers['if-match']),
         readCache: ctx.readCache,
@@ -78,6 +78,6 @@ export const ownConfigRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
         response: { 200: OwnConfigSchema },
       },
     },
-    async (request) => getOwnConfig(await ctx.reads.forTenant(request.tenantId!), request.tenantId!),
+    async (request) => getOwnConfig(await request.readsFor(request.tenantId!), request.tenantId!),
   );
 };

@@ -17,7 +17,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
         response: { 200: Type.Array(TenantSchema) },
       },
     },
-    async () => listTenantsWithSync(ctx.db),
+    async (request) => listTenantsWithSync(request.db),
   );
 
   app.delete(
@@ -32,6 +32,6 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
       },
     },
     async (request) =>
-      deleteTenant(ctx.db, ctx.config.exportsPath, request.params.id, { exportQueue: ctx.exportQueue, credentials: ctx.credentials }),
+      deleteTenant(request.db, ctx.config.exportsPath, request.params.id, { exportQueue: ctx.exportQueue, credentials: ctx.credentials }),
   );
 };

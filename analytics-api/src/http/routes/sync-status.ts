@@ -4,7 +4,7 @@ import type { AppContext } from '../context.js';
 import { SyncStatusSchema } from '../schemas/sync-status.js';
 
 /** The caller's tenant's PSA sync state: the dashboard shows a failing or stale sync as a banner. */
-export const syncStatusRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
+export const syncStatusRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app) => {
   app.get(
     '/v1/sync-status',
     {

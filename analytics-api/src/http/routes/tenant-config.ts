@@ -67,7 +67,7 @@ export const tenantConfigRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> 
 };
 
 /** GET /v1/config: the caller's tenant reads its own configuration. */
-export const ownConfigRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
+export const ownConfigRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app) => {
   app.get(
     '/v1/config',
     {

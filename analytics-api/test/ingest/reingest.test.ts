@@ -121,7 +121,6 @@ describe('re-ingest of unchanged records', () => {
     expect(final).toHaveLength(400);
     const backToV1 = final.filter((row) => row.status === 'New').length;
     console.log(
-      'DEBUGRACE',
       resentUpdates,
       backToV1,
       resenders.map((s) => [s.updated, s.unchanged]),

@@ -197,7 +197,7 @@ async function syncEntity(
               }
               // A page that does not commit must not count: what reading it counted goes back to before it.
               const before = snapshot(progress);
-              const classified = classifyPage(run, page.records, progress);
+              const classified = await classifyPage(run, page.records, progress);
               await settle(committing, before);
               const pageNumber = pages;
               const pending: PendingPage = { before, committed: false, done: Promise.resolve() };

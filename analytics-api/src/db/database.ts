@@ -13,6 +13,12 @@ export interface QueryResult<Row> {
 
 export interface Queryable {
   query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
+  /**
+   * PostgreSQL only (undefined on PGlite): `COPY … FROM STDIN` of `data`, rows in COPY's text format,
+   * on this connection (inside its transaction). Resolves the number of rows copied; a row that
+   * breaks a constraint fails the whole statement, as an INSERT would.
+   */
+  readonly copyIn?: (text: string, data: string) => Promise<number>;
 }
 
 /** One connection held for a while: session state (advisory locks) stays on it. */

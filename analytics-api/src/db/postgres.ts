@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { Database, Queryable, QueryResult, ReadOptions, Session } from './database.js';
 import type { CancelScope } from './cancel-scope.js';
 import { copyCsvOut } from './copy-csv.js';
@@ -39,6 +40,15 @@ function clientSession(client: pg.PoolClient): Session {
     },
     async execScript(sql: string) {
       await client.query(sql);
+    },
+    async copyIn(text: string, data: string) {
+      const stream = client.query(copyFrom(text));
+      await new Promise<void>((resolve, reject) => {
+        stream.on('error', reject);
+        stream.on('finish', resolve);
+        stream.end(data);
+      });
+      return stream.rowCount;
     },
   };
 }

@@ -1,18 +1,15 @@
 import type { Queryable } from '../db/database.js';
+import { isUniqueViolation } from '../db/db-errors.js';
 import type { Entity, Source } from './canonical.js';
+import { copyStatement, copyText } from './copy-rows.js';
+import { jsonbRow, type StoredRecord } from './stored-row.js';
 
 /**
- * Set-based writes of one batch: every record of the batch travels as one jsonb array parameter and
- * is upserted by a single INSERT … SELECT FROM jsonb_to_recordset … ON CONFLICT statement.
- * A row is rewritten only when its record_hash changed, so re-sending the same data touches nothing.
+ * Set-based writes of one batch. Records that already have a row travel as one jsonb array
+ * parameter and are upserted by a single INSERT … SELECT FROM jsonb_to_recordset … ON CONFLICT
+ * statement; a row is rewritten only when its record_hash changed, so re-sending the same data
+ * touches nothing. Records without a row are copied in (COPY … FROM STDIN) where the database can.
  */
-
-export interface StoredRecord {
-  external_id: string;
-  record_hash: string;
-  /** The jsonb object read by jsonb_to_recordset: canonical fields, payload and record_hash (stored-row.ts). */
-  row: string;
-}
 
 export interface UpsertOutcome {
   inserted: number;
@@ -113,14 +110,56 @@ export async function upsertBatch(
   if (candidates.length === 0) return { inserted: 0, updated: 0, unchanged: skipped };
   // Sorted so that concurrent batches lock rows in the same order and cannot deadlock.
   const sorted = [...candidates].sort((a, b) => (a.external_id < b.external_id ? -1 : a.external_id > b.external_id ? 1 : 0));
+  const fresh = sorted.filter((r) => !stored.has(r.external_id));
+  const copied = fresh.length > 0 && (await copyFresh(tx, entity, batch, fresh));
+  const outcome = await upsertRows(tx, entity, batch, copied ? sorted.filter((r) => stored.has(r.external_id)) : sorted);
+  return {
+    inserted: (copied ? fresh.length : 0) + outcome.inserted,
+    updated: outcome.updated,
+    unchanged: skipped + outcome.unchanged,
+  };
+}
+
+/**
+ * Copies in the records that had no row when the batch looked (true), or leaves them all to the
+ * upsert (false): on a database without COPY, or when another call inserted one of them since. That
+ * call's row makes the COPY fail as a whole; the savepoint takes back only the COPY, and the upsert
+ * then gives each record the outcome it has against that row.
+ */
+async function copyFresh(
+  tx: Queryable,
+  entity: Entity,
+  batch: { tenantId: string; source: Source; runId: string },
+  fresh: StoredRecord[],
+): Promise<boolean> {
+  if (!tx.copyIn) return false;
+  await tx.query('SAVEPOINT copy_fresh_rows');
+  try {
+    await tx.copyIn(copyStatement(entity), copyText(entity, batch, fresh));
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    await tx.query('ROLLBACK TO SAVEPOINT copy_fresh_rows');
+    return false;
+  }
+  await tx.query('RELEASE SAVEPOINT copy_fresh_rows');
+  return true;
+}
+
+async function upsertRows(
+  tx: Queryable,
+  entity: Entity,
+  batch: { tenantId: string; source: Source; runId: string },
+  records: StoredRecord[],
+): Promise<UpsertOutcome> {
+  if (records.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
   const { rows } = await tx.query<{ inserted: boolean }>(UPSERT_SQL[entity], [
     batch.tenantId,
     batch.source,
     batch.runId,
-    `[${sorted.map((r) => r.row).join(',')}]`,
+    `[${records.map(jsonbRow).join(',')}]`,
   ]);
   const inserted = rows.filter((row) => row.inserted).length;
-  return { inserted, updated: rows.length - inserted, unchanged: skipped + candidates.length - rows.length };
+  return { inserted, updated: rows.length - inserted, unchanged: records.length - rows.length };
 }
 
 async function storedHashes(tx: Queryable, entity: Entity, tenantId: string, records: StoredRecord[]): Promise<Map<string, string>> {

@@ -120,11 +120,6 @@ describe('re-ingest of unchanged records', () => {
     const final = await rows('R-');
     expect(final).toHaveLength(400);
     const backToV1 = final.filter((row) => row.status === 'New').length;
-    console.log(
-      resentUpdates,
-      backToV1,
-      resenders.map((s) => [s.updated, s.unchanged]),
-    );
     expect(resentUpdates).toBe(backToV1);
     // Each row was last written by the call whose version it holds.
     for (const row of final) {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { mapRecord } from '../../src/ingest/mappers/index.js';
 import { unstorableReasonOfJson } from '../../src/ingest/storable-json.js';
-import { storedRecord } from '../../src/ingest/stored-row.js';
+import { jsonbRow, storedRecord } from '../../src/ingest/stored-row.js';
 
 /** How record_hash was computed before stored-row.ts: rows stored then must still compare equal. */
 function previousHash(source: string, raw: unknown, canonical: unknown): string {
@@ -30,7 +30,7 @@ describe('storedRecord', () => {
     expect(stored.record_hash).toBe(previousHash('canonical', raw, mapped.record));
     expect(stored.external_id).toBe(mapped.record.external_id);
     // The row the upsert reads is what JSON.stringify({...canonical, payload, record_hash}) used to send.
-    expect(JSON.parse(stored.row)).toEqual({ ...mapped.record, payload: raw, record_hash: stored.record_hash });
+    expect(JSON.parse(jsonbRow(stored))).toEqual({ ...mapped.record, payload: raw, record_hash: stored.record_hash });
   });
 
   it('gives the same raw record a different hash under another source', () => {

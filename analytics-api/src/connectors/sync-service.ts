@@ -162,7 +162,7 @@ async function syncEntity(
   }
 
   const runId = randomUUID();
-  const run: PageRun = { entity, tenantId, source: client.psa, runId, context: {} };
+  const run: PageRun = { entity, tenantId, source: client.psa, runId, context: {}, writes: { allNewSoFar: true } };
   const progress = newProgress();
   const requestsBefore = client.stats.requests;
   const retriesBefore = client.stats.retries;

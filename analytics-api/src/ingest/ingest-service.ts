@@ -6,7 +6,7 @@ import { conflict, DomainError, invalid, notFound } from '../errors.js';
 import { getTenant } from '../tenants/tenant-service.js';
 import type { ActiveRuns } from './active-runs.js';
 import { type Entity, type PsaLabels, type PsaRates, type PsaSource, type Source } from './canonical.js';
-import { storeRejections, upsertBatch, type Rejection } from './ingest-store.js';
+import { storeRejections, upsertBatch, type Rejection, type WriteHint } from './ingest-store.js';
 import { readJsonArray, mockFilePath, MockFileError } from './json-array-stream.js';
 import { loadLookups, saveLookups } from './lookup-store.js';
 import { mergeLabels, mergeRates, parseLabels, parseRates } from './lookups.js';
@@ -132,7 +132,7 @@ async function runBatches(
   records: AsyncIterable<unknown> | Iterable<unknown>,
   context: MapContext,
 ): Promise<IngestSummary> {
-  const run: PageRun = { entity, tenantId, source, runId, context };
+  const run: PageRun = { entity, tenantId, source, runId, context, writes: { allNewSoFar: true } };
   const progress = newProgress();
   const { counts, errors, warnings } = progress;
 
@@ -217,6 +217,8 @@ export interface PageRun {
   runId: string;
   /** The labels and rates the PSA mappers read (mapContextFor). */
   context: MapContext;
+  /** Whether every record written so far was new (ingest-store.ts WriteHint). */
+  writes: WriteHint;
 }
 
 /** A run's counters and issues so far, and the index of its next record. */
@@ -270,12 +272,12 @@ function classifyInto(batch: Batch, run: PageRun, raw: unknown, progress: RunPro
 }
 
 async function writeBatch(tx: Queryable, run: PageRun, batch: Batch, counts: RunCounts): Promise<void> {
-  const outcome = await upsertBatch(tx, run.entity, {
-    tenantId: run.tenantId,
-    source: run.source,
-    runId: run.runId,
-    records: batch.records,
-  });
+  const outcome = await upsertBatch(
+    tx,
+    run.entity,
+    { tenantId: run.tenantId, source: run.source, runId: run.runId, records: batch.records },
+    run.writes,
+  );
   await storeRejections(tx, run.entity, { tenantId: run.tenantId, source: run.source, runId: run.runId, rejections: batch.rejections });
   counts.inserted += outcome.inserted;
   counts.updated += outcome.updated;

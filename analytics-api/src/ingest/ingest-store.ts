@@ -90,6 +90,19 @@ const STORED_HASHES: Record<Entity, string> = {
 };
 
 /**
+ * What the batches of one run (an ingest call, a sync pass) have met so far. A run starts by
+ * assuming its records are new and copies each batch in without looking its ids up; the first record
+ * that has a row fails that COPY, the batch then takes the usual path, and so do the run's later
+ * batches until one finds no stored row. A tenant's first load then never reads the table it is
+ * filling: on a table that has just been filled and not yet analysed, PostgreSQL may plan the lookup
+ * on an index that does not hold external_id and scan every row of the tenant once per record
+ * (seen in the bench: one batch's lookup took 15–69 s, docs/benchmarks.md).
+ */
+export interface WriteHint {
+  allNewSoFar: boolean;
+}
+
+/**
  * Records of one batch must have distinct external ids (the caller splits repeats into the next batch).
  *
  * Records whose stored hash already equals theirs are counted unchanged without being sent: a
@@ -102,14 +115,20 @@ export async function upsertBatch(
   tx: Queryable,
   entity: Entity,
   batch: { tenantId: string; source: Source; runId: string; records: StoredRecord[] },
+  hint?: WriteHint,
 ): Promise<UpsertOutcome> {
   if (batch.records.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
+  if (hint?.allNewSoFar) {
+    if (await copyFresh(tx, entity, batch, byExternalId(batch.records)))
+      return { inserted: batch.records.length, updated: 0, unchanged: 0 };
+    hint.allNewSoFar = false;
+  }
   const stored = await storedHashes(tx, entity, batch.tenantId, batch.records);
+  if (hint) hint.allNewSoFar = stored.size === 0;
   const candidates = stored.size === 0 ? batch.records : batch.records.filter((r) => stored.get(r.external_id) !== r.record_hash);
   const skipped = batch.records.length - candidates.length;
   if (candidates.length === 0) return { inserted: 0, updated: 0, unchanged: skipped };
-  // Sorted so that concurrent batches lock rows in the same order and cannot deadlock.
-  const sorted = [...candidates].sort((a, b) => (a.external_id < b.external_id ? -1 : a.external_id > b.external_id ? 1 : 0));
+  const sorted = byExternalId(candidates);
   const fresh = sorted.filter((r) => !stored.has(r.external_id));
   const copied = fresh.length > 0 && (await copyFresh(tx, entity, batch, fresh));
   const outcome = await upsertRows(tx, entity, batch, copied ? sorted.filter((r) => stored.has(r.external_id)) : sorted);
@@ -118,6 +137,11 @@ export async function upsertBatch(
     updated: outcome.updated,
     unchanged: skipped + outcome.unchanged,
   };
+}
+
+/** Sorted so that concurrent batches lock rows in the same order and cannot deadlock. */
+function byExternalId(records: StoredRecord[]): StoredRecord[] {
+  return [...records].sort((a, b) => (a.external_id < b.external_id ? -1 : a.external_id > b.external_id ? 1 : 0));
 }
 
 /**

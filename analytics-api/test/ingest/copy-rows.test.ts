@@ -155,6 +155,50 @@ describe('records without a row: COPY and the jsonb upsert', () => {
       ]);
   });
 
+  it('copies a batch without looking it up while every record so far was new, and looks again once one was not', async () => {
+    const tenantId = (await createTenant(t.ctx.db, { name: 'First load MSP', timezone: 'UTC' })).id;
+    const hint = { allNewSoFar: false };
+    const batch = (ids: string[]) =>
+      stored(
+        'tickets',
+        ids.map((id) => ({ external_id: id, created_at: '2026-01-24T09:00:00Z' })),
+      );
+    const run = (records: StoredRecord[], statements: string[]) =>
+      t.ctx.db.transaction((tx) =>
+        upsertBatch(recording(tx, statements, true), 'tickets', { tenantId, source: 'canonical', runId: run0, records }, hint),
+      );
+    const run0 = '00000000-0000-4000-8000-0000000000c2';
+
+    const first: string[] = [];
+    expect(await run(batch(['A1', 'A2']), first)).toEqual({ inserted: 2, updated: 0, unchanged: 0 });
+    expect(first[0]).toBe('SELECT i.external_id,');
+    expect(hint.allNewSoFar).toBe(true);
+
+    const second: string[] = [];
+    expect(await run(batch(['B1', 'B2']), second)).toEqual({ inserted: 2, updated: 0, unchanged: 0 });
+    if (onPostgres) expect(second).toEqual(['SAVEPOINT copy_fresh_rows', 'COPY raw_tickets', 'RELEASE SAVEPOINT']);
+    expect(hint.allNewSoFar).toBe(true);
+
+    // A2 has a row: the blind COPY fails on it, the batch is looked up, and so are the next ones.
+    const third: string[] = [];
+    expect(await run(batch(['C1', 'A2', 'C2']), third)).toEqual({ inserted: 2, updated: 0, unchanged: 1 });
+    if (onPostgres)
+      expect(third).toEqual([
+        'SAVEPOINT copy_fresh_rows',
+        'COPY raw_tickets',
+        'ROLLBACK TO',
+        'SELECT i.external_id,',
+        'SAVEPOINT copy_fresh_rows',
+        'COPY raw_tickets',
+        'RELEASE SAVEPOINT',
+      ]);
+    expect(hint.allNewSoFar).toBe(false);
+    const { rows } = await t.ctx.db.query<{ external_id: string }>('SELECT external_id FROM raw_tickets WHERE tenant_id = $1 ORDER BY 1', [
+      tenantId,
+    ]);
+    expect(rows.map((r) => r.external_id)).toEqual(['A1', 'A2', 'B1', 'B2', 'C1', 'C2']);
+  });
+
   it.skipIf(!onPostgres)(
     postgresOnly(
       'leaves the new records to the upsert when another call inserts one of them meanwhile',

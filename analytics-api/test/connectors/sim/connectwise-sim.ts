@@ -112,13 +112,16 @@ export class ConnectWiseSim extends SimServer {
       if (predicate(r)) records.push(r);
       if (records.length >= page * pageSize) break;
     }
-    const body: unknown[] = records.slice((page - 1) * pageSize, page * pageSize).map((r) => structuredClone(r));
+    const body: unknown[] = records.slice((page - 1) * pageSize, page * pageSize);
     if (this.malformedOnce.length > 0 && body.length > 0) {
       body.splice(Math.floor(body.length / 2), 0, ...this.malformedOnce);
       this.malformedOnce = [];
     }
+    // Serialized before onPage may change records: the page shows them as they were when it was read.
+    // (A structured clone of each record did the same at twice the cost, in the bench's own process.)
+    const json = JSON.stringify(body);
     this.onPage?.();
-    return { status: 200, body };
+    return { status: 200, json };
   }
 }
 

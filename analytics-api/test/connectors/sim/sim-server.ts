@@ -29,6 +29,8 @@ export interface SimRequest {
 export interface SimAnswer {
   status: number;
   body?: unknown;
+  /** The body already as JSON text: the records as they were when the page was read (no copy needed). */
+  json?: string;
   headers?: Record<string, string>;
 }
 
@@ -99,7 +101,7 @@ export abstract class SimServer {
       }
     }
     this.requests.push({ method: req.method ?? 'GET', path: url.pathname, status: answer.status });
-    const text = answer.body === undefined ? '' : JSON.stringify(answer.body);
+    const text = answer.json ?? (answer.body === undefined ? '' : JSON.stringify(answer.body));
     res.writeHead(answer.status, { 'content-type': 'application/json', date: new Date(this.now).toUTCString(), ...answer.headers });
     res.end(text);
   }

@@ -1,5 +1,6 @@
-import type { CanonicalTicket, CanonicalTimeEntry, Entity, Source } from './canonical.js';
+import type { Entity, Source } from './canonical.js';
 import type { StoredRecord } from './stored-row.js';
+import { TICKET_FIELDS, TIME_ENTRY_FIELDS } from './validate.js';
 
 /**
  * Records that have no row yet, written by `COPY raw_… FROM STDIN` in COPY's text format instead of
@@ -31,98 +32,18 @@ function payloadField(json: string): string {
   return json.includes('\\') ? json.replaceAll('\\', '\\\\') : json;
 }
 
-const TICKET_COLUMNS = [
-  'external_id',
-  'summary',
-  'client_id',
-  'client_name',
-  'technician_id',
-  'technician_name',
-  'board',
-  'priority',
-  'status',
-  'created_at',
-  'first_response_at',
-  'closed_at',
-  'sla_response_due_at',
-  'sla_resolution_due_at',
-  'sla_response_met',
-  'sla_resolution_met',
-  'reopen_count',
-  'source_updated_at',
-] as const;
-
-function ticketFields(t: CanonicalTicket): Value[] {
-  return [
-    t.external_id,
-    t.summary,
-    t.client_id,
-    t.client_name,
-    t.technician_id,
-    t.technician_name,
-    t.board,
-    t.priority,
-    t.status,
-    t.created_at,
-    t.first_response_at,
-    t.closed_at,
-    t.sla_response_due_at,
-    t.sla_resolution_due_at,
-    t.sla_response_met,
-    t.sla_resolution_met,
-    t.reopen_count ?? 0,
-    t.updated_at,
-  ];
-}
-
-const TIME_ENTRY_COLUMNS = [
-  'external_id',
-  'technician_id',
-  'technician_name',
-  'ticket_external_id',
-  'client_id',
-  'client_name',
-  'work_type',
-  'started_at',
-  'ended_at',
-  'work_date',
-  'hours_worked',
-  'hours_billed',
-  'hourly_rate',
-  'billable',
-  'non_service_desk',
-  'currency',
-  'source_updated_at',
-] as const;
-
-function timeEntryFields(e: CanonicalTimeEntry): Value[] {
-  return [
-    e.external_id,
-    e.technician_id,
-    e.technician_name,
-    e.ticket_external_id,
-    e.client_id,
-    e.client_name,
-    e.work_type,
-    e.started_at,
-    e.ended_at,
-    e.work_date,
-    e.hours_worked,
-    e.hours_billed,
-    e.hourly_rate,
-    e.billable,
-    e.non_service_desk ?? false,
-    e.currency,
-    e.updated_at,
-  ];
-}
+/** The canonical fields of each entity, in the order of the COPY's columns (updated_at is stored as source_updated_at). */
+const FIELDS: Record<Entity, readonly string[]> = { tickets: TICKET_FIELDS, time_entries: TIME_ENTRY_FIELDS };
+const columnOf = (field: string) => (field === 'updated_at' ? 'source_updated_at' : field);
+/** What the jsonb path's COALESCE gives a missing value. */
+const DEFAULTS: Readonly<Record<string, Value>> = { reopen_count: 0, non_service_desk: false };
 
 // The batch's constant columns come last, so that every row ends with the same text.
 const TRAILING_COLUMNS = ['payload', 'record_hash', 'tenant_id', 'source', 'last_run_id'];
 
 const COPY_SQL: Record<Entity, string> = {
-  tickets: `COPY raw_tickets (${[...TICKET_COLUMNS, ...TRAILING_COLUMNS].join(', ')}) FROM STDIN`,
-  time_entries: `COPY raw_time_entries (${[...TIME_ENTRY_COLUMNS, ...TRAILING_COLUMNS].join(', ')}) FROM STDIN`,
+  tickets: `COPY raw_tickets (${[...TICKET_FIELDS.map(columnOf), ...TRAILING_COLUMNS].join(', ')}) FROM STDIN`,
+  time_entries: `COPY raw_time_entries (${[...TIME_ENTRY_FIELDS.map(columnOf), ...TRAILING_COLUMNS].join(', ')}) FROM STDIN`,
 };
 
 export function copyStatement(entity: Entity): string {
@@ -133,11 +54,12 @@ export function copyStatement(entity: Entity): string {
 export function copyText(entity: Entity, batch: { tenantId: string; source: Source; runId: string }, records: StoredRecord[]): string {
   const trailer = `\t${batch.tenantId}\t${batch.source}\t${batch.runId}\n`;
   const lines: string[] = [];
+  const fields = FIELDS[entity];
   for (const record of records) {
-    const values =
-      entity === 'tickets' ? ticketFields(record.canonical as CanonicalTicket) : timeEntryFields(record.canonical as CanonicalTimeEntry);
+    // Read by name: a validated record's fields are all scalars or null (validate.ts).
+    const canonical = record.canonical as unknown as Readonly<Record<string, Value>>;
     let line = '';
-    for (const value of values) line += `${field(value)}\t`;
+    for (const name of fields) line += `${field(canonical[name] ?? DEFAULTS[name])}\t`;
     lines.push(`${line}${payloadField(record.payloadJson)}\t${record.record_hash}${trailer}`);
   }
   return lines.join('');

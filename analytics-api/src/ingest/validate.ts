@@ -33,7 +33,7 @@ const MAX_HOURS_BILLED = 999_999;
 const MAX_HOURLY_RATE = 99_999_999;
 const MAX_REOPEN_COUNT = 2_147_483_647;
 
-const TICKET_FIELDS = [
+export const TICKET_FIELDS = [
   'external_id',
   'created_at',
   'summary',
@@ -54,7 +54,7 @@ const TICKET_FIELDS = [
   'updated_at',
 ] as const satisfies readonly (keyof CanonicalTicket)[];
 
-const TIME_ENTRY_FIELDS = [
+export const TIME_ENTRY_FIELDS = [
   'external_id',
   'technician_id',
   'hours_worked',

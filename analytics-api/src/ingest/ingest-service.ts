@@ -25,6 +25,12 @@ export const BATCH_SIZE = 2_000;
  */
 const RECORDS_BETWEEN_YIELDS = 100;
 
+/** Counts a loop's records: true on every RECORDS_BETWEEN_YIELDS-th, when it lets the event loop run. */
+function yieldTurns(): () => boolean {
+  let records = 0;
+  return () => ++records % RECORDS_BETWEEN_YIELDS === 0;
+}
+
 export interface RecordIssue {
   index: number;
   external_id: string | null;
@@ -155,12 +161,9 @@ async function runBatches(
 
   try {
     let batch = new Batch();
-    let sinceYield = 0;
+    const yieldTurn = yieldTurns();
     for await (const raw of records) {
-      if (++sinceYield === RECORDS_BETWEEN_YIELDS) {
-        sinceYield = 0;
-        await setImmediate();
-      }
+      if (yieldTurn()) await setImmediate();
       if (!classifyInto(batch, run, raw, progress)) {
         await flush(batch);
         batch = new Batch();
@@ -304,8 +307,9 @@ export interface ClassifiedPage {
 export async function classifyPage(run: PageRun, records: readonly unknown[], progress: RunProgress): Promise<ClassifiedPage> {
   const batches: Batch[] = [];
   let batch = new Batch();
-  for (const [i, raw] of records.entries()) {
-    if (i > 0 && i % RECORDS_BETWEEN_YIELDS === 0) await setImmediate();
+  const yieldTurn = yieldTurns();
+  for (const raw of records) {
+    if (yieldTurn()) await setImmediate();
     if (!classifyInto(batch, run, raw, progress)) {
       batches.push(batch);
       batch = new Batch();

@@ -174,6 +174,7 @@ async function syncEntity(
   return activeRuns.around(runId, async () => {
     await failInterruptedRuns(db, config.instanceId, activeRuns.list()).catch(() => undefined);
     await startRun(db, { id: runId, tenantId, entity, source: client.psa, mode: 'sync', instanceId: config.instanceId });
+    await cursors.joinPass(db, tenantId, entity, runId);
     try {
       const labels = await picklists(db, client, tenantId, entity, cachedLabels);
       let contextLabels: PsaLabels | undefined;
@@ -211,8 +212,8 @@ async function syncEntity(
                 };
                 await db
                   .transaction(async (tx) => {
-                    await writePage(tx, run, classified, progress);
-                    if (full) await cursors.rememberSeen(tx, tenantId, entity, classified.ids);
+                    const notWritten = await writePage(tx, run, classified, progress);
+                    if (full) await cursors.rememberSeen(tx, tenantId, entity, notWritten);
                     await cursors.advancePass(tx, tenantId, entity, {
                       position: page.position,
                       maxUpdated: page.maxUpdated,
@@ -268,12 +269,12 @@ async function syncEntity(
       const ended = await cursors.readCursor(db, tenantId, entity);
       const cursorAt = client.paging === 'keyset' ? iso(ended?.pass_max_updated) : (iso(ended?.pass_started_at) ?? client.serverDate());
       await db.transaction(async (tx) => {
-        await cursors.endPass(tx, tenantId, entity, cursorAt);
         if (full) {
           const outcome = await cursors.reconcileFullPass(tx, tenantId, entity, MASS_DELETE_GUARD);
           deleted += outcome.deleted;
           refusedDeletes = outcome.refused;
         }
+        await cursors.endPass(tx, tenantId, entity, cursorAt);
       });
       if (refusedDeletes > 0) {
         progress.warnings.push({

@@ -3,6 +3,15 @@ import type { Entity } from '../ingest/canonical.js';
 
 /** SQL for psa_sync_cursors, psa_full_pass_seen and the deleted_at marks. */
 
+/**
+ * Whether a stored row `t` was in a full pass's answer (migration 012): the pass wrote it, it changed
+ * after the pass began, or the pass remembered its id. `$1` tenant, `$2` entity, `pass` the cursor row.
+ */
+const PRESENT_IN_PASS = `(COALESCE(t.last_run_id = ANY (pass.pass_run_ids), false)
+      OR COALESCE(t.changed_at >= pass.pass_began_at, false)
+      OR EXISTS (SELECT 1 FROM psa_full_pass_seen s WHERE s.tenant_id = t.tenant_id AND s.entity = $2 AND s.external_id = t.external_id))`;
+const PASS = `(SELECT pass_run_ids, pass_began_at FROM psa_sync_cursors WHERE tenant_id = $1 AND entity = $2) AS pass`;
+
 export interface CursorRow {
   cursor_at: Date | null;
   deletes_cursor_at: Date | null;
@@ -30,12 +39,22 @@ export async function readCursor(db: Queryable, tenantId: string, entity: Entity
 /** Begins a pass: its `since` is fixed for the whole pass, including after a restart. */
 export async function beginPass(db: Queryable, tenantId: string, entity: Entity, since: string | null, full: boolean): Promise<void> {
   await db.query(
-    `INSERT INTO psa_sync_cursors (tenant_id, entity, pass_since, pass_full) VALUES ($1, $2, $3, $4)
+    `INSERT INTO psa_sync_cursors (tenant_id, entity, pass_since, pass_full, pass_began_at) VALUES ($1, $2, $3, $4, now())
      ON CONFLICT (tenant_id, entity) DO UPDATE SET pass_since = EXCLUDED.pass_since, pass_full = EXCLUDED.pass_full,
-       pass_started_at = NULL, pass_position = NULL, pass_max_updated = NULL, updated_at = now()`,
+       pass_started_at = NULL, pass_position = NULL, pass_max_updated = NULL, pass_run_ids = '{}', pass_began_at = now(),
+       updated_at = now()`,
     [tenantId, entity, since, full],
   );
   if (full) await db.query('DELETE FROM psa_full_pass_seen WHERE tenant_id = $1 AND entity = $2', [tenantId, entity]);
+}
+
+/** Counts an ingestion run in the pass (its first run, or one that resumes it), before it writes anything. */
+export async function joinPass(db: Queryable, tenantId: string, entity: Entity, runId: string): Promise<void> {
+  await db.query(
+    `UPDATE psa_sync_cursors SET pass_run_ids = array_append(pass_run_ids, $3::uuid), updated_at = now()
+      WHERE tenant_id = $1 AND entity = $2`,
+    [tenantId, entity, runId],
+  );
 }
 
 /**
@@ -65,12 +84,14 @@ export async function endPass(tx: Queryable, tenantId: string, entity: Entity, c
   await tx.query(
     `UPDATE psa_sync_cursors
         SET cursor_at = CASE WHEN pass_full THEN COALESCE($3::timestamptz, cursor_at) ELSE GREATEST(cursor_at, $3::timestamptz) END,
-            pass_since = NULL, pass_full = false, pass_started_at = NULL, pass_position = NULL, pass_max_updated = NULL, updated_at = now()
+            pass_since = NULL, pass_full = false, pass_started_at = NULL, pass_position = NULL, pass_max_updated = NULL,
+            pass_run_ids = '{}', pass_began_at = NULL, updated_at = now()
       WHERE tenant_id = $1 AND entity = $2`,
     [tenantId, entity, cursorAt],
   );
 }
 
+/** Ids a full pass read but did not write itself (writePage): the rows it wrote are known by their run. */
 export async function rememberSeen(tx: Queryable, tenantId: string, entity: Entity, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
   await tx.query(
@@ -80,7 +101,7 @@ export async function rememberSeen(tx: Queryable, tenantId: string, entity: Enti
 }
 
 /**
- * After a full pass: stored rows the PSA no longer returned are marked deleted — unless that would
+ * After a full pass, before endPass clears it: stored rows the PSA no longer returned are marked deleted — unless that would
  * be more than `guardShare` of the stored rows (django-connectwise's mass-delete guard: an empty
  * or truncated answer must not wipe a tenant). Returns what was marked, or the refused count.
  */
@@ -92,9 +113,8 @@ export async function reconcileFullPass(
 ): Promise<{ deleted: number; refused: number; stored: number }> {
   const table = TABLE[entity];
   const { rows } = await tx.query<{ stored: number; missing: number }>(
-    `SELECT count(*)::int AS stored,
-            count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM psa_full_pass_seen s WHERE s.tenant_id = t.tenant_id AND s.entity = $2 AND s.external_id = t.external_id))::int AS missing
-       FROM ${table} t WHERE t.tenant_id = $1 AND t.deleted_at IS NULL`,
+    `SELECT count(*)::int AS stored, count(*) FILTER (WHERE NOT ${PRESENT_IN_PASS})::int AS missing
+       FROM ${table} t, ${PASS} WHERE t.tenant_id = $1 AND t.deleted_at IS NULL`,
     [tenantId, entity],
   );
   const { stored, missing } = rows[0] ?? { stored: 0, missing: 0 };
@@ -104,9 +124,8 @@ export async function reconcileFullPass(
     refused = missing;
   } else if (missing > 0) {
     const result = await tx.query(
-      `UPDATE ${table} t SET deleted_at = now()
-        WHERE t.tenant_id = $1 AND t.deleted_at IS NULL
-          AND NOT EXISTS (SELECT 1 FROM psa_full_pass_seen s WHERE s.tenant_id = t.tenant_id AND s.entity = $2 AND s.external_id = t.external_id)`,
+      `UPDATE ${table} t SET deleted_at = now() FROM ${PASS}
+        WHERE t.tenant_id = $1 AND t.deleted_at IS NULL AND NOT ${PRESENT_IN_PASS}`,
       [tenantId, entity],
     );
     deleted = result.rowCount;

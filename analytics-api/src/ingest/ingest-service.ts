@@ -274,7 +274,8 @@ function classifyInto(batch: Batch, run: PageRun, raw: unknown, progress: RunPro
   return true;
 }
 
-async function writeBatch(tx: Queryable, run: PageRun, batch: Batch, counts: RunCounts): Promise<void> {
+/** Writes one batch; returns the ids it read but did not write (rejected, or unchanged and so not rewritten). */
+async function writeBatch(tx: Queryable, run: PageRun, batch: Batch, counts: RunCounts): Promise<string[]> {
   const outcome = await upsertBatch(
     tx,
     run.entity,
@@ -286,13 +287,15 @@ async function writeBatch(tx: Queryable, run: PageRun, batch: Batch, counts: Run
   counts.updated += outcome.updated;
   counts.unchanged += outcome.unchanged;
   counts.rejected += batch.rejections.length;
+  // Every row written carries this run's id; when some record was not written, which one is not known: all are named.
+  const notWritten = outcome.inserted + outcome.updated === batch.records.length ? [] : batch.records.map((r) => r.external_id);
+  for (const rejection of batch.rejections) if (typeof rejection.external_id === 'string') notWritten.push(rejection.external_id);
+  return notWritten;
 }
 
 /** A page of records mapped, validated and hashed, ready to be written (classifyPage). */
 export interface ClassifiedPage {
   batches: Batch[];
-  /** The external ids the page carried (stored or rejected), for a full sync's reconciliation. */
-  ids: string[];
   /** The run's received and skipped counts once the page was read, for the heartbeat. */
   read: Pick<RunCounts, 'received' | 'skipped'>;
 }
@@ -317,17 +320,19 @@ export async function classifyPage(run: PageRun, records: readonly unknown[], pr
     }
   }
   batches.push(batch);
-  const ids: string[] = [];
-  for (const b of batches) {
-    for (const record of b.records) ids.push(record.external_id);
-    for (const rejection of b.rejections) if (typeof rejection.external_id === 'string') ids.push(rejection.external_id);
-  }
-  return { batches, ids, read: { received: progress.counts.received, skipped: progress.counts.skipped } };
+  return { batches, read: { received: progress.counts.received, skipped: progress.counts.skipped } };
 }
 
-export async function writePage(tx: Queryable, run: PageRun, page: ClassifiedPage, progress: RunProgress): Promise<void> {
-  for (const batch of page.batches) await writeBatch(tx, run, batch, progress.counts);
+/**
+ * Writes a classified page. Returns the external ids the page carried that no row of this run now
+ * holds (rejected or unchanged): with the run's id on the rows it wrote, they are everything a full
+ * sync's reconciliation needs to know the page saw.
+ */
+export async function writePage(tx: Queryable, run: PageRun, page: ClassifiedPage, progress: RunProgress): Promise<string[]> {
+  const notWritten: string[] = [];
+  for (const batch of page.batches) notWritten.push(...(await writeBatch(tx, run, batch, progress.counts)));
   await heartbeatRun(tx, run.tenantId, run.runId, { ...progress.counts, ...page.read });
+  return notWritten;
 }
 
 async function openMockFile(absolute: string, relative: string): Promise<AsyncIterable<unknown>> {

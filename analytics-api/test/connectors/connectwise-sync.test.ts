@@ -252,9 +252,18 @@ describe('sync from the simulated ConnectWise', () => {
     expect(await deletedIds(t.ctx.db, tenantId, 'tickets')).toEqual([String(tickets[5]!.id)]);
     await expectStoredEqualsPsa();
 
-    for (const r of sim.tables.tickets.values().slice(0, 112)) sim.remove('tickets', String(r.id));
+    // Records the full pass itself writes (new ones, copied in without being remembered one by one)
+    // are present; the records it no longer finds are still found absent.
+    for (let i = 0; i < 40; i += 1) sim.add('tickets');
+    sim.remove('tickets', String(tickets[7]!.id));
+    const withNew = await sync('&entity=tickets&full=true');
+    expect(withNew.body.entities[0]).toMatchObject({ deleted: 1, inserted: 40 });
+    expect(await deletedIds(t.ctx.db, tenantId, 'tickets')).toEqual([String(tickets[5]!.id), String(tickets[7]!.id)].sort());
+    await expectStoredEqualsPsa();
+
+    for (const r of sim.tables.tickets.values().slice(0, 150)) sim.remove('tickets', String(r.id));
     const guarded = await sync('&entity=tickets&full=true');
-    expect(guarded.body.entities[0]).toMatchObject({ deleted: 0, deletions_refused: 112 });
-    expect(await deletedIds(t.ctx.db, tenantId, 'tickets')).toHaveLength(1);
+    expect(guarded.body.entities[0]).toMatchObject({ deleted: 0, deletions_refused: 150 });
+    expect(await deletedIds(t.ctx.db, tenantId, 'tickets')).toHaveLength(2);
   });
 });

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './server/heap-growth.js';
 import { ConfigError } from './config/config.js';
 import { DomainError } from './errors.js';
 import { parseArgs } from './cli/args.js';

@@ -1,3 +1,4 @@
+import './server/heap-growth.js';
 import pino from 'pino';
 import { ConfigError, loadConfig } from './config/config.js';
 import { loggerOptions } from './http/logger.js';

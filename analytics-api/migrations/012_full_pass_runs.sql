@@ -6,7 +6,8 @@
 -- At the end of a full pass, a stored row is present in the PSA's answer when the pass wrote it (its
 -- last_run_id is one of pass_run_ids: the first run and each resumed one), or when it changed after
 -- the pass began (another writer touched it meanwhile: not the pass's to judge), or when its id is in
--- psa_full_pass_seen (read by the pass but not written: unchanged, rejected, or upserted rather than
--- copied). Rows written by COPY, which a first load is made of, no longer cost an insert each.
+-- psa_full_pass_seen (read by the pass but not written by it: unchanged or rejected records, or every
+-- record of a batch in which one was not rewritten). A first load, whose rows the pass writes, no
+-- longer costs an insert per record.
 ALTER TABLE psa_sync_cursors ADD COLUMN IF NOT EXISTS pass_run_ids uuid[] NOT NULL DEFAULT '{}';
 ALTER TABLE psa_sync_cursors ADD COLUMN IF NOT EXISTS pass_began_at timestamptz;

@@ -174,7 +174,8 @@ async function syncEntity(
   return activeRuns.around(runId, async () => {
     await failInterruptedRuns(db, config.instanceId, activeRuns.list()).catch(() => undefined);
     await startRun(db, { id: runId, tenantId, entity, source: client.psa, mode: 'sync', instanceId: config.instanceId });
-    await cursors.joinPass(db, tenantId, entity, runId);
+    // Only a full pass's reconciliation asks which runs wrote a row.
+    if (full) await cursors.joinPass(db, tenantId, entity, runId);
     try {
       const labels = await picklists(db, client, tenantId, entity, cachedLabels);
       let contextLabels: PsaLabels | undefined;

@@ -105,6 +105,12 @@ export function expectStatus(response: HttpResponse, expected: number, what: str
   return response;
 }
 
+/**
+ * Node flags for every service the bench starts, from BENCH_SERVICE_NODE_ARGS (space-separated): the
+ * service gets only the environment written below, so an experiment's flags reach it this way.
+ */
+const EXTRA_NODE_ARGS = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+
 export interface ServiceOptions {
   databaseUrl?: string;
   env?: Record<string, string>;
@@ -156,7 +162,7 @@ export class Service {
       RATE_LIMIT_PER_MINUTE: '1000000',
       ...options.env,
     };
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), distMain], {
+    const child = spawn(process.execPath, [...EXTRA_NODE_ARGS, ...(options.nodeArgs ?? []), distMain], {
       cwd: packageRoot,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

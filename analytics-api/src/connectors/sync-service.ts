@@ -9,14 +9,16 @@ import {
   classifyPage,
   mapContextFor,
   newProgress,
-  writePage,
+  pageIds,
+  writePageRows,
+  type ClassifiedPage,
   type IngestSummary,
   type PageRun,
   type RunProgress,
 } from '../ingest/ingest-service.js';
 import { storeRejections } from '../ingest/ingest-store.js';
-import { failInterruptedRuns, finishRun, startRun } from '../ingest/run-store.js';
-import type { PsaClient } from './clients/psa-client.js';
+import { failInterruptedRuns, finishRun, heartbeatRun, startRun } from '../ingest/run-store.js';
+import type { ChangePage, PsaClient } from './clients/psa-client.js';
 import { defaultClientMaker, loadConnection, psaProblem, type ClientMaker } from './connection-service.js';
 import * as connections from './connection-store.js';
 import { PsaCallError, PsaRefusedError } from './psa-http.js';
@@ -170,6 +172,7 @@ async function syncEntity(
   let leaseRenewedAt = Date.now();
   let deleted = 0;
   let refusedDeletes = 0;
+  const pagesInFlight = db.maxConcurrency > 1 ? PAGES_IN_FLIGHT : 1;
 
   return activeRuns.around(runId, async () => {
     await failInterruptedRuns(db, config.instanceId, activeRuns.list()).catch(() => undefined);
@@ -184,10 +187,15 @@ async function syncEntity(
         // again (idempotent upserts make the re-read free of double counts), a bounded number of times.
         let checkFrom = iso((await cursors.readCursor(db, tenantId, entity))?.pass_started_at);
         for (let reading = 1; ; reading += 1) {
-          // Three stages overlap: the next page travels (read-ahead) and is mapped while this one
-          // is written and committed. Pages still commit one at a time, in order, each with its
-          // cursor, and a page's hooks run before the next page's transaction begins.
-          let committing: PendingPage | undefined;
+          // The next page travels (read-ahead) and is mapped while the pages before it are written.
+          // On PostgreSQL two pages are written at once, each in its own transaction, so that the
+          // database works on both cores: a page's rows are copied in while the page before it
+          // commits. Pages still commit one at a time, in order, each with its cursor: a page touches
+          // the run and cursor rows only once the page before it has committed (and its hooks ran),
+          // and rolls back if that page failed. Two pages holding the same record are not written at
+          // once (each would wait for the other's row).
+          const inFlight: PendingPage[] = [];
+          let classifiedBefore: ReadSnapshot | undefined;
           try {
             for await (const page of readAhead(client.changes(entity, since, after))) {
               pages += 1;
@@ -198,50 +206,24 @@ async function syncEntity(
                 run.context = await mapContextFor(db, { tenantId, source: client.psa, entity }, { labels: contextLabels });
               }
               // A page that does not commit must not count: what reading it counted goes back to before it.
-              const before = snapshot(progress);
+              classifiedBefore = snapshot(progress);
               const classified = await classifyPage(run, page.records, progress);
-              await settle(committing, before);
-              const pageNumber = pages;
-              const pending: PendingPage = { before, committed: false, done: Promise.resolve() };
-              pending.done = (async () => {
-                // Only this transaction moves the write outcomes now: what they were is what a rollback restores.
-                const written = {
-                  inserted: progress.counts.inserted,
-                  updated: progress.counts.updated,
-                  unchanged: progress.counts.unchanged,
-                  rejected: progress.counts.rejected,
-                };
-                await db
-                  .transaction(async (tx) => {
-                    const notWritten = await writePage(tx, run, classified, progress);
-                    if (full) await cursors.rememberSeen(tx, tenantId, entity, notWritten);
-                    await cursors.advancePass(tx, tenantId, entity, {
-                      position: page.position,
-                      maxUpdated: page.maxUpdated,
-                      serverDate: client.serverDate(),
-                      keyset: client.paging === 'keyset',
-                    });
-                    await options.hooks?.beforeCommit?.(entity, pageNumber);
-                  })
-                  .catch((error: unknown) => {
-                    Object.assign(progress.counts, written);
-                    throw error;
-                  });
-                pending.committed = true;
-                if (Date.now() - leaseRenewedAt >= LEASE_RENEW_MS) {
-                  leaseRenewedAt = Date.now();
-                  await connections.renewLease(db, tenantId, job.syncRunId, LEASE_SECONDS);
-                }
-                options.onProgress?.({ entity, pages: pageNumber, received: classified.read.received });
-                await options.hooks?.afterPage?.(entity, pageNumber);
-              })();
-              // Awaited before the next page's transaction or after the last; not an unhandled rejection meanwhile.
-              pending.done.catch(() => undefined);
-              committing = pending;
+              const ids = pageIds(classified);
+              while (inFlight.length > 0 && (inFlight.length >= pagesInFlight || inFlight.some((p) => shareAny(p.ids, ids)))) {
+                await inFlight[0]!.done;
+                inFlight.shift();
+              }
+              inFlight.push(writeInOrder(page, classified, ids, classifiedBefore, inFlight.at(-1)));
+              classifiedBefore = undefined;
             }
-          } finally {
-            // Also on the way out of a failed fetch: the page in flight settles before anything else.
-            await settle(committing);
+            for (const pending of inFlight) await pending.done;
+          } catch (error) {
+            // Also on the way out of a failed fetch: the pages being written settle before anything else.
+            await Promise.allSettled(inFlight.map((p) => p.done));
+            // What reading counted goes back to before the first page that did not commit.
+            const uncommitted = inFlight.find((p) => !p.committed)?.before ?? classifiedBefore;
+            if (uncommitted) restore(progress, uncommitted);
+            throw error;
           }
           checkFrom ??= iso((await cursors.readCursor(db, tenantId, entity))?.pass_started_at) ?? client.serverDate();
           if (!client.passDisturbed || !checkFrom || reading >= MAX_PASS_READINGS) break;
@@ -309,20 +291,49 @@ async function syncEntity(
   });
 
   /**
-   * Waits for a page's commit. When it fails, what reading counted goes back to what was committed:
-   * to before the page if its transaction failed (the transaction restored the write outcomes),
-   * else (a hook stopped the sync after the commit) to before `next`, the page read meanwhile that
-   * will not be written.
+   * Writes a page in its own transaction: its rows at once, then — once `previous` (the page before,
+   * still being written) has committed and its hooks ran — the run's heartbeat, the pass's cursor
+   * and, for a full pass, the ids it saw, then commits. The page's write outcomes join the run's
+   * counts when it commits, so a page that rolls back leaves them as they were.
    */
-  async function settle(page: PendingPage | undefined, next?: ReadSnapshot): Promise<void> {
-    if (!page) return;
-    try {
-      await page.done;
-    } catch (error) {
-      const committed = page.committed ? next : page.before;
-      if (committed) restore(progress, committed);
-      throw error;
-    }
+  function writeInOrder(
+    page: ChangePage,
+    classified: ClassifiedPage,
+    ids: Set<string>,
+    before: ReadSnapshot,
+    previous: PendingPage | undefined,
+  ): PendingPage {
+    const pageNumber = pages;
+    const pending: PendingPage = { ids, before, committed: false, done: Promise.resolve() };
+    pending.done = (async () => {
+      const outcome = newProgress().counts;
+      await db.transaction(async (tx) => {
+        const notWritten = await writePageRows(tx, run, classified, outcome);
+        await previous?.done;
+        const counts = { ...progress.counts, ...classified.read };
+        for (const key of WRITE_OUTCOMES) counts[key] += outcome[key];
+        await heartbeatRun(tx, tenantId, runId, counts);
+        if (full) await cursors.rememberSeen(tx, tenantId, entity, notWritten);
+        await cursors.advancePass(tx, tenantId, entity, {
+          position: page.position,
+          maxUpdated: page.maxUpdated,
+          serverDate: client.serverDate(),
+          keyset: client.paging === 'keyset',
+        });
+        await options.hooks?.beforeCommit?.(entity, pageNumber);
+      });
+      for (const key of WRITE_OUTCOMES) progress.counts[key] += outcome[key];
+      pending.committed = true;
+      if (Date.now() - leaseRenewedAt >= LEASE_RENEW_MS) {
+        leaseRenewedAt = Date.now();
+        await connections.renewLease(db, tenantId, job.syncRunId, LEASE_SECONDS);
+      }
+      options.onProgress?.({ entity, pages: pageNumber, received: classified.read.received });
+      await options.hooks?.afterPage?.(entity, pageNumber);
+    })();
+    // Awaited by the page after it, by the loop or at the end; not an unhandled rejection meanwhile.
+    pending.done.catch(() => undefined);
+    return pending;
   }
 
   async function entitySummary(): Promise<EntitySyncSummary> {
@@ -349,18 +360,30 @@ async function syncEntity(
   }
 }
 
-/** A page being written and committed while the next one is mapped. */
+/** A page being written and committed while the next ones are mapped and written. */
 interface PendingPage {
+  /** The external ids it holds. */
+  ids: Set<string>;
   /** What reading had counted before the page was classified. */
   before: ReadSnapshot;
   committed: boolean;
+  /** Committed and its hooks ran; rejects when either failed. */
   done: Promise<void>;
 }
 
-/**
- * The counters classifying a page moves (the write outcomes move in its transaction, which may
- * still be running for the page before when this is taken).
- */
+/** The counts a page's transaction moves (the others move as pages are read). */
+const WRITE_OUTCOMES = ['inserted', 'updated', 'unchanged', 'rejected'] as const;
+
+/** How many pages are written at once where the database takes several connections (PostgreSQL). */
+const PAGES_IN_FLIGHT = 2;
+
+function shareAny(a: Set<string>, b: Set<string>): boolean {
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  for (const id of small) if (large.has(id)) return true;
+  return false;
+}
+
+/** The counters classifying a page moves (the write outcomes move when a page commits). */
 interface ReadSnapshot {
   received: number;
   skipped: number;

@@ -18,7 +18,7 @@ export interface Queryable {
    * on this connection (inside its transaction). Resolves the number of rows copied; a row that
    * breaks a constraint fails the whole statement, as an INSERT would.
    */
-  readonly copyIn?: (text: string, data: string) => Promise<number>;
+  readonly copyIn?: (text: string, data: Uint8Array) => Promise<number>;
 }
 
 /** One connection held for a while: session state (advisory locks) stays on it. */

@@ -41,7 +41,7 @@ function clientSession(client: pg.PoolClient): Session {
     async execScript(sql: string) {
       await client.query(sql);
     },
-    async copyIn(text: string, data: string) {
+    async copyIn(text: string, data: Uint8Array) {
       const stream = client.query(copyFrom(text));
       await new Promise<void>((resolve, reject) => {
         stream.on('error', reject);

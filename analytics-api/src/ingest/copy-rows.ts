@@ -50,17 +50,30 @@ export function copyStatement(entity: Entity): string {
   return COPY_SQL[entity];
 }
 
-/** The COPY text of `records`, one row each, in the order given. */
-export function copyText(entity: Entity, batch: { tenantId: string; source: Source; runId: string }, records: StoredRecord[]): string {
+/**
+ * The COPY data of `records`, one row each, in the order given, as UTF-8 bytes. Each row is encoded
+ * straight into one buffer: joining the rows into one string first, then encoding that for the
+ * socket, cost four times as much (measured in docs/benchmarks.md, sync row).
+ */
+export function copyRows(entity: Entity, batch: { tenantId: string; source: Source; runId: string }, records: StoredRecord[]): Buffer {
   const trailer = `\t${batch.tenantId}\t${batch.source}\t${batch.runId}\n`;
-  const lines: string[] = [];
+  const lines = new Array<string>(records.length);
   const fields = FIELDS[entity];
-  for (const record of records) {
+  let size = 0;
+  for (let i = 0; i < records.length; i += 1) {
+    const record = records[i]!;
     // Read by name: a validated record's fields are all scalars or null (validate.ts).
     const canonical = record.canonical as unknown as Readonly<Record<string, Value>>;
     let line = '';
     for (const name of fields) line += `${field(canonical[name] ?? DEFAULTS[name])}\t`;
-    lines.push(`${line}${payloadField(record.payloadJson)}\t${record.record_hash}${trailer}`);
+    line += `${payloadField(record.payloadJson)}\t${record.record_hash}${trailer}`;
+    lines[i] = line;
+    // Sized exactly: an upper bound (three bytes per UTF-16 unit) left V8 counting three times the
+    // memory held outside its heap, and collecting sooner for it.
+    size += Buffer.byteLength(line);
   }
-  return lines.join('');
+  const bytes = Buffer.allocUnsafe(size);
+  let offset = 0;
+  for (const line of lines) offset += bytes.write(line, offset);
+  return bytes;
 }

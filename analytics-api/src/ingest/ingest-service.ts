@@ -324,15 +324,26 @@ export async function classifyPage(run: PageRun, records: readonly unknown[], pr
 }
 
 /**
- * Writes a classified page. Returns the external ids the page carried that no row of this run now
- * holds (rejected or unchanged): with the run's id on the rows it wrote, they are everything a full
- * sync's reconciliation needs to know the page saw.
+ * Writes the records of a classified page and keeps its rejections, inside the caller's
+ * transaction; the write outcomes are added to `outcome` (the page's own counts: the caller adds
+ * them to the run's once the page commits). Returns the external ids the page carried that no row
+ * of this run now holds (rejected, or unchanged): with the run's id on the rows it wrote, they are
+ * everything a full sync's reconciliation needs to know the page saw.
  */
-export async function writePage(tx: Queryable, run: PageRun, page: ClassifiedPage, progress: RunProgress): Promise<string[]> {
+export async function writePageRows(tx: Queryable, run: PageRun, page: ClassifiedPage, outcome: RunCounts): Promise<string[]> {
   const notWritten: string[] = [];
-  for (const batch of page.batches) notWritten.push(...(await writeBatch(tx, run, batch, progress.counts)));
-  await heartbeatRun(tx, run.tenantId, run.runId, { ...progress.counts, ...page.read });
+  for (const batch of page.batches) notWritten.push(...(await writeBatch(tx, run, batch, outcome)));
   return notWritten;
+}
+
+/** The external ids of a classified page's records, valid or rejected. */
+export function pageIds(page: ClassifiedPage): Set<string> {
+  const ids = new Set<string>();
+  for (const batch of page.batches) {
+    for (const record of batch.records) ids.add(record.external_id);
+    for (const rejection of batch.rejections) if (typeof rejection.external_id === 'string') ids.add(rejection.external_id);
+  }
+  return ids;
 }
 
 async function openMockFile(absolute: string, relative: string): Promise<AsyncIterable<unknown>> {

@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/database.js';
 import { isUniqueViolation } from '../db/db-errors.js';
 import type { Entity, Source } from './canonical.js';
-import { copyStatement, copyText } from './copy-rows.js';
+import { copyRows, copyStatement } from './copy-rows.js';
 import { jsonbRow, type StoredRecord } from './stored-row.js';
 
 /**
@@ -159,7 +159,7 @@ async function copyFresh(
   if (!tx.copyIn) return false;
   await tx.query('SAVEPOINT copy_fresh_rows');
   try {
-    await tx.copyIn(copyStatement(entity), copyText(entity, batch, fresh));
+    await tx.copyIn(copyStatement(entity), copyRows(entity, batch, fresh));
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
     await tx.query('ROLLBACK TO SAVEPOINT copy_fresh_rows');

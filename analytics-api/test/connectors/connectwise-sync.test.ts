@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { syncTenant } from '../../src/connectors/sync-service.js';
 import { createApiKey, createTenant } from '../../src/tenants/tenant-service.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { onPostgres, postgresOnly } from '../helpers/test-database.js';
 import { deletedIds, mockRecords, storedPayloads, TEST_CREDENTIALS_KEY } from './helpers.js';
 import { ConnectWiseSim, CW_CREDENTIALS, type CwRecord } from './sim/connectwise-sim.js';
 import type { EntitySyncSummary } from '../../src/connectors/sync-service.js';
@@ -164,6 +165,49 @@ describe('sync from the simulated ConnectWise', () => {
     expect(runs.rows.map((r) => r.status)).toEqual(['failed', 'failed', 'succeeded']);
     expect(runs.rows.reduce((sum, r) => sum + r.inserted, 0)).toBe(120);
   });
+
+  it.skipIf(!onPostgres)(
+    postgresOnly(
+      'writes the next page while a page commits (two transactions), and rolls it back when that page fails',
+      'PGlite is one connection, so its sync writes one page at a time',
+    ),
+    async () => {
+      const stop = new Error('killed');
+      // Page 1 holds its commit until page 2's rows are copied in, in a transaction of its own: two
+      // of the service's connections are then inside a transaction of this test database.
+      const inTransaction = async () => {
+        const { rows } = await t.ctx.db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`,
+        );
+        return rows[0]!.n;
+      };
+      let seen = 0;
+      await expect(
+        syncTenant(t.ctx.db, t.config, t.ctx.activeRuns, tenantId, {
+          entity: 'tickets',
+          hooks: {
+            beforeCommit: async (_e, page) => {
+              if (page !== 1) return;
+              const deadline = Date.now() + 10_000;
+              while ((seen = await inTransaction()) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+              throw stop;
+            },
+          },
+        }),
+      ).rejects.toBe(stop);
+      expect(seen).toBe(2);
+      // Neither page committed, and the failed run counts nothing it did not keep.
+      expect((await storedPayloads(t.ctx.db, tenantId, 'tickets')).size).toBe(0);
+      const failed = await t.ctx.db.query<{ status: string; received: number; inserted: number }>(
+        `SELECT status, received, inserted FROM ingestion_runs WHERE tenant_id = $1 AND mode = 'sync'`,
+        [tenantId],
+      );
+      expect(failed.rows).toEqual([{ status: 'failed', received: 0, inserted: 0 }]);
+      const done = await syncTenant(t.ctx.db, t.config, t.ctx.activeRuns, tenantId, { entity: 'tickets' });
+      expect(done.entities[0]).toMatchObject({ received: 120, inserted: 120, updated: 0, unchanged: 0, pages: 5 });
+      await expectStoredEqualsPsa();
+    },
+  );
 
   it('keeps records changed while the sync pages exact', async () => {
     let pages = 0;

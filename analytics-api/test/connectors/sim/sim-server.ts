@@ -42,6 +42,13 @@ export abstract class SimServer {
   requests: { method: string; path: string; status: number }[] = [];
   /** Called after each served data page: a test may change records while a sync pages. */
   onPage: (() => void) | undefined;
+  /**
+   * When set (the bench, whose data does not change once loaded), an answer is kept by request and
+   * the same request gets the same bytes again without the server recomputing them: a real PSA does
+   * that work on its own machines, not on the cores the service is measured on. Tests leave it off.
+   */
+  replayAnswers = false;
+  private readonly answers = new Map<string, { status: number; headers: Record<string, string> | undefined; bytes: Buffer }>();
   private count = 0;
 
   /** Advances the clock; `ms` defaults to a random step under two seconds, so equal seconds happen. */
@@ -82,6 +89,14 @@ export abstract class SimServer {
       req.socket.destroy();
       return;
     }
+    const replayKey = this.replayAnswers ? `${req.method} ${req.url} ${Buffer.concat(chunks).toString('utf8')}` : undefined;
+    const replay = replayKey === undefined ? undefined : this.answers.get(replayKey);
+    if (replay) {
+      this.requests.push({ method: req.method ?? 'GET', path: url.pathname, status: replay.status });
+      res.writeHead(replay.status, { 'content-type': 'application/json', date: new Date(this.now).toUTCString(), ...replay.headers });
+      res.end(replay.bytes);
+      return;
+    }
     if (f.refuse) answer = { status: f.refuse, body: { message: f.refuse === 401 ? 'Unauthorized' : 'Forbidden' } };
     else if (f.unavailableNext && f.unavailableNext > 0) {
       f.unavailableNext -= 1;
@@ -102,6 +117,13 @@ export abstract class SimServer {
     }
     this.requests.push({ method: req.method ?? 'GET', path: url.pathname, status: answer.status });
     const text = answer.json ?? (answer.body === undefined ? '' : JSON.stringify(answer.body));
+    if (replayKey !== undefined && answer.status === 200) {
+      const bytes = Buffer.from(text, 'utf8');
+      this.answers.set(replayKey, { status: answer.status, headers: answer.headers, bytes });
+      res.writeHead(answer.status, { 'content-type': 'application/json', date: new Date(this.now).toUTCString(), ...answer.headers });
+      res.end(bytes);
+      return;
+    }
     res.writeHead(answer.status, { 'content-type': 'application/json', date: new Date(this.now).toUTCString(), ...answer.headers });
     res.end(text);
   }

@@ -91,7 +91,7 @@ export async function endPass(tx: Queryable, tenantId: string, entity: Entity, c
   );
 }
 
-/** Ids a full pass read but did not write itself (writePage): the rows it wrote are known by their run. */
+/** Ids a full pass read but did not write itself (writePageRows): the rows it wrote are known by their run. */
 export async function rememberSeen(tx: Queryable, tenantId: string, entity: Entity, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
   await tx.query(

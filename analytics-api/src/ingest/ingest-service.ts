@@ -303,9 +303,9 @@ export interface ClassifiedPage {
 /**
  * The push path for a caller that owns the transaction (the PSA sync), in two steps so that the
  * caller can map the next page while this one is written: classifyPage maps and validates
- * `records` (no database), writePage upserts them and keeps their rejections inside `tx`, so that
- * the caller commits its own state (the sync cursor) atomically with them. Counts accumulate in
- * `progress`: received and skipped when classified, the outcomes when written.
+ * `records` (no database), writePageRows upserts them and keeps their rejections inside `tx`, so
+ * that the caller commits its own state (the sync cursor) atomically with them. Received and
+ * skipped accumulate in `progress` when classified; the write outcomes go to the caller's counts.
  */
 export async function classifyPage(run: PageRun, records: readonly unknown[], progress: RunProgress): Promise<ClassifiedPage> {
   const batches: Batch[] = [];

@@ -89,14 +89,14 @@ export abstract class SimServer {
       req.socket.destroy();
       return;
     }
+    const send = (status: number, headers: Record<string, string> | undefined, body: string | Buffer) => {
+      this.requests.push({ method: req.method ?? 'GET', path: url.pathname, status });
+      res.writeHead(status, { 'content-type': 'application/json', date: new Date(this.now).toUTCString(), ...headers });
+      res.end(body);
+    };
     const replayKey = this.replayAnswers ? `${req.method} ${req.url} ${Buffer.concat(chunks).toString('utf8')}` : undefined;
     const replay = replayKey === undefined ? undefined : this.answers.get(replayKey);
-    if (replay) {
-      this.requests.push({ method: req.method ?? 'GET', path: url.pathname, status: replay.status });
-      res.writeHead(replay.status, { 'content-type': 'application/json', date: new Date(this.now).toUTCString(), ...replay.headers });
-      res.end(replay.bytes);
-      return;
-    }
+    if (replay) return send(replay.status, replay.headers, replay.bytes);
     if (f.refuse) answer = { status: f.refuse, body: { message: f.refuse === 401 ? 'Unauthorized' : 'Forbidden' } };
     else if (f.unavailableNext && f.unavailableNext > 0) {
       f.unavailableNext -= 1;
@@ -115,17 +115,11 @@ export abstract class SimServer {
         answer = { status: 500, body: { message: error instanceof Error ? error.message : String(error) } };
       }
     }
-    this.requests.push({ method: req.method ?? 'GET', path: url.pathname, status: answer.status });
     const text = answer.json ?? (answer.body === undefined ? '' : JSON.stringify(answer.body));
-    if (replayKey !== undefined && answer.status === 200) {
-      const bytes = Buffer.from(text, 'utf8');
-      this.answers.set(replayKey, { status: answer.status, headers: answer.headers, bytes });
-      res.writeHead(answer.status, { 'content-type': 'application/json', date: new Date(this.now).toUTCString(), ...answer.headers });
-      res.end(bytes);
-      return;
-    }
-    res.writeHead(answer.status, { 'content-type': 'application/json', date: new Date(this.now).toUTCString(), ...answer.headers });
-    res.end(text);
+    if (replayKey === undefined || answer.status !== 200) return send(answer.status, answer.headers, text);
+    const bytes = Buffer.from(text, 'utf8');
+    this.answers.set(replayKey, { status: answer.status, headers: answer.headers, bytes });
+    send(answer.status, answer.headers, bytes);
   }
 }
 

@@ -21,6 +21,7 @@ import {
 import { HashedFile } from './hashed-file.js';
 import { writeFactMonths, type PreviousFile, type PreviousGeneration } from './fact-months.js';
 import { buildManifest, MANIFEST_NAME, MANIFEST_VERSION } from './manifest.js';
+import { readMonthState, saveMonthState, type MonthState } from './month-state.js';
 import { TABLE_STAGES, type TableContext } from './tables.js';
 import { writeTable, type FileFormat, type WrittenFile, type WrittenTable } from './table-writer.js';
 
@@ -70,8 +71,16 @@ export interface ExportOptions {
   tenantId?: string;
   /** Default 'both'. */
   format?: ExportFormat;
-  /** Rewrite every month of the fact tables instead of carrying unchanged ones over (fact-months.ts). */
+  /**
+   * Recompute every month of the fact tables and rewrite them all, instead of reading only the months
+   * that changed and carrying the unchanged ones over (month-state.ts, fact-months.ts).
+   */
   full?: boolean;
+  /**
+   * The primary (DATABASE_URL), where an export saves its month state once published, when `db` is
+   * a read replica; default `db`.
+   */
+  primary?: Database;
   hooks?: ExportHooks;
 }
 
@@ -194,15 +203,16 @@ interface TenantExportOptions {
   queue: ExportQueue;
   formats: readonly FileFormat[];
   full: boolean;
+  primary: Database;
   hooks: ExportHooks | undefined;
 }
 
 function exportTenant(db: Database, config: ExportConfig, tenant: Tenant, options: TenantExportOptions): Promise<TenantExport> {
   return withTenantExportLock(db, options.queue, tenant.id, async (session) => {
-    if (!session) return exportTenantFrom(db, db, config, tenant, options);
+    if (!session) return exportTenantFrom(db, db, false, config, tenant, options);
     const snapshot = await exportSnapshot(session);
     try {
-      return await exportTenantFrom(readingSnapshot(db, snapshot.id), session, config, tenant, options);
+      return await exportTenantFrom(readingSnapshot(db, snapshot.id), session, true, config, tenant, options);
     } finally {
       await snapshot.end().catch(() => undefined);
     }
@@ -212,9 +222,10 @@ function exportTenant(db: Database, config: ExportConfig, tenant: Tenant, option
 async function exportTenantFrom(
   db: Database,
   small: Queryable,
+  oneSnapshot: boolean,
   config: ExportConfig,
   tenant: Tenant,
-  { formats, full, hooks }: TenantExportOptions,
+  { formats, full, primary, hooks }: TenantExportOptions,
 ): Promise<TenantExport> {
   // The tenant may have been offboarded while this export waited for the lock.
   if ((await small.query('SELECT 1 FROM tenants WHERE id = $1', [tenant.id])).rows.length === 0)
@@ -229,11 +240,13 @@ async function exportTenantFrom(
   let generationPath: string;
   let files: WrittenFile[];
   let dataAsOf: Date | null;
+  let monthState: MonthState;
   try {
     // Started first, so that what it reports is never newer than the files' contents.
     const pendingFreshness = freshness(small, tenant.id);
     pendingFreshness.catch(() => undefined); // awaited below; a table failing first must not leave it unhandled
-    const ctx = { db: small, tenantId: tenant.id, timezone: tenant.timezone };
+    monthState = await readMonthState(small, tenant, full);
+    const ctx = { db: small, tenantId: tenant.id, timezone: tenant.timezone, months: monthState, oneSnapshot };
     const tables = await writeTables(db, ctx, staging, formats, { generation, previous }, async (written) => {
       for (const file of written.files) await hooks?.afterFile?.({ tenant_id: tenant.id, name: file.name, staging });
     });
@@ -261,6 +274,9 @@ async function exportTenantFrom(
     await discardStaging(staging);
     throw error;
   }
+  // Only now: the months it saves are those of a published generation. Refused (false) when another
+  // export saved since this one's snapshot; the log rows then stay for the next export.
+  await saveMonthState(primary, monthState);
   const pruned = await prune(layout, config.exportsKeep);
 
   return {
@@ -300,7 +316,13 @@ export async function generateExports(db: Database, config: ExportConfig, option
   try {
     await ensureExportsRoot(config.exportsPath);
     const exports: TenantExport[] = [];
-    const tenantOptions = { queue: options.queue, formats: FILE_FORMATS[format], full: options.full ?? false, hooks: options.hooks };
+    const tenantOptions = {
+      queue: options.queue,
+      formats: FILE_FORMATS[format],
+      full: options.full ?? false,
+      primary: options.primary ?? db,
+      hooks: options.hooks,
+    };
     for (const tenant of tenants) exports.push(await exportTenant(db, config, tenant, tenantOptions));
     return { generated_at: startedAt.toISOString(), exports };
   } catch (error) {

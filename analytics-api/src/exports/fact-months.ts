@@ -14,7 +14,7 @@ import { writeTable, type WrittenTable } from './table-writer.js';
  * Each month file gets a fingerprint: a hash of everything its bytes are made from — the table's
  * query and columns, its parameters (tenant, time zone, the configuration's KPI settings), the
  * version of the file writers, and the month's count and checksum of the stored records
- * (TableSpec.months). A file of the previous generation whose fingerprint equals the new one holds
+ * (month-state.ts). A file of the previous generation whose fingerprint equals the new one holds
  * the very bytes this export would write, and is carried over by a hard link (no copy; a copy where
  * the file system has no hard links). Everything else is written. A full export (`full`) writes
  * every month; both paths give the same bytes for the same data.
@@ -30,12 +30,6 @@ export type PreviousFile = Omit<ManifestFile, 'table' | 'columns'>;
 export interface PreviousGeneration {
   dir: string;
   files: ReadonlyMap<string, PreviousFile>;
-}
-
-interface MonthFingerprint {
-  month: string;
-  records: number;
-  checksum: string | null;
 }
 
 /** `2026-01` → the first day of that month and of the next, as `YYYY-MM-DD`. */
@@ -81,10 +75,7 @@ export async function writeFactMonths(input: {
   if (!table.months) throw new Error(`${table.name} is not written by month`);
   const params = await table.params(ctx);
   const inputs = sha256(JSON.stringify([FACT_FILE_VERSION, table.sql, table.columns, params]));
-  const { rows: months } = await ctx.db.query<MonthFingerprint>(
-    `SELECT month, records, checksum FROM (${table.months.fingerprintSql}) AS m WHERE month IS NOT NULL ORDER BY month`,
-    [ctx.tenantId, ctx.timezone],
-  );
+  const months = ctx.months.months[table.months.fact];
   await mkdir(join(staging, table.name));
 
   const files: WrittenFile[] = [];

@@ -4,6 +4,7 @@ import { COUNT_KEYS, KPI_KEYS, roundKpi } from '../kpi/kpi-keys.js';
 import { kpiSettings } from '../tenant-config/config-schema.js';
 import { effectiveConfig } from '../tenant-config/effective-config.js';
 import { boolean, date, daysSql, double, int32, localDateSql, millisSql, string, timestamp, type ColumnSpec, type Row } from './columns.js';
+import type { Fact, MonthState } from './month-state.js';
 
 /**
  * The star schema written for Power BI (docs/power-bi.md draws it). Each table is one SQL query
@@ -19,6 +20,10 @@ export interface TableContext {
   db: Queryable;
   tenantId: string;
   timezone: string;
+  /** The fact months and the dimension names, as of the export's snapshot (month-state.ts). */
+  months: MonthState;
+  /** Every table reads the snapshot `months` was read in (PostgreSQL), not the data as it is when read. */
+  oneSnapshot: boolean;
 }
 
 export interface TableSpec {
@@ -44,11 +49,10 @@ export interface TableSpec {
   changedAt?: string;
   /**
    * A fact table written as one file per month (fact-months.ts): its query takes $4 and $5, the
-   * first local day of the month and of the next one; `fingerprintSql` ($1 tenant, $2 zone) gives
-   * per month (`YYYY-MM`) the count and an order-free checksum of every stored record the month's
-   * rows are made from, deleted and excluded ones included, so that any change to them changes it.
+   * first local day of the month and of the next one; its months and their fingerprints are those of
+   * `fact` in the export's month state (month-state.ts).
    */
-  months?: { fingerprintSql: string };
+  months?: { fact: Fact };
 }
 
 const ms = millisSql;
@@ -89,18 +93,6 @@ const localMidnight = (dateParam: string) => `(${dateParam}::date::timestamp AT 
  * which the planner prefers for a cursor (fast start) or with enable_sort off (the COPY path).
  */
 const MONTH_ORDER = (key: string) => `${key} || ''`;
-/** SQL: an instant as whole microseconds since the epoch (exact for any date of this era), -1 for NULL. */
-const micros = (expression: string) => `COALESCE(round(date_part('epoch', ${expression}) * 1000000)::int8, -1)`;
-/**
- * SQL: a month's checksum of its records, whatever their order: the XOR of one 64-bit hash per
- * record of its key and of the instants given (each a seed of the next hash), as text. Integer
- * hashes only: a third of the cost of hashing the values as text.
- */
-const checksumSql = (key: string, instants: string[]) =>
-  `bit_xor(hashtextextended(${key}, ${instants.reduce((seed, instant) => `hashint8extended(${micros(instant)}, ${seed})`, '0')}))::text`;
-/** SQL: the fingerprint rows (month, records, checksum) of `grouped`, whose first column is the month's first day. */
-const byMonth = (grouped: string) => `SELECT to_char(m.first_day, 'YYYY-MM') AS month, m.records, m.checksum FROM (${grouped}) AS m`;
-
 // ---------------------------------------------------------------------------------------------
 // Facts
 
@@ -171,15 +163,7 @@ SELECT t.external_id AS ticket_key,
   params: tenantZoneAndSettings,
   bulk: true,
   changedAt: 'modified_at',
-  // changed_at moves on every stored change but a deletion in the PSA, which sets deleted_at only.
-  months: {
-    fingerprintSql: byMonth(`
-SELECT date_trunc('month', t.created_at AT TIME ZONE $2::text) AS first_day, count(*)::int AS records,
-       ${checksumSql('t.external_id', ['t.changed_at', 't.deleted_at'])} AS checksum
-  FROM raw_tickets t
- WHERE t.tenant_id = $1::uuid
- GROUP BY 1`),
-  },
+  months: { fact: 'tickets' },
 };
 
 const FACT_TIME_ENTRIES: TableSpec = {
@@ -239,17 +223,7 @@ SELECT e.external_id AS time_entry_key,
   params: tenantZoneAndSettings,
   bulk: true,
   changedAt: 'modified_at',
-  // A row also depends on its linked ticket (client_key falls back to the ticket's client, and an
-  // excluded client leaves the entry out): the ticket's changes count as the entry's.
-  months: {
-    fingerprintSql: byMonth(`
-SELECT date_trunc('month', COALESCE(e.work_date, (e.started_at AT TIME ZONE $2::text)::date)) AS first_day, count(*)::int AS records,
-       ${checksumSql('e.external_id', ['e.changed_at', 'e.deleted_at', 't.changed_at', 't.deleted_at'])} AS checksum
-  FROM raw_time_entries e
-  LEFT JOIN raw_tickets t ON t.tenant_id = e.tenant_id AND t.external_id = e.ticket_external_id
- WHERE e.tenant_id = $1::uuid
- GROUP BY 1`),
-  },
+  months: { fact: 'time_entries' },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -341,38 +315,48 @@ SELECT ${daysSql('b.kpi_date')} AS date_key,
 }
 
 // ---------------------------------------------------------------------------------------------
-// Dimensions: every key used by a fact or a KPI breakdown, with its most recent name. Names are
-// first reduced per (key, name) by a hash aggregate, so the sort only sees a few rows per key.
+// Dimensions: every key used by a fact or a KPI breakdown, with its most recent name. When the export
+// reads one snapshot (PostgreSQL), the names the records give come from its month state ($2, see
+// month-state.ts: per key and name, the latest change among the records that are not deleted), so a
+// dimension does not read the tenant's history. Otherwise ($2 NULL: PGlite, where each table reads
+// the data as it then is) they are read from the records, after the facts, so that they hold every
+// key the facts hold. Names are first reduced per (key, name), so the sort only sees a few rows per key.
 
 function personDimension(dimension: 'client' | 'technician'): TableSpec {
   const prefix = dimension;
   const keyColumn = `${dimension}_id`;
   const nameColumn = `${dimension}_name`;
+  const seen = (at: string) => `(extract(epoch FROM ${at}) * 1000000)::int8`;
   return {
     name: `dim_${dimension}`,
     description: `one row per ${dimension} key seen in tickets, time entries or KPI breakdowns, with its latest name`,
     key: [`${prefix}_key`],
     columns: [string(`${prefix}_key`, false), string(`${prefix}_name`)],
+    // seen: microseconds since the epoch. A name from the records wins over one from a KPI breakdown.
     sql: `
 SELECT DISTINCT ON (key) key AS ${prefix}_key, label AS ${prefix}_name
   FROM (
         SELECT key, label, min(rank) AS rank, max(seen) AS seen
           FROM (
-                SELECT ${keyColumn} AS key, ${nameColumn} AS label, 0 AS rank,
-                       COALESCE(source_updated_at, changed_at) AS seen
-                  FROM raw_tickets WHERE tenant_id = $1::uuid AND ${keyColumn} IS NOT NULL AND deleted_at IS NULL
+                SELECT s.value ->> 0 AS key, s.value ->> 1 AS label, 0 AS rank, (s.value ->> 2)::int8 AS seen
+                  FROM jsonb_array_elements($2::jsonb) AS s
                 UNION ALL
-                SELECT ${keyColumn}, ${nameColumn}, 0, COALESCE(source_updated_at, changed_at)
-                  FROM raw_time_entries WHERE tenant_id = $1::uuid AND ${keyColumn} IS NOT NULL AND deleted_at IS NULL
+                SELECT ${keyColumn}, ${nameColumn}, 0, ${seen('COALESCE(source_updated_at, changed_at)')}
+                  FROM raw_tickets
+                 WHERE $2::jsonb IS NULL AND tenant_id = $1::uuid AND ${keyColumn} IS NOT NULL AND deleted_at IS NULL
                 UNION ALL
-                SELECT group_key, group_label, 1, computed_at
+                SELECT ${keyColumn}, ${nameColumn}, 0, ${seen('COALESCE(source_updated_at, changed_at)')}
+                  FROM raw_time_entries
+                 WHERE $2::jsonb IS NULL AND tenant_id = $1::uuid AND ${keyColumn} IS NOT NULL AND deleted_at IS NULL
+                UNION ALL
+                SELECT group_key, group_label, 1, ${seen('computed_at')}
                   FROM kpi_daily_breakdown
                  WHERE tenant_id = $1::uuid AND dimension = '${dimension}' AND group_key IS NOT NULL
                ) AS sightings
          GROUP BY key, label
        ) AS names
  ORDER BY key, (label IS NULL), rank, seen DESC NULLS LAST`,
-    params: tenantOnly,
+    params: (ctx) => [ctx.tenantId, ctx.oneSnapshot ? JSON.stringify(ctx.months.sightings[dimension]) : null],
   };
 }
 
@@ -461,15 +445,15 @@ SELECT ${daysSql('d')} AS date_key,
 };
 
 /**
- * In writing order: facts and KPIs first, dimensions last. Each table is read in its own
- * transaction; a stage starts once the tables of the stage before it are being read (see
- * export-service.ts writeTables), so a dimension's snapshot is newer than the facts' and it holds
- * every key they reference even while ingestion runs (unless a record's key itself changed between
- * the two reads: the fact keeps the old key, which no record may hold any more). The tables of one stage are written at
- * the same time, each on its own connection (the dimensions each scan the tenant's history: on
- * PostgreSQL they then share the cores). The facts are stages of their own: from a cursor (Parquet,
- * PGlite) they are written one after the other so that memory stays bounded; streamed by COPY they
- * overlap, each with a fixed amount of memory.
+ * In writing order: facts and KPIs first, dimensions last. On PostgreSQL every table reads the
+ * export's one snapshot. On PGlite each table is read in its own transaction; a stage starts once the
+ * tables of the stage before it are being read (see export-service.ts writeTables), so a dimension's
+ * read is newer than the facts' and it holds every key they reference even while ingestion runs
+ * (unless a record's key itself changed between the two reads: the fact keeps the old key, which no
+ * record may hold any more). The tables of one stage are written at the same time, each on its own
+ * connection. The facts are stages of their own: from a cursor (Parquet, PGlite) they are written one
+ * after the other so that memory stays bounded; streamed by COPY they overlap, each with a fixed
+ * amount of memory.
  */
 export const TABLE_STAGES: readonly (readonly TableSpec[])[] = [
   [FACT_TICKETS],

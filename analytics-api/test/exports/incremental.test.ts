@@ -134,9 +134,10 @@ describe('exports follow the changes: one file per month, only changed months re
     await exportNow();
     await insertTicket(database.db, PARIS, { external_id: 'D1', created_at: '2026-01-02T09:00:00Z', client_id: 'C2', priority: 'High' });
     const after = await exportNow();
-    // December lost its only ticket: no file; January is rewritten; and D1's time entry E1 (December) too.
+    // December lost its only ticket: no file; January is rewritten. D1's time entry E1 (December) is
+    // not: an entry takes only its client from its ticket, and D1's client did not change.
     expect(writers(after).has('fact_tickets/2025-12.csv')).toBe(false);
-    expect(rewritten(after)).toEqual(bothFormats('fact_tickets/2026-01', 'fact_time_entries/2025-12'));
+    expect(rewritten(after)).toEqual(bothFormats('fact_tickets/2026-01'));
     expect(readCsv(join(after.generation_path, 'fact_tickets/2026-01.csv')).map((row) => row.ticket_key)).toEqual(['D1', 'J1']);
   });
 

@@ -32,6 +32,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
         tenantId: request.query.tenant_id,
         format: request.query.format,
         full: request.query.full,
+        primary: request.db,
       });
       return reply.code(201).send(result);
     },

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
-import type { Database, Queryable } from '../db/database.js';
+import type { Database, Queryable, Session } from '../db/database.js';
+import { scopeOf } from '../db/scope.js';
 import { exportSnapshot } from '../db/snapshot.js';
 import { getTenant, listTenants, type Tenant } from '../tenants/tenant-service.js';
 import { invalid, notFound } from '../errors.js';
@@ -77,8 +78,8 @@ export interface ExportOptions {
    */
   full?: boolean;
   /**
-   * The primary (DATABASE_URL), where an export saves its month state once published, when `db` is
-   * a read replica; default `db`.
+   * The primary (DATABASE_URL), when `db` is a read replica: the export takes the tenant's export
+   * lock there, and saves its month state there once published; default `db`.
    */
   primary?: Database;
   hooks?: ExportHooks;
@@ -192,7 +193,8 @@ function readingSnapshot(db: Database, snapshot: string): Database {
 /**
  * One export of a tenant, holding its export lock (export-lock.ts): a second export of the tenant,
  * from this process or another replica, starts once this one is published, from the data as it is
- * then. On PostgreSQL every table of the generation reads one snapshot: the lock's session opens a
+ * then. On PostgreSQL every table of the generation reads one snapshot: the lock's session (or, when
+ * reading the replica, a session there) opens a
  * REPEATABLE READ transaction and exports its snapshot, every cursor and COPY imports it (and the
  * small queries — freshness, table parameters — run in that transaction), so the dimensions hold
  * every key the facts reference whatever is ingested meanwhile. On PGlite (one connection) the tables
@@ -208,15 +210,30 @@ interface TenantExportOptions {
 }
 
 function exportTenant(db: Database, config: ExportConfig, tenant: Tenant, options: TenantExportOptions): Promise<TenantExport> {
-  return withTenantExportLock(db, options.queue, tenant.id, async (session) => {
-    if (!session) return exportTenantFrom(db, db, false, config, tenant, options);
-    const snapshot = await exportSnapshot(session);
-    try {
-      return await exportTenantFrom(readingSnapshot(db, snapshot.id), session, true, config, tenant, options);
-    } finally {
-      await snapshot.end().catch(() => undefined);
-    }
+  // The lock is always the primary's, also when the data is read from the replica: advisory locks
+  // are not replicated, and an export reading the primary (a lagging replica, another API replica
+  // without one) or an offboarding must wait for this export as for any other.
+  return withTenantExportLock(options.primary, options.queue, tenant.id, async (lockSession) => {
+    if (!lockSession) return exportTenantFrom(db, db, false, config, tenant, options);
+    if (scopeOf(db) === scopeOf(options.primary)) return exportFromSnapshot(db, lockSession, config, tenant, options);
+    return db.withSession((readSession) => exportFromSnapshot(db, readSession, config, tenant, options));
   });
+}
+
+/** Exports from one snapshot, opened on `session` (a session of `db`). */
+async function exportFromSnapshot(
+  db: Database,
+  session: Session,
+  config: ExportConfig,
+  tenant: Tenant,
+  options: TenantExportOptions,
+): Promise<TenantExport> {
+  const snapshot = await exportSnapshot(session);
+  try {
+    return await exportTenantFrom(readingSnapshot(db, snapshot.id), session, true, config, tenant, options);
+  } finally {
+    await snapshot.end().catch(() => undefined);
+  }
 }
 
 async function exportTenantFrom(

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import type { Database } from '../../src/db/database.js';
+import { EXPORT_LOCK_KEY_SQL } from '../../src/exports/export-lock.js';
 import { buildApp } from '../../src/http/app.js';
 import { createContext, type CreatedContext } from '../../src/server/create-context.js';
 import { createApiKey } from '../../src/tenants/tenant-service.js';
@@ -150,6 +151,27 @@ describe(
         expect(fact.rows).toBe(3);
       } finally {
         await resumeReplay();
+      }
+    });
+
+    it('an export that reads the standby waits for the export lock held on the primary', async () => {
+      // Nothing written since the last export: the export reads the standby at once.
+      expect(await standbyIs(await created.ctx.reads!.forTenant(tenant))).toBe(true);
+      // What an export from another API replica, or an offboarding, on the primary holds.
+      const holder = new pg.Client({ connectionString: pair.primaryUrl });
+      await holder.connect();
+      try {
+        await holder.query(`SELECT pg_advisory_lock(${EXPORT_LOCK_KEY_SQL})`, [tenant]);
+        let settled = false;
+        const pending = app
+          .inject({ method: 'POST', url: `/internal/exports/generate?tenant_id=${tenant}&format=csv`, headers: internal })
+          .then((answer) => ((settled = true), answer));
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        expect(settled).toBe(false);
+        await holder.query(`SELECT pg_advisory_unlock(${EXPORT_LOCK_KEY_SQL})`, [tenant]);
+        expect((await pending).statusCode).toBe(201);
+      } finally {
+        await holder.end();
       }
     });
 

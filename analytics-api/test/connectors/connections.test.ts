@@ -160,7 +160,7 @@ function runCliAsync(
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.stdin.end(stdin ?? '');
-    child.on('exit', (code) => done({ status: code ?? -1, stdout, stderr }));
+    child.on('close', (code) => done({ status: code ?? -1, stdout, stderr }));
   });
 }
 

@@ -103,7 +103,7 @@ export async function startProductionServer(env: Record<string, string>, deadlin
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const baseUrl = `http://127.0.0.1:${port}`;
   const started = Date.now();
   for (;;) {

@@ -55,7 +55,8 @@ export async function startServer(env: Record<string, string>, deadlineMs = 60_0
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  // 'close', not 'exit': the output read from the pipes is complete only once they are closed.
+  const exited = new Promise<number | null>((resolveExit) => child.once('close', (code) => resolveExit(code)));
   const baseUrl = `http://127.0.0.1:${port}`;
   const started = Date.now();
   for (;;) {

@@ -5,6 +5,7 @@ import type { Database } from '../db/database.js';
 import type { TableContext, TableSpec } from './tables.js';
 import type { ManifestFile } from './manifest.js';
 import type { FileFormat, WrittenFile } from './table-sink.js';
+import { writeCsvMonthsByCopy } from './csv-copy-sink.js';
 import { writeTable, type WrittenTable } from './table-writer.js';
 
 /**
@@ -57,9 +58,26 @@ async function carryOver(from: string, to: string): Promise<boolean> {
   return true;
 }
 
+/** `2026-01` → `2026-02`. */
+function nextMonth(month: string): string {
+  return monthBounds(month)[1].slice(0, 7);
+}
+
+/** Each month to write, in order, with the formats it needs and what the carried-over files are. */
+interface MonthPlan {
+  month: string;
+  fingerprint: string;
+  carried: WrittenFile[];
+  toWrite: FileFormat[];
+  written: WrittenFile[];
+  latestChange: number | null;
+}
+
 /**
- * Writes `table` (one with `months`) into `<staging>/<table>/<month>.<format>`, month by month in
- * order. `onReading` as in writeTable (called by a month streamed by COPY).
+ * Writes `table` (one with `months`) into `<staging>/<table>/<month>.<format>`, in month order.
+ * `onReading` as in writeTable (called by months streamed by COPY). On PostgreSQL, the CSV alone of
+ * consecutive months is one COPY cut into month files (csv-copy-sink.ts): a full export of four
+ * years is one statement, not 49.
  */
 export async function writeFactMonths(input: {
   db: Database;
@@ -75,22 +93,24 @@ export async function writeFactMonths(input: {
   if (!table.months) throw new Error(`${table.name} is not written by month`);
   const params = await table.params(ctx);
   const inputs = sha256(JSON.stringify([FACT_FILE_VERSION, table.sql, table.columns, params]));
-  const months = ctx.months.months[table.months.fact];
   await mkdir(join(staging, table.name));
 
-  const files: WrittenFile[] = [];
-  let latestChange: number | null = null;
-  for (const { month, records, checksum } of months) {
-    const fingerprint = sha256(JSON.stringify([inputs, month, records, checksum]));
-    const base = `${table.name}/${month}`;
-    const toWrite: FileFormat[] = [];
-    const monthFiles: WrittenFile[] = [];
+  const plans: MonthPlan[] = [];
+  for (const { month, records, checksum } of ctx.months.months[table.months.fact]) {
+    const plan: MonthPlan = {
+      month,
+      fingerprint: sha256(JSON.stringify([inputs, month, records, checksum])),
+      carried: [],
+      toWrite: [],
+      written: [],
+      latestChange: null,
+    };
     for (const format of formats) {
-      const name = `${base}.${format}`;
+      const name = `${table.name}/${month}.${format}`;
       const old = previous?.files.get(name);
-      if (old?.fingerprint === fingerprint && (await carryOver(join(previous!.dir, name), join(staging, name)))) {
+      if (old?.fingerprint === plan.fingerprint && (await carryOver(join(previous!.dir, name), join(staging, name)))) {
         const oldLatest = old.latest_change ? Date.parse(old.latest_change) : null;
-        monthFiles.push({
+        plan.carried.push({
           table: table.name,
           name,
           format,
@@ -99,18 +119,52 @@ export async function writeFactMonths(input: {
           sha256: old.sha256,
           month,
           generation: old.generation ?? generation,
-          fingerprint,
+          fingerprint: plan.fingerprint,
           latestChange: oldLatest,
         });
       } else {
-        toWrite.push(format);
+        plan.toWrite.push(format);
       }
     }
-    if (toWrite.length > 0) {
-      const [from, to] = monthBounds(month);
-      const written = await writeTable(db, table, ctx, staging, toWrite, input.onReading, base, [...params, from, to]);
-      for (const file of written.files) monthFiles.push({ ...file, month, generation, fingerprint, latestChange: written.latestChange });
+    plans.push(plan);
+  }
+
+  const copy = db.copyCsv;
+  if (copy && table.bulk && formats.length === 1 && formats[0] === 'csv') {
+    for (const run of consecutiveRuns(plans.filter((plan) => plan.toWrite.length > 0))) {
+      const months = run.map((plan) => plan.month);
+      const [from] = monthBounds(months[0]!);
+      const [, to] = monthBounds(months[months.length - 1]!);
+      const written = await writeCsvMonthsByCopy(copy, table, [...params, from, to], staging, months, input.onReading);
+      run.forEach((plan, i) => {
+        plan.written.push(written[i]!.file);
+        plan.latestChange = written[i]!.latestChange;
+      });
     }
+  } else {
+    for (const plan of plans) {
+      if (plan.toWrite.length === 0) continue;
+      const [from, to] = monthBounds(plan.month);
+      const base = `${table.name}/${plan.month}`;
+      const written = await writeTable(db, table, ctx, staging, plan.toWrite, input.onReading, base, [...params, from, to]);
+      plan.written.push(...written.files);
+      plan.latestChange = written.latestChange;
+    }
+  }
+
+  const files: WrittenFile[] = [];
+  let latestChange: number | null = null;
+  for (const plan of plans) {
+    const monthFiles = [
+      ...plan.carried,
+      ...plan.written.map((file) => ({
+        ...file,
+        month: plan.month,
+        generation,
+        fingerprint: plan.fingerprint,
+        latestChange: plan.latestChange,
+      })),
+    ];
     for (const file of monthFiles) {
       if (file.latestChange !== null && file.latestChange !== undefined && (latestChange === null || file.latestChange > latestChange)) {
         latestChange = file.latestChange;
@@ -120,4 +174,15 @@ export async function writeFactMonths(input: {
     files.push(...formats.map((format) => monthFiles.find((file) => file.format === format)!));
   }
   return { files, latestChange };
+}
+
+/** The plans split where a month does not follow the one before it. */
+function consecutiveRuns(plans: readonly MonthPlan[]): MonthPlan[][] {
+  const runs: MonthPlan[][] = [];
+  for (const plan of plans) {
+    const run = runs[runs.length - 1];
+    if (run && nextMonth(run[run.length - 1]!.month) === plan.month) run.push(plan);
+    else runs.push([plan]);
+  }
+  return runs;
 }

@@ -49,10 +49,12 @@ export interface TableSpec {
   changedAt?: string;
   /**
    * A fact table written as one file per month (fact-months.ts): its query takes $4 and $5, the
-   * first local day of the month and of the next one; its months and their fingerprints are those of
+   * first local day of a month and of the month after it (or of the first and after the last of
+   * consecutive months), and orders its rows by month, then by key; `dateColumn` is the (never
+   * empty) date column whose month is the row's. Its months and their fingerprints are those of
    * `fact` in the export's month state (month-state.ts).
    */
-  months?: { fact: Fact };
+  months?: { fact: Fact; dateColumn: string };
 }
 
 const ms = millisSql;
@@ -87,12 +89,13 @@ const factLocalDate = (expression: string) => localDateSql(expression, FACT_ZONE
 /** SQL: the instant local midnight of a date parameter is in the tenant's time zone ($2). */
 const localMidnight = (dateParam: string) => `(${dateParam}::date::timestamp AT TIME ZONE $2::text)`;
 /**
- * SQL: the key order of a month's rows, as an expression no index provides (same values, same
- * collation, same order): a month is read through the date index and its rows sorted (a few
- * thousand), instead of walking the primary key through the tenant's whole history for each month,
- * which the planner prefers for a cursor (fast start) or with enable_sort off (the COPY path).
+ * SQL: the order of a fact's rows: by month (of the local date `date`), then by key. The key as an
+ * expression no index provides (same values, same collation, same order): the months are read
+ * through the date index and their rows sorted, instead of walking the primary key through the
+ * tenant's whole history for each month, which the planner prefers for a cursor (fast start) or with
+ * enable_sort off (the COPY path).
  */
-const MONTH_ORDER = (key: string) => `${key} || ''`;
+const MONTH_ORDER = (date: string, key: string) => `date_trunc('month', ${date}), ${key} || ''`;
 // ---------------------------------------------------------------------------------------------
 // Facts
 
@@ -159,11 +162,11 @@ SELECT t.external_id AS ticket_key,
  CROSS JOIN ${FACT_PARAMS}
  WHERE t.tenant_id = $1::uuid AND t.deleted_at IS NULL AND ${cfg.ticketKept('t')}
    AND t.created_at >= ${localMidnight('$4')} AND t.created_at < ${localMidnight('$5')}
- ORDER BY ${MONTH_ORDER('t.external_id')}`,
+ ORDER BY ${MONTH_ORDER(factLocalDate('t.created_at'), 't.external_id')}`,
   params: tenantZoneAndSettings,
   bulk: true,
   changedAt: 'modified_at',
-  months: { fact: 'tickets' },
+  months: { fact: 'tickets', dateColumn: 'created_date' },
 };
 
 const FACT_TIME_ENTRIES: TableSpec = {
@@ -219,11 +222,11 @@ SELECT e.external_id AS time_entry_key,
    AND NOT e.non_service_desk -- leave and internal charge codes: not in the KPIs, not in the facts
    AND (e.work_date >= $4::date AND e.work_date < $5::date
         OR e.work_date IS NULL AND e.started_at >= ${localMidnight('$4')} AND e.started_at < ${localMidnight('$5')})
- ORDER BY ${MONTH_ORDER('e.external_id')}`,
+ ORDER BY ${MONTH_ORDER(`COALESCE(e.work_date, ${factLocalDate('e.started_at')})`, 'e.external_id')}`,
   params: tenantZoneAndSettings,
   bulk: true,
   changedAt: 'modified_at',
-  months: { fact: 'time_entries' },
+  months: { fact: 'time_entries', dateColumn: 'entry_date' },
 };
 
 // ---------------------------------------------------------------------------------------------

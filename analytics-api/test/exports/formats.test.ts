@@ -86,6 +86,40 @@ describe(`export formats (${onPostgres ? 'PostgreSQL: COPY path against the curs
         work_type: text,
       });
     }
+    // Consecutive months (2025-10 to 2026-01), one of which holds only deleted records: on
+    // PostgreSQL one COPY of the four months cut into four files, the empty one the header alone.
+    for (const [month, deleted] of [
+      ['2025-10', false],
+      ['2025-11', true],
+      ['2025-12', false],
+    ] as const) {
+      for (const n of [1, 2]) {
+        const id = `month-${month}-${n}`;
+        await insertTicket(t.ctx.db, PARIS, {
+          external_id: id,
+          created_at: `${month}-0${n}T10:00:00Z`,
+          client_id: 'C1',
+          client_name: 'Acme',
+        });
+        await insertEntry(t.ctx.db, PARIS, {
+          external_id: `${id}-entry`,
+          technician_id: 'T1',
+          technician_name: 'Tech',
+          hours_worked: n,
+          billable: true,
+          work_date: `${month}-0${n}`,
+          started_at: `${month}-0${n}T10:00:00Z`,
+          ticket_external_id: id,
+        });
+        if (deleted) {
+          await t.ctx.db.query(`UPDATE raw_tickets SET deleted_at = now() WHERE tenant_id = $1 AND external_id = $2`, [PARIS, id]);
+          await t.ctx.db.query(`UPDATE raw_time_entries SET deleted_at = now() WHERE tenant_id = $1 AND external_id = $2`, [
+            PARIS,
+            `${id}-entry`,
+          ]);
+        }
+      }
+    }
   });
   afterAll(async () => {
     await t.close();

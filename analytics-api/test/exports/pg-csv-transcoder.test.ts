@@ -114,4 +114,64 @@ describe('PgCsvTranscoder', () => {
     expect(() => new PgCsvTranscoder(COLUMNS, 'text')).toThrow(/not a date or timestamp/);
     expect(() => new PgCsvTranscoder(COLUMNS, 'missing')).toThrow(/not a date or timestamp/);
   });
+
+  it('split by month: cuts the output where the month changes, with each month its rows and latest value', () => {
+    // Days 20454 (2026-01-01), 20484 (2026-01-31), 20485 (2026-02-01), 20544 (2026-04-01), -1 (1969-12-31).
+    const rows = [
+      { day: -1, instant: 5 },
+      { day: 20454, instant: 9 },
+      { day: 20484, instant: 3 },
+      { day: 20485, instant: null },
+      { day: 20544, instant: 7 },
+      { day: 20544, instant: 8 },
+    ];
+    const copy = Buffer.from(rows.map((r, i) => `"r,${i}",${i},0.5,t,${r.day},${r.instant ?? ''}\n`).join(''), 'utf8');
+    const encoded = (part: typeof rows) =>
+      new CsvEncoder(COLUMNS).encode(
+        part.map((r) => ({ text: `r,${rows.indexOf(r)}`, count: rows.indexOf(r), measure: 0.5, flag: true, ...r })),
+      );
+    const expectedMonths = [
+      { month: 196912, bytes: encoded(rows.slice(0, 1)), rows: 1, latest: 5 },
+      { month: 202601, bytes: encoded(rows.slice(1, 3)), rows: 2, latest: 9 },
+      { month: 202602, bytes: encoded(rows.slice(3, 4)), rows: 1, latest: null },
+      { month: 202604, bytes: encoded(rows.slice(4)), rows: 2, latest: 8 },
+    ];
+    for (let cut = 0; cut <= copy.length; cut += 1) {
+      for (const budget of [1, 30, Number.POSITIVE_INFINITY]) {
+        const transcoder = new PgCsvTranscoder(COLUMNS, 'instant', 'day');
+        const months: { month: number; bytes: string; rows: number; latest: number | null }[] = [];
+        let pending = '';
+        const takeAll = () => {
+          const bytes = Buffer.from(transcoder.take());
+          let from = 0;
+          for (const c of transcoder.takeCuts()) {
+            pending += bytes.subarray(from, c.at).toString('utf8');
+            if (months.length > 0) Object.assign(months[months.length - 1]!, { bytes: pending, ...c.before });
+            else expect(pending).toBe('');
+            months.push({ month: c.month, bytes: '', rows: 0, latest: null });
+            pending = '';
+            from = c.at;
+          }
+          pending += bytes.subarray(from).toString('utf8');
+        };
+        for (const chunk of [copy.subarray(0, cut), copy.subarray(cut)]) {
+          for (let offset = 0; offset < chunk.length;) {
+            offset = transcoder.push(chunk, offset, budget);
+            if (offset % 2 === 0) takeAll();
+          }
+        }
+        transcoder.end();
+        takeAll();
+        Object.assign(months[months.length - 1]!, { bytes: pending, rows: transcoder.rows, latest: transcoder.latest });
+        expect(months, `cut at ${cut}, budget ${budget}`).toEqual(expectedMonths);
+      }
+    }
+  });
+
+  it('split by month: refuses months out of order and a row without the date', () => {
+    const backwards = new PgCsvTranscoder(COLUMNS, undefined, 'day');
+    expect(() => backwards.push(Buffer.from('a,1,2,t,20485,0\nb,1,2,t,20454,0\n'))).toThrow(/not ordered by month/);
+    expect(() => new PgCsvTranscoder(COLUMNS, undefined, 'day').push(Buffer.from('a,1,2,t,,0\n'))).toThrow(/without a date/);
+    expect(() => new PgCsvTranscoder(COLUMNS, undefined, 'instant')).toThrow(/splitByMonthOf: instant is not a date column/);
+  });
 });

@@ -5,7 +5,7 @@ import * as kpiStore from '../kpi/kpi-store.js';
 import type { KpiReadCache } from '../kpi/read-cache.js';
 import { isKnownTimezone } from '../tenants/tenant-store.js';
 import { getTenant } from '../tenants/tenant-service.js';
-import { kpiSettings, normalizeConfig, type ConfigDocument } from './config-schema.js';
+import { kpiSettings, normalizeConfig, sameKpiInputs, type ConfigDocument } from './config-schema.js';
 import * as store from './config-store.js';
 import type { ChangedBy } from './config-store.js';
 import { effectiveConfig } from './effective-config.js';
@@ -75,7 +75,8 @@ export interface PutOptions {
 /**
  * Replaces the tenant's configuration with `input` (omitted fields take their defaults) as a new
  * version, and asks for the recompute of every stored day, in one transaction. The time zone and
- * daily capacity go to the tenants table.
+ * daily capacity go to the tenants table. When the KPIs read the same inputs as before, the days of
+ * the previous version take the new one instead of being recomputed.
  */
 export async function putConfig(db: Database, tenantId: string, input: unknown, options: PutOptions): Promise<ConfigView> {
   const tenant = await getTenant(db, tenantId);
@@ -83,12 +84,16 @@ export async function putConfig(db: Database, tenantId: string, input: unknown, 
   const { timezone, daily_capacity_hours: capacity, ...document } = config;
   await db.transaction(async (tx) => {
     await store.lockTenantConfig(tx, tenant.id);
-    const current = (await store.currentConfig(tx, tenant.id))?.version ?? 0;
+    const before = await effectiveConfig(tx, await getTenant(tx, tenant.id));
+    const current = before.version;
     if (options.ifMatch !== undefined && options.ifMatch !== current) {
       throw preconditionFailed(`If-Match: the configuration is at version ${current}, not ${options.ifMatch}; read it again and retry`);
     }
     await store.insertVersion(tx, tenant.id, current + 1, document, options.changedBy);
     await store.updateTenantDay(tx, tenant.id, timezone, capacity);
+    // A change the KPIs do not read (alert targets, recipients, language, currency) leaves every
+    // value as it is: the days computed with the previous version are current as they stand.
+    if (sameKpiInputs(before.config, config)) await store.carryDaysForward(tx, tenant.id, current, current + 1);
     await requestRecompute(tx, tenant.id, current + 1);
   });
   // Stored days just became stale: cached /v1/kpis/daily answers must say so.

@@ -51,6 +51,14 @@ export async function updateTenantDay(tx: Queryable, tenantId: string, timezone:
   ]);
 }
 
+/**
+ * The tenant's days computed with version `from` take version `to`: for a change that gives every
+ * KPI the same value (config-service.ts). Days of still older versions stay stale.
+ */
+export async function carryDaysForward(tx: Queryable, tenantId: string, from: number, to: number): Promise<void> {
+  await tx.query(`UPDATE kpi_daily SET config_version = $3 WHERE tenant_id = $1::uuid AND config_version = $2`, [tenantId, from, to]);
+}
+
 /** Stored KPI days computed with an older configuration version than `version`, ascending. */
 export async function staleDays(db: Queryable, tenantId: string, version: number): Promise<string[]> {
   const { rows } = await db.query<{ day: string }>(

@@ -175,17 +175,11 @@ describe('POST /internal/alerts/{alert_id}/notified', () => {
 });
 
 describe('stale days and changed targets', () => {
-  it('a day computed with an older configuration is stale and not evaluated; after the recompute, a changed target is a new alert', async () => {
+  it('a changed target applies at once and is a new alert; a day computed with an older configuration is stale and not evaluated', async () => {
     const before = (await get(`date=${D2}&tenant_id=${tenant}`)).json().items.map((i: { alert_id: string }) => i.alert_id);
-    expect((await putConfig(tenant, { ...TARGETS, kpi_targets: { ...TARGETS.kpi_targets, tickets_opened: { min: 4 } } })).statusCode).toBe(
-      200,
-    );
-    const stale = (await get(`date=${D2}&tenant_id=${tenant}`)).json();
-    expect(stale.items).toEqual([]);
-    expect(stale.tenants[0]).toMatchObject({ status: 'stale', breaches: 0 });
-    expect(stale.deliveries).toEqual([]);
-
-    await runPendingRecomputes(t.ctx.db, { owner: 'alerts-test', readCache: t.ctx.readCache });
+    const newTargets = { ...TARGETS, kpi_targets: { ...TARGETS.kpi_targets, tickets_opened: { min: 4 } } };
+    expect((await putConfig(tenant, newTargets)).statusCode).toBe(200);
+    // A target changes no stored value: the days stay current and are judged by the new target.
     const current = (await get(`date=${D2}&tenant_id=${tenant}`)).json();
     expect(current.tenants[0].status).toBe('breached');
     const ids = current.items.map((i: { alert_id: string }) => i.alert_id);
@@ -194,5 +188,17 @@ describe('stale days and changed targets', () => {
     expect(current.deliveries.find((d: { channel: string }) => d.channel === 'email').alerts).toEqual([
       { alert_id: ids[0], channel: 'email' },
     ]);
+
+    // The daily capacity is read by the KPIs: the stored days are stale until recomputed.
+    expect((await putConfig(tenant, { ...newTargets, daily_capacity_hours: 7 })).statusCode).toBe(200);
+    const stale = (await get(`date=${D2}&tenant_id=${tenant}`)).json();
+    expect(stale.items).toEqual([]);
+    expect(stale.tenants[0]).toMatchObject({ status: 'stale', breaches: 0 });
+    expect(stale.deliveries).toEqual([]);
+
+    await runPendingRecomputes(t.ctx.db, { owner: 'alerts-test', readCache: t.ctx.readCache });
+    const recomputed = (await get(`date=${D2}&tenant_id=${tenant}`)).json();
+    expect(recomputed.tenants[0].status).toBe('breached');
+    expect(recomputed.items.map((i: { alert_id: string }) => i.alert_id)).toEqual(ids); // same values, same targets
   });
 });

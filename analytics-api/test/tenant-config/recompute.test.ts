@@ -126,6 +126,44 @@ describe('recompute after a configuration change', () => {
     expect(rows).toEqual(Array(4).fill({ v: 2, cap: 5 }));
   });
 
+  it('a change the KPIs do not read keeps the stored days current; days of an older version stay stale', async () => {
+    const id = await tenantWithHistory(4);
+    const rows = async () =>
+      (
+        await db().query<{ v: number; cap: number; at: string }>(
+          'SELECT config_version AS v, capacity_hours AS cap, computed_at::text AS at FROM kpi_daily WHERE tenant_id = $1 ORDER BY kpi_date',
+          [id],
+        )
+      ).rows;
+    const computed = await rows();
+    // Alert targets, report recipients and language: version 1, every day current, nothing recomputed.
+    await configure(db(), id, { kpi_targets: { sla_response_pct: { min: 90 } }, report_recipients: ['ops@example.com'], language: 'fr' });
+    expect((await getConfig(db(), id)).stale_days_count).toBe(0);
+    expect(await rows()).toEqual(computed.map((r) => ({ ...r, v: 1 })));
+
+    // A KPI change (version 2) is recomputed; the same settings again, written in another key
+    // order and with a new alert target (version 3), are not.
+    await configure(db(), id, { priority_map: { High: 'P', Low: 'P' }, daily_capacity_hours: 5 });
+    expect((await getConfig(db(), id)).stale_days_count).toBe(4);
+    await runPendingRecomputes(db(), { owner: 'w' });
+    const recomputed = await rows();
+    await configure(db(), id, {
+      daily_capacity_hours: 5,
+      priority_map: { Low: 'P', High: 'P' },
+      kpi_targets: { backlog_open: { max: 10 } },
+    });
+    expect((await getConfig(db(), id)).stale_days_count).toBe(0);
+    expect(await rows()).toEqual(recomputed.map((r) => ({ ...r, v: 3 })));
+
+    // Version 4 changes the capacity and is not recomputed yet; version 5 changes only the language.
+    // The days still carry version 3, whose values differ from version 5's: they stay stale.
+    await configure(db(), id, { daily_capacity_hours: 6, priority_map: { Low: 'P', High: 'P' } });
+    await configure(db(), id, { daily_capacity_hours: 6, priority_map: { Low: 'P', High: 'P' }, language: 'fr' });
+    expect((await getConfig(db(), id)).stale_days_count).toBe(4);
+    await runPendingRecomputes(db(), { owner: 'w' });
+    expect((await rows()).map(({ v, cap }) => ({ v, cap }))).toEqual(Array(4).fill({ v: 5, cap: 6 }));
+  });
+
   it('a time zone change recomputes every stored day in the new zone (only the stored days)', async () => {
     const id = await newTenant(db());
     // 23:30 UTC on 01-05 is 18:30 in New York (UTC−5): same local date; 02:00 UTC on 01-06 is 21:00 on 01-05.

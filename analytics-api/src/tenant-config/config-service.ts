@@ -96,7 +96,7 @@ export async function putConfig(db: Database, tenantId: string, input: unknown, 
     if (sameKpiInputs(before.config, config)) await store.carryDaysForward(tx, tenant.id, current, current + 1);
     await requestRecompute(tx, tenant.id, current + 1);
   });
-  // Stored days just became stale: cached /v1/kpis/daily answers must say so.
+  // Stored days just became stale or took the new version: cached /v1/kpis/daily answers must say so.
   await options.readCache?.bump(tenant.id);
   return getConfig(db, tenant.id);
 }

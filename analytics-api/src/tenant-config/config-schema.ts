@@ -1,4 +1,3 @@
-import { isDeepStrictEqual } from 'node:util';
 import { Type, type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { invalid, type FieldError } from '../errors.js';
@@ -154,18 +153,6 @@ function semanticErrors(input: ConfigInput): FieldError[] {
     if (!(KPI_KEYS as readonly string[]).includes(key)) errors.push({ field: `kpi_targets.${key}`, detail: 'not a KPI key' });
   }
   return errors;
-}
-
-/**
- * Whether two documents give every stored KPI the same value: same time zone, daily capacity and
- * kpiSettings. Key order does not count (a document read back from jsonb has another), nor do
- * fields the computation never reads (kpi_targets, currency, language, report recipients).
- */
-export function sameKpiInputs(a: ConfigDocument, b: ConfigDocument): boolean {
-  const inputs = (c: ConfigDocument): unknown =>
-    // Through JSON: an optional field left undefined and one absent are the same document.
-    JSON.parse(JSON.stringify({ timezone: c.timezone, daily_capacity_hours: Number(c.daily_capacity_hours), settings: kpiSettings(c) }));
-  return isDeepStrictEqual(inputs(a), inputs(b));
 }
 
 /** The part of the document the KPI computation reads (compute.sql.ts, parameter $6). */

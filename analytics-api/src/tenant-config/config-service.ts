@@ -5,10 +5,10 @@ import * as kpiStore from '../kpi/kpi-store.js';
 import type { KpiReadCache } from '../kpi/read-cache.js';
 import { isKnownTimezone } from '../tenants/tenant-store.js';
 import { getTenant } from '../tenants/tenant-service.js';
-import { kpiSettings, normalizeConfig, sameKpiInputs, type ConfigDocument } from './config-schema.js';
+import { normalizeConfig, type ConfigDocument } from './config-schema.js';
 import * as store from './config-store.js';
 import type { ChangedBy } from './config-store.js';
-import { effectiveConfig } from './effective-config.js';
+import { effectiveConfig, kpiInputs, sameKpiInputs } from './effective-config.js';
 import { requestRecompute } from './recompute-store.js';
 
 /**
@@ -120,14 +120,7 @@ export async function dryRunConfig(db: Database, tenantId: string, input: unknow
   const days = await store.storedDays(db, tenant.id);
   const changed: string[] = [];
   for (const [from, to] of spans(days)) {
-    const target = {
-      tenantId: tenant.id,
-      from,
-      to,
-      timezone: config.timezone,
-      dailyCapacityHours: config.daily_capacity_hours,
-      settings: kpiSettings(config),
-    };
+    const target = { tenantId: tenant.id, from, to, ...kpiInputs(config) };
     const [next, stored] = await db.transaction(async (tx) => [
       await kpiStore.computeOnly(tx, target),
       await kpiStore.storedRows(tx, tenant.id, from, to),

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Queryable } from '../db/database.js';
 import { DEFAULT_CONFIG, kpiSettings, type ConfigDocument } from './config-schema.js';
 import * as store from './config-store.js';
@@ -30,17 +31,23 @@ export async function effectiveConfig(db: Queryable, tenant: TenantDay): Promise
   };
 }
 
+/** What a stored KPI day's values depend on in a configuration (kpi-store's ComputeTarget). */
+export function kpiInputs(config: ConfigDocument): { timezone: string; dailyCapacityHours: number; settings: Record<string, unknown> } {
+  return { timezone: config.timezone, dailyCapacityHours: config.daily_capacity_hours, settings: kpiSettings(config) };
+}
+
 /** What kpi-store's ComputeTarget needs of a configuration. */
-export function computeSettings(effective: EffectiveConfig): {
-  timezone: string;
-  dailyCapacityHours: number;
-  settings: Record<string, unknown>;
-  configVersion: number;
-} {
-  return {
-    timezone: effective.config.timezone,
-    dailyCapacityHours: effective.config.daily_capacity_hours,
-    settings: kpiSettings(effective.config),
-    configVersion: effective.version,
-  };
+export function computeSettings(effective: EffectiveConfig): ReturnType<typeof kpiInputs> & { configVersion: number } {
+  return { ...kpiInputs(effective.config), configVersion: effective.version };
+}
+
+/**
+ * Whether two documents give every stored KPI the same value (the same kpiInputs). Key order does
+ * not count (a document read back from jsonb has another), nor do fields the computation never
+ * reads (kpi_targets, currency, language, recipients).
+ */
+export function sameKpiInputs(a: ConfigDocument, b: ConfigDocument): boolean {
+  // Through JSON: an optional field left undefined and one absent are the same document.
+  const plain = (config: ConfigDocument): unknown => JSON.parse(JSON.stringify(kpiInputs(config)));
+  return isDeepStrictEqual(plain(a), plain(b));
 }
